@@ -1,0 +1,280 @@
+//! Mapbox Vector Tile encoding: query, clip, simplify, encode.
+//!
+//! For each requested layer the tile's buffered extent is looked up in the
+//! layer's R-tree; every candidate is projected to tile units, simplified with
+//! a tolerance of [`SIMPLIFY_TOLERANCE`] units (1/8 of a screen pixel on a
+//! 512 px tile: no visible change), clipped to the tile plus [`BUFFER`],
+//! snapped to the integer grid and oriented as the MVT spec asks (exterior
+//! rings clockwise in tile units).
+//!
+//! Plots far below a pixel would bloat low-zoom tiles, so below
+//! [`PLOT_DETAIL_MINZOOM`] the `plots` layer carries aggregates instead: one
+//! point per occupied cell of a [`CLUSTER_CELL`]-unit grid, with the number of
+//! plots, how many are available, and their total area. Factories appear from
+//! [`FACTORY_MINZOOM`].
+
+use std::collections::HashMap;
+
+use geo::{Coord, MultiPolygon};
+use mvt::{GeomData, GeomEncoder, GeomType, Tile};
+
+use crate::atlas::Atlas;
+use crate::clip::{ClipWindow, clip_ring, orient_ring, simplify_ring, snap_ring};
+use crate::error::TileError;
+use crate::index::{Entry, LayerIndex, WorldShape};
+use crate::model::{
+    Attributes, FactoryAttrs, LayerKind, ParkAttrs, PlotAttrs, PlotStatus, PoiAttrs,
+};
+use crate::tile_math::{BUFFER, EXTENT, TileId};
+
+/// Simplification tolerance in tile units.
+pub const SIMPLIFY_TOLERANCE: f64 = 0.5;
+/// Lowest zoom at which plots are drawn with their own shapes.
+pub const PLOT_DETAIL_MINZOOM: u8 = 12;
+/// Lowest zoom at which factories are drawn.
+pub const FACTORY_MINZOOM: u8 = 12;
+/// Size of an aggregation cell below [`PLOT_DETAIL_MINZOOM`], in tile units.
+pub const CLUSTER_CELL: u32 = 128;
+
+const WINDOW: ClipWindow = ClipWindow {
+    min: -(BUFFER as f64),
+    max: (EXTENT + BUFFER) as f64,
+};
+
+/// Writes a layer's attributes as MVT feature properties.
+trait TileProperties {
+    fn write(&self, feature: &mut mvt::Feature);
+}
+
+fn put_number(feature: &mut mvt::Feature, key: &str, value: Option<f64>) {
+    if let Some(v) = value {
+        feature.add_tag_double(key, v);
+    }
+}
+
+fn put_text(feature: &mut mvt::Feature, key: &str, value: Option<&str>) {
+    if let Some(v) = value.filter(|v| !v.is_empty()) {
+        feature.add_tag_string(key, v);
+    }
+}
+
+/// Rounds to one decimal: a tile needs no more for display.
+fn one_decimal(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+impl TileProperties for ParkAttrs {
+    fn write(&self, f: &mut mvt::Feature) {
+        put_text(f, "name", Some(&self.name));
+        put_text(f, "level", self.level.map(|l| l.as_str()));
+        put_text(f, "industries", Some(&self.industries.join(",")));
+        put_text(f, "district", self.district.as_deref());
+    }
+}
+
+impl TileProperties for PlotAttrs {
+    fn write(&self, f: &mut mvt::Feature) {
+        put_text(f, "name", Some(&self.name));
+        put_text(f, "status", Some(self.status.as_str()));
+        put_text(f, "land_use", Some(self.land_use.as_str()));
+        put_number(f, "area_mu", Some(one_decimal(self.area_mu())));
+        put_number(f, "price_wan_per_mu", self.price_wan_per_mu);
+        put_text(f, "park", self.park.as_deref());
+    }
+}
+
+impl TileProperties for FactoryAttrs {
+    fn write(&self, f: &mut mvt::Feature) {
+        put_text(f, "name", Some(&self.name));
+        put_text(f, "status", Some(self.status.as_str()));
+        put_text(f, "park", self.park.as_deref());
+        if let Some(floors) = self.floors {
+            f.add_tag_uint("floors", floors as u64);
+        }
+        put_number(f, "clear_height_m", self.clear_height_m);
+        put_number(f, "floor_load_kn_m2", self.floor_load_kn_m2);
+        put_number(f, "available_area_m2", self.available_area_m2);
+        put_number(f, "rent_yuan_m2_month", self.rent_yuan_m2_month);
+    }
+}
+
+impl TileProperties for PoiAttrs {
+    fn write(&self, f: &mut mvt::Feature) {
+        put_text(f, "name", Some(&self.name));
+        put_text(f, "kind", Some(self.kind.as_str()));
+    }
+}
+
+/// Encodes the polygons of a feature for one tile, or `None` when nothing of
+/// them is left in the tile.
+fn encode_area(world: &MultiPolygon<f64>, tile: TileId) -> Result<Option<GeomData>, TileError> {
+    let mut encoder = GeomEncoder::<i32>::new(GeomType::Polygon);
+    let mut any = false;
+    for polygon in &world.0 {
+        let mut rings: Vec<Vec<(i32, i32)>> = Vec::new();
+        let all_rings = std::iter::once(polygon.exterior()).chain(polygon.interiors());
+        for (i, ring) in all_rings.enumerate() {
+            let coords = &ring.0[..ring.0.len().saturating_sub(1)];
+            let units: Vec<Coord<f64>> = coords.iter().map(|c| tile.to_tile_units(*c)).collect();
+            let clipped = clip_ring(&simplify_ring(units, SIMPLIFY_TOLERANCE), WINDOW);
+            match snap_ring(&clipped) {
+                Some(mut snapped) => {
+                    orient_ring(&mut snapped, i == 0);
+                    rings.push(snapped);
+                }
+                // Without its exterior a polygon is gone; a vanished hole is just dropped.
+                None if i == 0 => break,
+                None => {}
+            }
+        }
+        for ring in rings {
+            any = true;
+            for (x, y) in ring {
+                encoder.add_point(x, y).map_err(|e| TileError::Encode(e.to_string()))?;
+            }
+            encoder.complete_geom().map_err(|e| TileError::Encode(e.to_string()))?;
+        }
+    }
+    if !any {
+        return Ok(None);
+    }
+    encoder
+        .encode()
+        .map(Some)
+        .map_err(|e| TileError::Encode(e.to_string()))
+}
+
+fn encode_point(world: Coord<f64>, tile: TileId) -> Result<Option<GeomData>, TileError> {
+    let p = tile.to_tile_units(world);
+    if !WINDOW.contains(p) {
+        return Ok(None);
+    }
+    GeomEncoder::<i32>::new(GeomType::Point)
+        .point(p.x.round() as i32, p.y.round() as i32)
+        .and_then(|e| e.encode())
+        .map(Some)
+        .map_err(|e| TileError::Encode(e.to_string()))
+}
+
+fn encode_geometry<A>(entry: &Entry<A>, tile: TileId) -> Result<Option<GeomData>, TileError> {
+    match &entry.world {
+        WorldShape::Point(c) => encode_point(*c, tile),
+        WorldShape::Area(mp) => encode_area(mp, tile),
+    }
+}
+
+/// Adds one MVT layer with every feature of `index` in the tile.
+fn add_feature_layer<A: Attributes + TileProperties>(
+    mvt_tile: &mut Tile,
+    index: &LayerIndex<A>,
+    tile: TileId,
+) -> Result<(), TileError> {
+    let mut layer = mvt_tile.create_layer(A::LAYER.as_str());
+    // Sorted by id so that a tile's bytes depend only on the data, not on tree order.
+    let mut entries: Vec<&Entry<A>> = index.in_bbox(tile.lonlat_bounds(BUFFER)).collect();
+    entries.sort_unstable_by_key(|e| e.feature.id);
+    for entry in entries {
+        let Some(geometry) = encode_geometry(entry, tile)? else {
+            continue;
+        };
+        let mut feature = layer.into_feature(geometry);
+        feature.set_id(entry.feature.id);
+        feature.add_tag_string("code", &entry.feature.code);
+        entry.feature.attrs.write(&mut feature);
+        layer = feature.into_layer();
+    }
+    if layer.num_features() > 0 {
+        mvt_tile
+            .add_layer(layer)
+            .map_err(|e| TileError::Encode(e.to_string()))?;
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Cluster {
+    sum_x: f64,
+    sum_y: f64,
+    count: u64,
+    available: u64,
+    area_mu: f64,
+}
+
+/// Adds the aggregated `plots` layer used below [`PLOT_DETAIL_MINZOOM`]. A plot
+/// counts in the tile that holds its centroid, so no plot is counted twice.
+fn add_plot_clusters(
+    mvt_tile: &mut Tile,
+    index: &LayerIndex<PlotAttrs>,
+    tile: TileId,
+) -> Result<(), TileError> {
+    let mut cells: HashMap<(u32, u32), Cluster> = HashMap::new();
+    for entry in index.in_bbox(tile.lonlat_bounds(0)) {
+        let p = tile.to_tile_units(entry.world_anchor);
+        if !(0.0..EXTENT as f64).contains(&p.x) || !(0.0..EXTENT as f64).contains(&p.y) {
+            continue;
+        }
+        let cell = (p.x as u32 / CLUSTER_CELL, p.y as u32 / CLUSTER_CELL);
+        let c = cells.entry(cell).or_default();
+        c.sum_x += p.x;
+        c.sum_y += p.y;
+        c.count += 1;
+        c.area_mu += entry.feature.attrs.area_mu();
+        if entry.feature.attrs.status == PlotStatus::Available {
+            c.available += 1;
+        }
+    }
+    if cells.is_empty() {
+        return Ok(());
+    }
+    let mut cells: Vec<_> = cells.into_iter().collect();
+    cells.sort_unstable_by_key(|(cell, _)| *cell);
+    let mut layer = mvt_tile.create_layer(LayerKind::Plots.as_str());
+    for (_, c) in cells {
+        let n = c.count as f64;
+        let geometry = GeomEncoder::<i32>::new(GeomType::Point)
+            .point((c.sum_x / n).round() as i32, (c.sum_y / n).round() as i32)
+            .and_then(|e| e.encode())
+            .map_err(|e| TileError::Encode(e.to_string()))?;
+        let mut feature = layer.into_feature(geometry);
+        feature.add_tag_bool("cluster", true);
+        feature.add_tag_uint("count", c.count);
+        feature.add_tag_uint("available", c.available);
+        feature.add_tag_double("area_mu", c.area_mu.round());
+        layer = feature.into_layer();
+    }
+    mvt_tile
+        .add_layer(layer)
+        .map_err(|e| TileError::Encode(e.to_string()))
+}
+
+impl Atlas {
+    /// Encodes the requested layers of one tile as a Mapbox Vector Tile
+    /// (extent 4096, buffer 64). Returns an empty vector when the tile holds
+    /// no feature.
+    pub fn encode_tile(&self, layers: &[LayerKind], tile: TileId) -> Result<Vec<u8>, TileError> {
+        if layers.is_empty() {
+            return Err(TileError::NoLayers);
+        }
+        let mut mvt_tile = Tile::new(EXTENT);
+        for layer in layers {
+            match layer {
+                LayerKind::Parks => add_feature_layer(&mut mvt_tile, &self.parks, tile)?,
+                LayerKind::Plots if tile.z() >= PLOT_DETAIL_MINZOOM => {
+                    add_feature_layer(&mut mvt_tile, &self.plots, tile)?
+                }
+                LayerKind::Plots => add_plot_clusters(&mut mvt_tile, &self.plots, tile)?,
+                LayerKind::Factories if tile.z() >= FACTORY_MINZOOM => {
+                    add_feature_layer(&mut mvt_tile, &self.factories, tile)?
+                }
+                LayerKind::Factories => {}
+                LayerKind::Pois => add_feature_layer(&mut mvt_tile, &self.pois, tile)?,
+            }
+        }
+        if mvt_tile.num_layers() == 0 {
+            return Ok(Vec::new());
+        }
+        mvt_tile
+            .to_bytes()
+            .map_err(|e| TileError::Encode(e.to_string()))
+    }
+}

@@ -1,0 +1,129 @@
+//! Features to and from GeoJSON, with the model's property names.
+
+use geojson::JsonObject;
+use serde_json::Value;
+
+use crate::error::ModelError;
+use crate::geometry::Shape;
+use crate::model::{Attributes, Feature};
+
+/// Properties every layer has besides its attributes.
+pub const COMMON_FIELDS: &[&str] = &["id", "code", "version", "updated_at"];
+
+/// Builds a feature of layer `A` from a GeoJSON feature, with the given id.
+///
+/// `code` is required; properties the model does not know are kept in `extra`.
+pub fn feature_from_geojson<A: Attributes>(
+    id: u64,
+    feature: &geojson::Feature,
+) -> Result<Feature<A>, ModelError> {
+    let empty = JsonObject::new();
+    let props = feature.properties.as_ref().unwrap_or(&empty);
+    let code = match props.get("code") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => {
+            return Err(ModelError::InvalidProperty {
+                field: "code".into(),
+                reason: "is required (a string)".into(),
+            });
+        }
+    };
+    let geometry = feature
+        .geometry
+        .as_ref()
+        .ok_or(ModelError::DegenerateGeometry("the feature has no geometry"))?;
+    let shape = Shape::try_from(geometry)?;
+    let known: JsonObject = props
+        .iter()
+        .filter(|(k, v)| A::FIELDS.contains(&k.as_str()) && !v.is_null())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let attrs: A = serde_json::from_value(Value::Object(known)).map_err(|e| {
+        ModelError::InvalidProperty {
+            field: "properties".into(),
+            reason: e.to_string(),
+        }
+    })?;
+    let mut built = Feature::new(id, code, shape, attrs)?;
+    built.extra = props
+        .iter()
+        .filter(|(k, _)| !A::FIELDS.contains(&k.as_str()) && !COMMON_FIELDS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(built)
+}
+
+/// All properties of a feature as JSON: common fields, attributes, derived
+/// values (such as a plot's `area_mu`) and extra attributes.
+pub fn properties<A: Attributes>(feature: &Feature<A>) -> JsonObject {
+    let mut props = JsonObject::new();
+    props.insert("id".into(), feature.id.into());
+    props.insert("code".into(), feature.code.clone().into());
+    props.insert("version".into(), feature.version.into());
+    if !feature.updated_at.is_empty() {
+        props.insert("updated_at".into(), feature.updated_at.clone().into());
+    }
+    if let Ok(Value::Object(attrs)) = serde_json::to_value(&feature.attrs) {
+        props.extend(attrs.into_iter().filter(|(_, v)| !v.is_null()));
+    }
+    feature.attrs.derived_properties(&mut props);
+    for (k, v) in &feature.extra {
+        props.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    props
+}
+
+/// A feature as a GeoJSON feature with its id.
+pub fn feature_to_geojson<A: Attributes>(feature: &Feature<A>) -> geojson::Feature {
+    geojson::Feature {
+        bbox: None,
+        geometry: Some((&feature.shape).into()),
+        id: Some(geojson::feature::Id::Number(feature.id.into())),
+        properties: Some(properties(feature)),
+        foreign_members: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{PlotAttrs, PlotStatus, Plot};
+
+    fn plot_json(props: &str) -> geojson::Feature {
+        serde_json::from_str(&format!(
+            r#"{{"type":"Feature","properties":{props},"geometry":{{"type":"Polygon","coordinates":[[[103.85,30.70],[103.853,30.70],[103.853,30.702],[103.85,30.702],[103.85,30.70]]]}}}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn reads_a_plot_and_keeps_unknown_fields() {
+        let f = plot_json(
+            r#"{"code":"WJ-01","status":"available","land_use":"industrial","price_wan_per_mu":30,"owner_note":"东侧临路"}"#,
+        );
+        let plot: Plot = feature_from_geojson(7, &f).unwrap();
+        assert_eq!(plot.id, 7);
+        assert_eq!(plot.attrs.status, PlotStatus::Available);
+        // 0.003 deg x 0.002 deg at 30.7 N is about 287 m x 222 m.
+        assert!((plot.attrs.area_m2 - 63_700.0).abs() < 700.0, "{}", plot.attrs.area_m2);
+        assert_eq!(plot.extra["owner_note"], "东侧临路");
+        let props = properties(&plot);
+        assert_eq!(props["code"], "WJ-01");
+        assert!(props["area_mu"].as_f64().unwrap() > 90.0);
+        assert_eq!(props["owner_note"], "东侧临路");
+    }
+
+    #[test]
+    fn names_the_faulty_property() {
+        let missing_code = plot_json(r#"{"status":"available","land_use":"industrial"}"#);
+        let err = feature_from_geojson::<PlotAttrs>(1, &missing_code).unwrap_err();
+        assert!(err.to_string().contains("code"), "{err}");
+        let bad_status = plot_json(r#"{"code":"A","status":"sold","land_use":"industrial"}"#);
+        let err = feature_from_geojson::<PlotAttrs>(1, &bad_status).unwrap_err();
+        assert!(err.to_string().contains("sold"), "{err}");
+        let negative = plot_json(r#"{"code":"A","status":"available","land_use":"industrial","price_wan_per_mu":-3}"#);
+        let err = feature_from_geojson::<PlotAttrs>(1, &negative).unwrap_err();
+        assert!(err.to_string().contains("price_wan_per_mu"), "{err}");
+    }
+}

@@ -1,0 +1,254 @@
+//! The in-memory spatial index: one R-tree per layer.
+//!
+//! Features live in a slab (`Vec<Option<Entry>>`) addressed by a slot number;
+//! the R-tree holds only each feature's lon/lat bounding box and slot, so it
+//! stays small and a tree query resolves to features by array index. Upsert
+//! and remove touch one tree entry each, in O(log n): a write never rebuilds
+//! the tree.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use geo::{Coord, MapCoords, MultiPolygon, Rect};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+
+use crate::geometry::Shape;
+use crate::model::{Attributes, Feature};
+use crate::tile_math::lonlat_to_world;
+
+type TreeItem = GeomWithData<Rectangle<[f64; 2]>, u32>;
+
+/// A feature's geometry projected to normalised Web Mercator (see [`crate::tile_math`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorldShape {
+    /// A projected point.
+    Point(Coord<f64>),
+    /// Projected polygons.
+    Area(MultiPolygon<f64>),
+}
+
+/// A feature as held by the index, with what tiles and searches need precomputed.
+#[derive(Debug, Clone)]
+pub struct Entry<A> {
+    /// The feature itself, shared with readers.
+    pub feature: Arc<Feature<A>>,
+    /// Geometry in world coordinates, for tiles.
+    pub world: WorldShape,
+    /// Anchor (point or centroid) in world coordinates, for aggregation.
+    pub world_anchor: Coord<f64>,
+    /// Bounding box in lon/lat.
+    pub bbox: Rect<f64>,
+}
+
+impl<A: Attributes> Entry<A> {
+    fn new(feature: Feature<A>) -> Self {
+        let project = |c: Coord<f64>| {
+            let (x, y) = lonlat_to_world(c.x, c.y);
+            Coord { x, y }
+        };
+        let world = match &feature.shape {
+            Shape::Point(p) => WorldShape::Point(project(p.0)),
+            Shape::Area(mp) => WorldShape::Area(mp.map_coords(project)),
+        };
+        Self {
+            world_anchor: project(feature.anchor().0),
+            bbox: feature.shape.bbox(),
+            world,
+            feature: Arc::new(feature),
+        }
+    }
+
+    fn tree_item(&self, slot: u32) -> TreeItem {
+        GeomWithData::new(
+            Rectangle::from_corners(
+                [self.bbox.min().x, self.bbox.min().y],
+                [self.bbox.max().x, self.bbox.max().y],
+            ),
+            slot,
+        )
+    }
+}
+
+/// One layer's features, by id and by place.
+#[derive(Debug, Clone)]
+pub struct LayerIndex<A> {
+    slots: Vec<Option<Entry<A>>>,
+    free_slots: Vec<u32>,
+    slot_of_id: HashMap<u64, u32>,
+    tree: RTree<TreeItem>,
+}
+
+impl<A: Attributes> Default for LayerIndex<A> {
+    fn default() -> Self {
+        Self {
+            slots: Vec::new(),
+            free_slots: Vec::new(),
+            slot_of_id: HashMap::new(),
+            tree: RTree::new(),
+        }
+    }
+}
+
+impl<A: Attributes> LayerIndex<A> {
+    /// Builds the index in one pass (an R-tree bulk load). A later feature with
+    /// the id of an earlier one replaces it.
+    pub fn bulk_load(features: impl IntoIterator<Item = Feature<A>>) -> Self {
+        let mut slots: Vec<Option<Entry<A>>> = Vec::new();
+        let mut slot_of_id = HashMap::new();
+        for feature in features {
+            let id = feature.id;
+            let entry = Some(Entry::new(feature));
+            match slot_of_id.get(&id) {
+                Some(&slot) => slots[slot as usize] = entry,
+                None => {
+                    slot_of_id.insert(id, slots.len() as u32);
+                    slots.push(entry);
+                }
+            }
+        }
+        let items = slots
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, e)| e.as_ref().map(|e| e.tree_item(slot as u32)))
+            .collect();
+        Self {
+            slots,
+            free_slots: Vec::new(),
+            slot_of_id,
+            tree: RTree::bulk_load(items),
+        }
+    }
+
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.slot_of_id.len()
+    }
+
+    /// Whether the layer is empty.
+    pub fn is_empty(&self) -> bool {
+        self.slot_of_id.is_empty()
+    }
+
+    /// The feature with this id.
+    pub fn get(&self, id: u64) -> Option<&Arc<Feature<A>>> {
+        self.entry(id).map(|e| &e.feature)
+    }
+
+    /// The index entry of the feature with this id.
+    pub fn entry(&self, id: u64) -> Option<&Entry<A>> {
+        let slot = *self.slot_of_id.get(&id)?;
+        self.slots[slot as usize].as_ref()
+    }
+
+    /// Inserts a feature or replaces the one with the same id; returns the replaced one.
+    pub fn upsert(&mut self, feature: Feature<A>) -> Option<Arc<Feature<A>>> {
+        let id = feature.id;
+        let old = self.remove(id);
+        let entry = Entry::new(feature);
+        let slot = match self.free_slots.pop() {
+            Some(slot) => slot,
+            None => {
+                self.slots.push(None);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.tree.insert(entry.tree_item(slot));
+        self.slots[slot as usize] = Some(entry);
+        self.slot_of_id.insert(id, slot);
+        old
+    }
+
+    /// Removes the feature with this id; returns it.
+    pub fn remove(&mut self, id: u64) -> Option<Arc<Feature<A>>> {
+        let slot = self.slot_of_id.remove(&id)?;
+        let entry = self.slots[slot as usize].take()?;
+        self.tree.remove(&entry.tree_item(slot));
+        self.free_slots.push(slot);
+        Some(entry.feature)
+    }
+
+    /// Entries whose bounding box intersects a lon/lat box.
+    pub fn in_bbox(&self, bbox: Rect<f64>) -> impl Iterator<Item = &Entry<A>> {
+        let envelope = AABB::from_corners(
+            [bbox.min().x, bbox.min().y],
+            [bbox.max().x, bbox.max().y],
+        );
+        self.tree
+            .locate_in_envelope_intersecting(&envelope)
+            .filter_map(|item| self.slots[item.data as usize].as_ref())
+    }
+
+    /// Every entry, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &Entry<A>> {
+        self.slots.iter().flatten()
+    }
+
+    /// Bounding box of the whole layer in lon/lat, if it has features.
+    pub fn extent(&self) -> Option<Rect<f64>> {
+        if self.is_empty() {
+            return None;
+        }
+        let e = self.tree.root().envelope();
+        Some(Rect::new(
+            Coord {
+                x: e.lower()[0],
+                y: e.lower()[1],
+            },
+            Coord {
+                x: e.upper()[0],
+                y: e.upper()[1],
+            },
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{PoiAttrs, PoiKind};
+
+    fn poi(id: u64, lon: f64, lat: f64) -> Feature<PoiAttrs> {
+        let attrs = PoiAttrs {
+            kind: PoiKind::HighwayExit,
+            name: format!("exit {id}"),
+        };
+        Feature::new(id, format!("P{id}"), Shape::point(lon, lat).unwrap(), attrs).unwrap()
+    }
+
+    fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Rect<f64> {
+        Rect::new(Coord { x: x0, y: y0 }, Coord { x: x1, y: y1 })
+    }
+
+    #[test]
+    fn upsert_moves_and_remove_forgets() {
+        let mut index = LayerIndex::bulk_load((1..=100).map(|i| poi(i, 104.0 + i as f64 * 0.01, 30.0)));
+        assert_eq!(index.len(), 100);
+        assert_eq!(index.in_bbox(rect(104.0, 29.9, 104.105, 30.1)).count(), 10);
+
+        let old = index.upsert(poi(5, 110.0, 35.0)).expect("id 5 existed");
+        assert_eq!(old.shape, Shape::point(104.05, 30.0).unwrap());
+        assert_eq!(index.len(), 100);
+        assert_eq!(index.in_bbox(rect(104.0, 29.9, 104.105, 30.1)).count(), 9);
+        assert_eq!(index.in_bbox(rect(109.9, 34.9, 110.1, 35.1)).count(), 1);
+
+        assert!(index.remove(5).is_some());
+        assert!(index.remove(5).is_none());
+        assert_eq!(index.len(), 99);
+        assert_eq!(index.in_bbox(rect(109.9, 34.9, 110.1, 35.1)).count(), 0);
+
+        // A freed slot is reused and findable.
+        index.upsert(poi(1000, 120.0, 40.0));
+        assert_eq!(index.len(), 100);
+        assert_eq!(index.get(1000).unwrap().code, "P1000");
+        assert_eq!(index.in_bbox(rect(119.0, 39.0, 121.0, 41.0)).count(), 1);
+    }
+
+    #[test]
+    fn bulk_load_keeps_the_last_duplicate() {
+        let index = LayerIndex::bulk_load([poi(1, 104.0, 30.0), poi(1, 105.0, 31.0)]);
+        assert_eq!(index.len(), 1);
+        assert_eq!(index.iter().count(), 1);
+        assert_eq!(index.get(1).unwrap().shape, Shape::point(105.0, 31.0).unwrap());
+    }
+}

@@ -1,0 +1,398 @@
+//! Radius and constraint search.
+//!
+//! A query names a layer, an optional circle (centre and radius in metres),
+//! an optional polygon, an optional proximity to points of interest of one
+//! kind, and attribute constraints; all of them must hold (AND). Candidates
+//! come from the R-tree (the circle's or polygon's box), cheap attribute
+//! tests run first, then the geodesic distance (see [`crate::geodesy`]), then
+//! the polygon and proximity tests. Hits are sorted by distance, then id.
+
+use geo::{Coord, Intersects, MultiPolygon, Point, Rect};
+
+use crate::atlas::Atlas;
+use crate::error::SearchError;
+use crate::geodesy::{distance_to_shape, radius_bbox};
+use crate::geometry::{Shape, check_coord};
+use crate::index::{Entry, LayerIndex};
+use crate::model::{
+    Attributes, FactoryAttrs, FactoryStatus, LandUse, LayerKind, ParkAttrs, PlotAttrs, PlotStatus,
+    PoiAttrs, PoiKind,
+};
+
+/// Largest radius, and largest proximity distance, in metres.
+pub const MAX_RADIUS_M: f64 = 100_000.0;
+/// Largest page.
+pub const MAX_LIMIT: usize = 1000;
+
+/// A circle on the ellipsoid.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Circle {
+    /// Centre longitude, degrees.
+    pub lon: f64,
+    /// Centre latitude, degrees.
+    pub lat: f64,
+    /// Radius, m (geodesic).
+    pub radius_m: f64,
+}
+
+/// "Within `within_m` metres of any POI of `kind`".
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NearPoi {
+    /// Kind of point, such as a highway exit.
+    pub kind: PoiKind,
+    /// Largest distance, m.
+    pub within_m: f64,
+}
+
+/// An inclusive range; an open end is `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Range {
+    /// Lower bound.
+    pub min: Option<f64>,
+    /// Upper bound.
+    pub max: Option<f64>,
+}
+
+impl Range {
+    /// Whether the range constrains anything.
+    pub fn is_open(&self) -> bool {
+        self.min.is_none() && self.max.is_none()
+    }
+
+    /// Whether a value lies in the range; a missing value matches only an open range.
+    pub fn holds(&self, value: Option<f64>) -> bool {
+        match value {
+            None => self.is_open(),
+            Some(v) => self.min.is_none_or(|lo| v >= lo) && self.max.is_none_or(|hi| v <= hi),
+        }
+    }
+
+    fn check(&self, field: &'static str) -> Result<(), SearchError> {
+        for v in [self.min, self.max].into_iter().flatten() {
+            if !v.is_finite() {
+                return Err(SearchError::new(field, "must be a finite number"));
+            }
+        }
+        if let (Some(lo), Some(hi)) = (self.min, self.max)
+            && lo > hi
+        {
+            return Err(SearchError::new(field, format!("minimum {lo} is above maximum {hi}")));
+        }
+        Ok(())
+    }
+}
+
+/// Constraints on plots.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlotFilter {
+    /// Allowed statuses (empty: any).
+    pub status: Vec<PlotStatus>,
+    /// Allowed land uses (empty: any).
+    pub land_use: Vec<LandUse>,
+    /// Area in mu.
+    pub area_mu: Range,
+    /// Price in 万元/亩.
+    pub price_wan_per_mu: Range,
+}
+
+/// Constraints on standard factories.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FactoryFilter {
+    /// Allowed statuses (empty: any).
+    pub status: Vec<FactoryStatus>,
+    /// Minimum clear height, m.
+    pub min_clear_height_m: Option<f64>,
+    /// Minimum floor load, kN/m².
+    pub min_floor_load_kn_m2: Option<f64>,
+    /// Available floor area, m².
+    pub available_area_m2: Range,
+    /// Maximum rent, 元/m²/month.
+    pub max_rent_yuan_m2_month: Option<f64>,
+}
+
+/// A search. Build it with [`SearchQuery::new`] and set what applies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchQuery {
+    /// Layer searched.
+    pub layer: LayerKind,
+    /// Features within a radius of a point.
+    pub circle: Option<Circle>,
+    /// Features intersecting a polygon.
+    pub polygon: Option<MultiPolygon<f64>>,
+    /// Features near infrastructure.
+    pub near: Option<NearPoi>,
+    /// Park code (plots and factories).
+    pub park: Option<String>,
+    /// Plot constraints (plots layer).
+    pub plots: PlotFilter,
+    /// Factory constraints (factories layer).
+    pub factories: FactoryFilter,
+    /// POI kinds (pois layer; empty: any).
+    pub poi_kinds: Vec<PoiKind>,
+    /// Page size, at most [`MAX_LIMIT`].
+    pub limit: usize,
+    /// Hits skipped before the page.
+    pub offset: usize,
+}
+
+impl SearchQuery {
+    /// A query of one layer with no constraint and a page of 100.
+    pub fn new(layer: LayerKind) -> Self {
+        Self {
+            layer,
+            circle: None,
+            polygon: None,
+            near: None,
+            park: None,
+            plots: PlotFilter::default(),
+            factories: FactoryFilter::default(),
+            poi_kinds: Vec::new(),
+            limit: 100,
+            offset: 0,
+        }
+    }
+
+    /// Checks every field; the error names the first one at fault.
+    pub fn validate(&self) -> Result<(), SearchError> {
+        if let Some(c) = &self.circle {
+            check_coord(Coord { x: c.lon, y: c.lat })
+                .map_err(|e| SearchError::new("lon/lat", e.to_string()))?;
+            if !c.radius_m.is_finite() || c.radius_m <= 0.0 || c.radius_m > MAX_RADIUS_M {
+                return Err(SearchError::new(
+                    "radius_m",
+                    format!("must be above 0 and at most {MAX_RADIUS_M} m, got {}", c.radius_m),
+                ));
+            }
+        }
+        if let Some(p) = &self.polygon {
+            Shape::area(p.clone()).map_err(|e| SearchError::new("polygon", e.to_string()))?;
+        }
+        if let Some(n) = &self.near
+            && (!n.within_m.is_finite() || n.within_m <= 0.0 || n.within_m > MAX_RADIUS_M)
+        {
+            return Err(SearchError::new(
+                "near",
+                format!("distance must be above 0 and at most {MAX_RADIUS_M} m"),
+            ));
+        }
+        if self.limit > MAX_LIMIT {
+            return Err(SearchError::new(
+                "limit",
+                format!("must be at most {MAX_LIMIT}, got {}", self.limit),
+            ));
+        }
+        self.plots.area_mu.check("area_mu")?;
+        self.plots.price_wan_per_mu.check("price")?;
+        self.factories.available_area_m2.check("available_area_m2")?;
+        for (field, v) in [
+            ("min_clear_height_m", self.factories.min_clear_height_m),
+            ("min_floor_load_kn_m2", self.factories.min_floor_load_kn_m2),
+            ("max_rent", self.factories.max_rent_yuan_m2_month),
+        ] {
+            if v.is_some_and(|v| !v.is_finite()) {
+                return Err(SearchError::new(field, "must be a finite number"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One search result.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SearchHit {
+    /// Feature id.
+    pub id: u64,
+    /// Geodesic distance from the circle's centre, m (when searching by radius).
+    pub distance_m: Option<f64>,
+}
+
+/// A page of results and the number of all matches.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SearchPage {
+    /// Hits of the requested page, by distance then id.
+    pub hits: Vec<SearchHit>,
+    /// Number of features that matched, over all pages.
+    pub total: usize,
+}
+
+/// Attribute tests of one layer.
+trait AttributeFilter {
+    fn matches(&self, q: &SearchQuery) -> bool;
+}
+
+impl AttributeFilter for PlotAttrs {
+    fn matches(&self, q: &SearchQuery) -> bool {
+        let f = &q.plots;
+        (f.status.is_empty() || f.status.contains(&self.status))
+            && (f.land_use.is_empty() || f.land_use.contains(&self.land_use))
+            && f.area_mu.holds(Some(self.area_mu()))
+            && f.price_wan_per_mu.holds(self.price_wan_per_mu)
+            && q.park.as_ref().is_none_or(|p| self.park.as_ref() == Some(p))
+    }
+}
+
+impl AttributeFilter for FactoryAttrs {
+    fn matches(&self, q: &SearchQuery) -> bool {
+        let f = &q.factories;
+        let at_least = |min: Option<f64>, v: Option<f64>| min.is_none_or(|m| v.is_some_and(|v| v >= m));
+        (f.status.is_empty() || f.status.contains(&self.status))
+            && at_least(f.min_clear_height_m, self.clear_height_m)
+            && at_least(f.min_floor_load_kn_m2, self.floor_load_kn_m2)
+            && f.available_area_m2.holds(self.available_area_m2)
+            && f
+                .max_rent_yuan_m2_month
+                .is_none_or(|m| self.rent_yuan_m2_month.is_some_and(|r| r <= m))
+            && q.park.as_ref().is_none_or(|p| self.park.as_ref() == Some(p))
+    }
+}
+
+impl AttributeFilter for ParkAttrs {
+    fn matches(&self, _q: &SearchQuery) -> bool {
+        true
+    }
+}
+
+impl AttributeFilter for PoiAttrs {
+    fn matches(&self, q: &SearchQuery) -> bool {
+        q.poi_kinds.is_empty() || q.poi_kinds.contains(&self.kind)
+    }
+}
+
+fn intersects_shape(polygon: &MultiPolygon<f64>, shape: &Shape) -> bool {
+    match shape {
+        Shape::Point(p) => polygon.intersects(p),
+        Shape::Area(a) => polygon.intersects(a),
+    }
+}
+
+fn bbox_of(polygon: &MultiPolygon<f64>) -> Option<Rect<f64>> {
+    use geo::BoundingRect;
+    polygon.bounding_rect()
+}
+
+impl Atlas {
+    /// Runs a search; the query is validated first.
+    pub fn search(&self, query: &SearchQuery) -> Result<SearchPage, SearchError> {
+        query.validate()?;
+        Ok(match query.layer {
+            LayerKind::Parks => self.search_layer(&self.parks, query),
+            LayerKind::Plots => self.search_layer(&self.plots, query),
+            LayerKind::Factories => self.search_layer(&self.factories, query),
+            LayerKind::Pois => self.search_layer(&self.pois, query),
+        })
+    }
+
+    fn search_layer<A: Attributes + AttributeFilter>(
+        &self,
+        index: &LayerIndex<A>,
+        query: &SearchQuery,
+    ) -> SearchPage {
+        let center = query.circle.map(|c| (Point::new(c.lon, c.lat), c.radius_m));
+        // The boxes the candidates must intersect: the circle's, else the polygon's, else all.
+        let boxes: Option<Vec<Rect<f64>>> = match (&center, &query.polygon) {
+            (Some((p, r)), _) => Some(radius_bbox(*p, *r)),
+            (None, Some(poly)) => Some(bbox_of(poly).into_iter().collect()),
+            (None, None) => None,
+        };
+        let nearby_pois = query.near.map(|near| self.pois_of_kind(near.kind, boxes.as_deref(), near.within_m));
+
+        let mut hits = Vec::new();
+        let mut consider = |entry: &Entry<A>| {
+            let feature = &entry.feature;
+            if !feature.attrs.matches(query) {
+                return;
+            }
+            let distance_m = match center {
+                Some((p, r)) => {
+                    let d = distance_to_shape(p, &feature.shape);
+                    if d > r {
+                        return;
+                    }
+                    Some(d)
+                }
+                None => None,
+            };
+            if let Some(poly) = &query.polygon
+                && !intersects_shape(poly, &feature.shape)
+            {
+                return;
+            }
+            if let (Some(near), Some(pois)) = (&query.near, &nearby_pois) {
+                let close = pois.iter().any(|poi| {
+                    bbox_within(entry.bbox, *poi, near.within_m)
+                        && distance_to_shape(*poi, &feature.shape) <= near.within_m
+                });
+                if !close {
+                    return;
+                }
+            }
+            hits.push(SearchHit {
+                id: feature.id,
+                distance_m,
+            });
+        };
+        match &boxes {
+            Some(boxes) => boxes
+                .iter()
+                .flat_map(|b| index.in_bbox(*b))
+                .for_each(&mut consider),
+            None => index.iter().for_each(&mut consider),
+        }
+        page(hits, query.offset, query.limit)
+    }
+
+    /// Points of the kind that can be within `within_m` of anything in `boxes`.
+    fn pois_of_kind(&self, kind: PoiKind, boxes: Option<&[Rect<f64>]>, within_m: f64) -> Vec<Point<f64>> {
+        let matches = |e: &&Entry<PoiAttrs>| e.feature.attrs.kind == kind;
+        let point = |e: &Entry<PoiAttrs>| e.feature.anchor();
+        match boxes {
+            None => self.pois.iter().filter(matches).map(point).collect(),
+            Some(boxes) => boxes
+                .iter()
+                .flat_map(|b| self.pois.in_bbox(grow(*b, within_m)).filter(matches).map(point))
+                .collect(),
+        }
+    }
+}
+
+/// Grows a lon/lat box by a distance on every side (not across the antimeridian).
+fn grow(b: Rect<f64>, by_m: f64) -> Rect<f64> {
+    // The box around a point at the box's widest latitude is the widest margin needed.
+    let widest = if b.min().y.abs() > b.max().y.abs() { b.min().y } else { b.max().y };
+    let margin = radius_bbox(Point::new(0.0, widest), by_m)[0];
+    let (dlon, dlat) = (margin.max().x.min(180.0), margin.height() / 2.0);
+    Rect::new(
+        Coord { x: (b.min().x - dlon).max(-180.0), y: (b.min().y - dlat).max(-90.0) },
+        Coord { x: (b.max().x + dlon).min(180.0), y: (b.max().y + dlat).min(90.0) },
+    )
+}
+
+/// Cheap test: can a point be within `d` metres of a box?
+fn bbox_within(bbox: Rect<f64>, p: Point<f64>, d: f64) -> bool {
+    radius_bbox(p, d).iter().any(|r| r.intersects(&bbox))
+}
+
+/// Sorts hits by distance then id and cuts the page.
+fn page(mut hits: Vec<SearchHit>, offset: usize, limit: usize) -> SearchPage {
+    let total = hits.len();
+    let key = |h: &SearchHit| (h.distance_m.unwrap_or(0.0), h.id);
+    let cmp = |a: &SearchHit, b: &SearchHit| {
+        let (da, ia) = key(a);
+        let (db, ib) = key(b);
+        da.total_cmp(&db).then(ia.cmp(&ib))
+    };
+    let end = offset.saturating_add(limit).min(total);
+    if offset >= total {
+        return SearchPage { hits: Vec::new(), total };
+    }
+    // Only the first `end` hits need ordering.
+    if end < total {
+        hits.select_nth_unstable_by(end, cmp);
+        hits.truncate(end);
+    }
+    hits.sort_unstable_by(cmp);
+    SearchPage {
+        hits: hits.split_off(offset),
+        total,
+    }
+}
