@@ -31,7 +31,7 @@
 //! let exit = Poi::new(1, "EXIT-1", Shape::point(103.85, 30.70).unwrap(),
 //!     PoiAttrs { kind: PoiKind::HighwayExit, name: "温江收费站".into() }).unwrap();
 //! let atlas = Atlas { pois: LayerIndex::bulk_load([exit]), ..Atlas::default() };
-//! let tile = TileId::new(10, 807, 425).unwrap();
+//! let tile = TileId::new(10, 807, 420).unwrap();
 //! let bytes = atlas.encode_tile(&[LayerKind::Pois], tile).unwrap();
 //! assert!(!bytes.is_empty());
 //! ```
