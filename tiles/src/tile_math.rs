@@ -94,20 +94,46 @@ impl TileId {
 
     /// The tiles of zoom `z` that cover a lon/lat box grown by `buffer` MVT units (for cache eviction).
     pub fn covering(bbox: Rect<f64>, z: u8, buffer: u32) -> impl Iterator<Item = TileId> {
+        let r = TileRange::covering(bbox, z, buffer);
+        (r.x0..=r.x1).flat_map(move |x| (r.y0..=r.y1).map(move |y| TileId { z, x, y }))
+    }
+}
+
+/// A rectangle of tiles at one zoom, bounds included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TileRange {
+    /// Zoom.
+    pub z: u8,
+    /// First column.
+    pub x0: u32,
+    /// Last column.
+    pub x1: u32,
+    /// First row.
+    pub y0: u32,
+    /// Last row.
+    pub y1: u32,
+}
+
+impl TileRange {
+    /// The tiles of zoom `z` whose extent grown by `buffer` MVT units touches a lon/lat box.
+    pub fn covering(bbox: Rect<f64>, z: u8, buffer: u32) -> Self {
         let n = 1u64 << z;
         let pad = buffer as f64 / EXTENT as f64;
         let (x0, y0) = lonlat_to_world(bbox.min().x, bbox.max().y);
         let (x1, y1) = lonlat_to_world(bbox.max().x, bbox.min().y);
-        let cell = |v: f64, grow: f64| ((v * n as f64 + grow).floor().max(0.0) as u64).min(n - 1);
-        let (cx0, cx1) = (cell(x0, -pad), cell(x1, pad));
-        let (cy0, cy1) = (cell(y0, -pad), cell(y1, pad));
-        (cx0..=cx1).flat_map(move |x| {
-            (cy0..=cy1).map(move |y| TileId {
-                z,
-                x: x as u32,
-                y: y as u32,
-            })
-        })
+        let cell = |v: f64, grow: f64| ((v * n as f64 + grow).floor().max(0.0) as u64).min(n - 1) as u32;
+        Self {
+            z,
+            x0: cell(x0, -pad),
+            x1: cell(x1, pad),
+            y0: cell(y0, -pad),
+            y1: cell(y1, pad),
+        }
+    }
+
+    /// Whether a tile lies in the range.
+    pub fn contains(&self, tile: &TileId) -> bool {
+        tile.z == self.z && (self.x0..=self.x1).contains(&tile.x) && (self.y0..=self.y1).contains(&tile.y)
     }
 }
 

@@ -1,0 +1,124 @@
+//! The API's error answer: `{"error": "<code>", "message": "<what is wrong>"}`.
+//!
+//! Client errors keep their status and message; internal errors are logged
+//! with their cause and the client sees a generic 500.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use siteatlas_tiles::{SearchError, TileError};
+
+use crate::store::StoreError;
+
+/// An error answered to an HTTP client.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+/// The body of every error answer.
+pub struct ErrorBody {
+    /// Stable machine-readable code, such as `invalid_parameter`.
+    pub error: &'static str,
+    /// What is wrong, for people.
+    pub message: String,
+}
+
+impl ApiError {
+    /// A 400 naming the parameter at fault.
+    pub fn bad_parameter(name: &str, reason: impl std::fmt::Display) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_parameter",
+            message: format!("{name}: {reason}"),
+        }
+    }
+
+    /// A 404.
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message: what.into(),
+        }
+    }
+
+    /// Any status with a code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 500 whose cause is logged, not shown.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal",
+            message: "internal error; the cause has been logged".into(),
+        }
+    }
+
+    /// The status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: self.code,
+            message: self.message,
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<TileError> for ApiError {
+    fn from(e: TileError) -> Self {
+        match e {
+            TileError::Encode(_) => ApiError::internal(e),
+            TileError::UnknownLayer(_) | TileError::NoLayers => Self::new(StatusCode::NOT_FOUND, "unknown_layer", e.to_string()),
+            _ => Self::new(StatusCode::BAD_REQUEST, "invalid_tile", e.to_string()),
+        }
+    }
+}
+
+impl From<SearchError> for ApiError {
+    fn from(e: SearchError) -> Self {
+        Self::bad_parameter(e.field, e.reason)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Query { .. } | StoreError::Open { .. } => {
+                tracing::error!(cause = %e, "store error");
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the store of record did not answer")
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let status = rejection.status();
+        let code = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            _ => "invalid_json",
+        };
+        Self::new(status, code, rejection.body_text())
+    }
+}

@@ -1,0 +1,151 @@
+//! Typed features to and from store rows, and applying them to the index.
+
+use geo::Rect;
+use siteatlas_tiles::geojson_io::{feature_from_geojson, feature_to_geojson, properties};
+use siteatlas_tiles::{
+    Atlas, Attributes, Feature, FactoryAttrs, LayerKind, ModelError, ParkAttrs, PlotAttrs, PoiAttrs,
+};
+
+use crate::store::{NewRow, StoreError, StoredRow};
+
+/// A feature of any layer.
+#[derive(Debug, Clone)]
+pub enum AnyFeature {
+    /// A park.
+    Park(Feature<ParkAttrs>),
+    /// A plot.
+    Plot(Feature<PlotAttrs>),
+    /// A factory.
+    Factory(Feature<FactoryAttrs>),
+    /// A point of interest.
+    Poi(Feature<PoiAttrs>),
+}
+
+/// Properties that are columns of their own in the store, not part of `props`.
+const COLUMN_FIELDS: &[&str] = &["id", "code", "version", "updated_at"];
+
+/// Builds a typed feature of layer `A` from a stored row.
+pub fn from_row<A: Attributes>(row: StoredRow) -> Result<Feature<A>, StoreError> {
+    let corrupt = |reason: String| StoreError::Corrupt {
+        layer: A::LAYER.as_str(),
+        id: row.id,
+        reason,
+    };
+    let geometry: geojson::Geometry = row.geometry.parse::<geojson::Geometry>().map_err(|e| corrupt(e.to_string()))?;
+    let mut props: geojson::JsonObject = serde_json::from_str(&row.props).map_err(|e| corrupt(e.to_string()))?;
+    props.insert("code".into(), row.code.clone().into());
+    let gj = geojson::Feature {
+        bbox: None,
+        geometry: Some(geometry),
+        id: None,
+        properties: Some(props),
+        foreign_members: None,
+    };
+    let id = u64::try_from(row.id).map_err(|_| corrupt("negative id".into()))?;
+    let mut feature: Feature<A> = feature_from_geojson(id, &gj).map_err(|e| corrupt(e.to_string()))?;
+    feature.version = row.version;
+    feature.updated_at = row.updated_at;
+    Ok(feature)
+}
+
+/// The row to store for a validated feature (its id and version belong to the store).
+pub fn to_row<A: Attributes>(feature: &Feature<A>) -> NewRow {
+    let gj = feature_to_geojson(feature);
+    let mut props = properties(feature);
+    for key in COLUMN_FIELDS {
+        props.remove(*key);
+    }
+    // Derived values are recomputed on load; storing them would let them drift.
+    props.remove("area_mu");
+    NewRow {
+        code: feature.code.clone(),
+        geometry: gj.geometry.map(|g| g.to_string()).unwrap_or_default(),
+        props: serde_json::Value::Object(props).to_string(),
+    }
+}
+
+/// Validates a GeoJSON feature for a layer (id is a placeholder until stored).
+pub fn validate_for_layer(layer: LayerKind, gj: &geojson::Feature) -> Result<(String, NewRow), ModelError> {
+    fn one<A: Attributes>(gj: &geojson::Feature) -> Result<(String, NewRow), ModelError> {
+        let f: Feature<A> = feature_from_geojson(1, gj)?;
+        Ok((f.code.clone(), to_row(&f)))
+    }
+    match layer {
+        LayerKind::Parks => one::<ParkAttrs>(gj),
+        LayerKind::Plots => one::<PlotAttrs>(gj),
+        LayerKind::Factories => one::<FactoryAttrs>(gj),
+        LayerKind::Pois => one::<PoiAttrs>(gj),
+    }
+}
+
+impl AnyFeature {
+    /// Converts a stored row of a layer.
+    pub fn from_row(layer: LayerKind, row: StoredRow) -> Result<Self, StoreError> {
+        Ok(match layer {
+            LayerKind::Parks => AnyFeature::Park(from_row(row)?),
+            LayerKind::Plots => AnyFeature::Plot(from_row(row)?),
+            LayerKind::Factories => AnyFeature::Factory(from_row(row)?),
+            LayerKind::Pois => AnyFeature::Poi(from_row(row)?),
+        })
+    }
+
+    /// Puts the feature into the index; returns the bounding boxes of its old
+    /// (if any) and new geometry, which bound the tiles it changes. A write
+    /// older than what the index holds is ignored (notices may arrive late).
+    pub fn apply(self, atlas: &mut Atlas) -> Vec<Rect<f64>> {
+        fn put<A: Attributes>(index: &mut siteatlas_tiles::index::LayerIndex<A>, f: Feature<A>) -> Vec<Rect<f64>> {
+            if let Some(current) = index.get(f.id)
+                && current.version > f.version
+            {
+                return Vec::new();
+            }
+            let new_bbox = f.shape.bbox();
+            let old = index.upsert(f);
+            old.map(|o| o.shape.bbox()).into_iter().chain([new_bbox]).collect()
+        }
+        match self {
+            AnyFeature::Park(f) => put(&mut atlas.parks, f),
+            AnyFeature::Plot(f) => put(&mut atlas.plots, f),
+            AnyFeature::Factory(f) => put(&mut atlas.factories, f),
+            AnyFeature::Poi(f) => put(&mut atlas.pois, f),
+        }
+    }
+}
+
+/// Removes a feature from the index; returns its bounding box if it was there.
+pub fn remove(atlas: &mut Atlas, layer: LayerKind, id: u64) -> Option<Rect<f64>> {
+    match layer {
+        LayerKind::Parks => atlas.parks.remove(id).map(|f| f.shape.bbox()),
+        LayerKind::Plots => atlas.plots.remove(id).map(|f| f.shape.bbox()),
+        LayerKind::Factories => atlas.factories.remove(id).map(|f| f.shape.bbox()),
+        LayerKind::Pois => atlas.pois.remove(id).map(|f| f.shape.bbox()),
+    }
+}
+
+/// Builds one layer's index from all its stored rows.
+pub fn rebuild_layer(atlas: &mut Atlas, layer: LayerKind, rows: Vec<StoredRow>) -> Result<(), StoreError> {
+    fn build<A: Attributes>(rows: Vec<StoredRow>) -> Result<siteatlas_tiles::index::LayerIndex<A>, StoreError> {
+        let features = rows.into_iter().map(from_row::<A>).collect::<Result<Vec<_>, _>>()?;
+        Ok(siteatlas_tiles::index::LayerIndex::bulk_load(features))
+    }
+    match layer {
+        LayerKind::Parks => atlas.parks = build(rows)?,
+        LayerKind::Plots => atlas.plots = build(rows)?,
+        LayerKind::Factories => atlas.factories = build(rows)?,
+        LayerKind::Pois => atlas.pois = build(rows)?,
+    }
+    Ok(())
+}
+
+/// One feature as a GeoJSON feature, if it exists.
+pub fn geojson_feature(atlas: &Atlas, layer: LayerKind, id: u64) -> Option<(geojson::Feature, i64)> {
+    fn one<A: Attributes>(index: &siteatlas_tiles::index::LayerIndex<A>, id: u64) -> Option<(geojson::Feature, i64)> {
+        index.get(id).map(|f| (feature_to_geojson(f), f.version))
+    }
+    match layer {
+        LayerKind::Parks => one(&atlas.parks, id),
+        LayerKind::Plots => one(&atlas.plots, id),
+        LayerKind::Factories => one(&atlas.factories, id),
+        LayerKind::Pois => one(&atlas.pois, id),
+    }
+}

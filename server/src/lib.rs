@@ -1,0 +1,76 @@
+//! # Site Atlas server
+//!
+//! One binary, `siteatlas`, over the [`siteatlas_tiles`] engine:
+//! - [`store`]: the store of record, PostGIS or embedded SQLite;
+//! - [`state`]: the in-memory index and the [`tile_cache`], kept in step with
+//!   every write ([`sync`] carries writes between instances);
+//! - [`routes`]: the HTTP API (tiles, TileJSON, style, search, OGC API -
+//!   Features, OpenAPI, health, metrics);
+//! - [`import`]: GeoJSON into the store, all or nothing;
+//! - [`cli`] and [`serve`]: the command line and start-up.
+
+pub mod cli;
+pub mod error;
+pub mod features;
+pub mod import;
+pub mod metrics;
+pub mod routes;
+pub mod state;
+pub mod store;
+pub mod sync;
+pub mod tile_cache;
+
+use std::time::Instant;
+
+use crate::cli::ServeArgs;
+use crate::state::{AppState, load_atlas};
+use crate::store::Store;
+
+/// Opens and migrates the store, seeds the demo data if asked, loads the
+/// index, and serves until Ctrl-C or SIGTERM.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let store = Store::open(args.store.database_url.as_deref(), &args.store.data_dir).await?;
+    store.migrate().await?;
+    if !args.no_demo && import::seed_demo(&store).await? {
+        tracing::info!("empty store: loaded the demo data");
+    }
+    let started = Instant::now();
+    let atlas = load_atlas(&store).await?;
+    tracing::info!(
+        store = store.kind(),
+        parks = atlas.parks.len(),
+        plots = atlas.plots.len(),
+        factories = atlas.factories.len(),
+        pois = atlas.pois.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "index loaded"
+    );
+    let state = AppState::new(store.clone(), atlas, args.tile_cache_mb * 1024 * 1024, Some(args.web_dir.clone()));
+    if let Store::Postgres(pg) = &store {
+        tokio::spawn(sync::listen(state.clone(), pg.clone()));
+    }
+    let listener = tokio::net::TcpListener::bind(args.bind).await?;
+    tracing::info!(address = %listener.local_addr()?, "serving");
+    axum::serve(listener, routes::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,279 @@
+//! Vector tiles, TileJSON and the MapLibre style.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use serde_json::{Value, json};
+use siteatlas_tiles::encode::{FACTORY_MINZOOM, PLOT_DETAIL_MINZOOM};
+use siteatlas_tiles::tile_math::MAX_ZOOM;
+use siteatlas_tiles::{LayerKind, TileId};
+
+use crate::error::ApiError;
+use crate::routes::base_url;
+use crate::state::SharedState;
+use crate::tile_cache::{EncodedTile, TileKey};
+
+/// Media type of Mapbox Vector Tiles.
+pub const MVT_MEDIA_TYPE: &str = "application/vnd.mapbox-vector-tile";
+/// Browsers and proxies may keep a tile a minute; the ETag revalidates it after.
+const CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=30";
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 2 + 64), Compression::default());
+    encoder.write_all(bytes).expect("writing to memory");
+    encoder.finish().expect("writing to memory")
+}
+
+/// A 64-bit FNV-1a hash: stable across builds, so ETags survive restarts.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3))
+}
+
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|enc| {
+            let mut parts = enc.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| p.trim().replace(' ', "") == "q=0");
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+}
+
+fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| {
+            let t = t.trim();
+            t == "*" || t.trim_start_matches("W/") == etag
+        })
+}
+
+/// Parses `{z}/{x}/{y}.mvt`.
+pub fn parse_tile(z: &str, x: &str, y: &str) -> Result<TileId, ApiError> {
+    let y = y.strip_suffix(".mvt").or_else(|| y.strip_suffix(".pbf")).unwrap_or(y);
+    let num = |name: &str, v: &str| v.parse::<u32>().map_err(|_| ApiError::bad_parameter(name, format!("`{v}` is not a non-negative integer")));
+    Ok(TileId::new(num("z", z)?, num("x", x)?, num("y", y)?)?)
+}
+
+/// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`
+#[utoipa::path(get, path = "/tiles/{layers}/{z}/{x}/{y}.mvt", tag = "tiles",
+    params(("layers" = String, Path, description = "comma list of parks, plots, factories, pois"),
+           ("z" = u32, Path), ("x" = u32, Path), ("y" = u32, Path)),
+    responses((status = 200, description = "Mapbox Vector Tile", content_type = "application/vnd.mapbox-vector-tile"),
+              (status = 204, description = "no feature in this tile"),
+              (status = 304, description = "unchanged since the given ETag"),
+              (status = 400, description = "no such tile", body = crate::error::ErrorBody),
+              (status = 404, description = "unknown layer", body = crate::error::ErrorBody)))]
+#[tracing::instrument(skip(state, headers), fields(z = %z, x = %x, y = %y))]
+pub async fn tile(
+    State(state): State<SharedState>,
+    Path((layers, z, x, y)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let layers = LayerKind::parse_list(&layers)?;
+    let tile = parse_tile(&z, &x, &y)?;
+    let key = TileKey { layers, tile };
+    let cached = state.cache.lock().get(&key);
+    let encoded = match cached {
+        Some(hit) => hit,
+        None => {
+            let (raw, epoch) = {
+                let atlas = state.atlas.read();
+                let epoch = state.cache.lock().epoch();
+                (atlas.encode_tile(&key.layers, tile)?, epoch)
+            };
+            let etag = format!("\"{:016x}\"", fnv1a(&raw));
+            let encoded = Arc::new(EncodedTile {
+                gzip: if raw.is_empty() { Vec::new() } else { gzip(&raw) },
+                raw,
+                etag,
+            });
+            state.cache.lock().insert(key, encoded.clone(), epoch);
+            encoded
+        }
+    };
+    let mut response = if etag_matches(&headers, &encoded.etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else if encoded.raw.is_empty() {
+        StatusCode::NO_CONTENT.into_response()
+    } else if accepts_gzip(&headers) {
+        let mut r = encoded.gzip.clone().into_response();
+        r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        r
+    } else {
+        encoded.raw.clone().into_response()
+    };
+    let h = response.headers_mut();
+    if !encoded.raw.is_empty() {
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(MVT_MEDIA_TYPE));
+    }
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    if let Ok(v) = HeaderValue::from_str(&encoded.etag) {
+        h.insert(header::ETAG, v);
+    }
+    Ok(response)
+}
+
+/// Fields each layer's tiles carry, for TileJSON `vector_layers`.
+fn layer_fields(layer: LayerKind) -> Value {
+    match layer {
+        LayerKind::Parks => json!({"code": "String", "name": "String", "level": "String", "industries": "String", "district": "String"}),
+        LayerKind::Plots => json!({"code": "String", "name": "String", "status": "String", "land_use": "String", "area_mu": "Number", "price_wan_per_mu": "Number", "park": "String", "cluster": "Boolean (aggregates below zoom 12)", "count": "Number (aggregates)", "available": "Number (aggregates)"}),
+        LayerKind::Factories => json!({"code": "String", "name": "String", "status": "String", "park": "String", "floors": "Number", "clear_height_m": "Number", "floor_load_kn_m2": "Number", "available_area_m2": "Number", "rent_yuan_m2_month": "Number"}),
+        LayerKind::Pois => json!({"code": "String", "name": "String", "kind": "String"}),
+    }
+}
+
+fn layer_description(layer: LayerKind) -> String {
+    match layer {
+        LayerKind::Parks => "Industrial parks (园区)".into(),
+        LayerKind::Plots => format!("Land plots (地块); below zoom {PLOT_DETAIL_MINZOOM} one point per cluster of plots with `count`, `available` and `area_mu`"),
+        LayerKind::Factories => format!("Standard factories (标准厂房), from zoom {FACTORY_MINZOOM}"),
+        LayerKind::Pois => "Infrastructure: highway exits, rail freight, ports, airports, substations, wastewater plants".into(),
+    }
+}
+
+fn layer_minzoom(layer: LayerKind) -> u8 {
+    match layer {
+        LayerKind::Factories => FACTORY_MINZOOM,
+        _ => 0,
+    }
+}
+
+/// The TileJSON document for a layer list.
+pub fn tilejson_for(state: &SharedState, layers: &[LayerKind], headers: &HeaderMap) -> Value {
+    let list: Vec<&str> = layers.iter().map(|l| l.as_str()).collect();
+    let list = list.join(",");
+    let base = base_url(headers);
+    // China by default, the data's extent once there is data.
+    let bounds = state
+        .atlas
+        .read()
+        .extent_of(layers)
+        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+        .unwrap_or([73.5, 18.0, 135.1, 53.6]);
+    let center = [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, 11.0];
+    json!({
+        "tilejson": "3.0.0",
+        "name": format!("Site Atlas: {list}"),
+        "description": "Investment-promotion map: parks, plots, standard factories and infrastructure",
+        "attribution": "Site Atlas",
+        "scheme": "xyz",
+        "tiles": [format!("{base}/tiles/{list}/{{z}}/{{x}}/{{y}}.mvt")],
+        "minzoom": 0,
+        "maxzoom": MAX_ZOOM,
+        "bounds": bounds,
+        "center": center,
+        "vector_layers": layers.iter().map(|l| json!({
+            "id": l.as_str(),
+            "description": layer_description(*l),
+            "minzoom": layer_minzoom(*l),
+            "maxzoom": MAX_ZOOM,
+            "fields": layer_fields(*l),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// `GET /tiles/{layers}.json`
+#[utoipa::path(get, path = "/tiles/{layers}.json", tag = "tiles",
+    params(("layers" = String, Path, description = "comma list of parks, plots, factories, pois")),
+    responses((status = 200, description = "TileJSON 3.0.0"), (status = 404, description = "unknown layer", body = crate::error::ErrorBody)))]
+pub async fn tilejson(
+    State(state): State<SharedState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let list = name
+        .strip_suffix(".json")
+        .ok_or_else(|| ApiError::not_found(format!("no resource /tiles/{name}; TileJSON is at /tiles/{{layers}}.json")))?;
+    let layers = LayerKind::parse_list(list)?;
+    Ok(Json(tilejson_for(&state, &layers, &headers)))
+}
+
+/// `GET /style.json`: a MapLibre style drawing every layer.
+#[utoipa::path(get, path = "/style.json", tag = "tiles", responses((status = 200, description = "MapLibre style")))]
+pub async fn style(State(state): State<SharedState>, headers: HeaderMap) -> Json<Value> {
+    let base = base_url(&headers);
+    let tj = tilejson_for(&state, &LayerKind::ALL, &headers);
+    let status_colour = json!(["match", ["get", "status"],
+        "available", "#2e9d5b", "reserved", "#e0a526", "negotiating", "#3b7dd8",
+        "transferred", "#9a9a9a", "withdrawn", "#c9c9c9", "#888888"]);
+    Json(json!({
+        "version": 8,
+        "name": "Site Atlas",
+        "center": [tj["center"][0], tj["center"][1]],
+        "zoom": 11,
+        "sources": {
+            "siteatlas": { "type": "vector", "url": format!("{base}/tiles/parks,plots,factories,pois.json") }
+        },
+        "layers": [
+            { "id": "background", "type": "background", "paint": { "background-color": "#f4f1ea" } },
+            { "id": "parks-fill", "type": "fill", "source": "siteatlas", "source-layer": "parks",
+              "paint": { "fill-color": ["match", ["get", "level"], "national", "#d9534f", "provincial", "#f0ad4e", "municipal", "#5bc0de", "#5cb85c"], "fill-opacity": 0.15 } },
+            { "id": "parks-outline", "type": "line", "source": "siteatlas", "source-layer": "parks",
+              "paint": { "line-color": "#8a3b12", "line-width": 1.5 } },
+            { "id": "plot-clusters", "type": "circle", "source": "siteatlas", "source-layer": "plots",
+              "filter": ["==", ["get", "cluster"], true],
+              "paint": { "circle-color": "#2e9d5b", "circle-opacity": 0.7,
+                         "circle-radius": ["interpolate", ["linear"], ["get", "count"], 1, 4, 100, 12, 1000, 24] } },
+            { "id": "plots-fill", "type": "fill", "source": "siteatlas", "source-layer": "plots",
+              "filter": ["!", ["has", "cluster"]],
+              "paint": { "fill-color": status_colour, "fill-opacity": 0.6 } },
+            { "id": "plots-outline", "type": "line", "source": "siteatlas", "source-layer": "plots",
+              "filter": ["!", ["has", "cluster"]],
+              "paint": { "line-color": ["match", ["get", "land_use"], "industrial", "#7a4b00", "logistics", "#6a1b9a", "rnd", "#00838f", "commercial", "#c62828", "#455a64"], "line-width": 1 } },
+            { "id": "factories-3d", "type": "fill-extrusion", "source": "siteatlas", "source-layer": "factories",
+              "minzoom": 15,
+              "paint": { "fill-extrusion-color": ["match", ["get", "status"], "vacant", "#2e9d5b", "partial", "#e0a526", "#9a9a9a"],
+                         "fill-extrusion-height": ["*", ["coalesce", ["get", "floors"], 1], 6], "fill-extrusion-opacity": 0.8 } },
+            { "id": "factories-fill", "type": "fill", "source": "siteatlas", "source-layer": "factories",
+              "maxzoom": 15, "paint": { "fill-color": "#5d6d7e", "fill-opacity": 0.7 } },
+            { "id": "pois", "type": "circle", "source": "siteatlas", "source-layer": "pois",
+              "paint": { "circle-radius": 5, "circle-color": ["match", ["get", "kind"], "highway_exit", "#1565c0", "rail_freight", "#6d4c41", "port", "#00838f", "airport", "#283593", "substation", "#f9a825", "#2e7d32"],
+                         "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5 } },
+            { "id": "parks-label", "type": "symbol", "source": "siteatlas", "source-layer": "parks",
+              "layout": { "text-field": ["get", "name"], "text-size": 13 },
+              "paint": { "text-color": "#5a2a0c", "text-halo-color": "#ffffff", "text-halo-width": 1.5 } },
+            { "id": "pois-label", "type": "symbol", "source": "siteatlas", "source-layer": "pois", "minzoom": 11,
+              "layout": { "text-field": ["get", "name"], "text-size": 11, "text-offset": [0, 1.2], "text-anchor": "top" },
+              "paint": { "text-color": "#263238", "text-halo-color": "#ffffff", "text-halo-width": 1 } }
+        ]
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_negotiation() {
+        let mut h = HeaderMap::new();
+        assert!(!accepts_gzip(&h));
+        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("br, gzip;q=0.8"));
+        assert!(accepts_gzip(&h));
+        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip;q=0"));
+        assert!(!accepts_gzip(&h));
+    }
+
+    #[test]
+    fn etags_match_weak_and_lists() {
+        let mut h = HeaderMap::new();
+        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"a\", W/\"b\""));
+        assert!(etag_matches(&h, "\"b\""));
+        assert!(!etag_matches(&h, "\"c\""));
+    }
+}

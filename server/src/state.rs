@@ -1,0 +1,94 @@
+//! Shared server state: the index, the tile cache, the store, the metrics.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use geo::Rect;
+use parking_lot::{Mutex, RwLock};
+use siteatlas_tiles::{Atlas, LayerKind};
+
+use crate::features::{self, AnyFeature};
+use crate::metrics::Metrics;
+use crate::store::{Store, StoreError, StoredRow};
+use crate::tile_cache::TileCache;
+
+/// Everything a request handler needs.
+pub struct AppState {
+    /// The in-memory index; writers hold it only to change one feature.
+    pub atlas: RwLock<Atlas>,
+    /// Encoded tiles.
+    pub cache: Mutex<TileCache>,
+    /// The store of record.
+    pub store: Store,
+    /// Request statistics.
+    pub metrics: Metrics,
+    /// Built web app served at `/` for browsers, when present.
+    pub web_dir: Option<PathBuf>,
+}
+
+/// The state as handlers share it.
+pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    /// State over a loaded atlas.
+    pub fn new(store: Store, atlas: Atlas, tile_cache_bytes: usize, web_dir: Option<PathBuf>) -> SharedState {
+        Arc::new(Self {
+            atlas: RwLock::new(atlas),
+            cache: Mutex::new(TileCache::new(tile_cache_bytes)),
+            store,
+            metrics: Metrics::default(),
+            web_dir: web_dir.filter(|d| d.join("index.html").is_file()),
+        })
+    }
+
+    /// Applies stored rows of one layer (new or changed features) and forgets
+    /// `removed` ids, evicting the tiles they touch. Returns when every later
+    /// request sees the change.
+    pub fn apply_rows(&self, layer: LayerKind, rows: Vec<StoredRow>, removed: &[u64]) -> Result<(), StoreError> {
+        let features = rows
+            .into_iter()
+            .map(|r| AnyFeature::from_row(layer, r))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut atlas = self.atlas.write();
+        let mut boxes: Vec<Rect<f64>> = Vec::new();
+        for f in features {
+            boxes.extend(f.apply(&mut atlas));
+        }
+        for id in removed {
+            boxes.extend(features::remove(&mut atlas, layer, *id));
+        }
+        // Evict while still holding the index: see `TileCache` on write epochs.
+        self.cache.lock().evict_touching(layer, &boxes);
+        Ok(())
+    }
+
+    /// Replaces one layer with all its stored rows (after a bulk change).
+    pub fn replace_layer(&self, layer: LayerKind, rows: Vec<StoredRow>) -> Result<(), StoreError> {
+        let mut fresh = Atlas::default();
+        features::rebuild_layer(&mut fresh, layer, rows)?;
+        let mut atlas = self.atlas.write();
+        match layer {
+            LayerKind::Parks => atlas.parks = fresh.parks,
+            LayerKind::Plots => atlas.plots = fresh.plots,
+            LayerKind::Factories => atlas.factories = fresh.factories,
+            LayerKind::Pois => atlas.pois = fresh.pois,
+        }
+        self.cache.lock().evict_layer(layer);
+        Ok(())
+    }
+}
+
+/// Loads every layer of the store into a new atlas.
+pub async fn load_atlas(store: &Store) -> Result<Atlas, StoreError> {
+    let mut atlas = Atlas::default();
+    for layer in LayerKind::ALL {
+        let rows = store.load_layer(layer).await?;
+        // Parsing a million rows takes seconds: keep it off the async workers.
+        atlas = tokio::task::spawn_blocking(move || {
+            features::rebuild_layer(&mut atlas, layer, rows).map(|_| atlas)
+        })
+        .await
+        .expect("loading task panicked")?;
+    }
+    Ok(atlas)
+}

@@ -1,0 +1,135 @@
+//! The store of record: PostGIS in production, an embedded SQLite file when
+//! no database is configured.
+//!
+//! Both keep one table per layer with the same columns: `id`, `code`
+//! (unique business key), `version`, `updated_at`, the geometry and `props`
+//! (the feature's properties as JSON). Table names come only from
+//! [`LayerKind`], never from input; every value is bound as a parameter.
+
+mod error;
+mod postgres;
+mod sqlite;
+
+use std::path::Path;
+
+use siteatlas_tiles::LayerKind;
+
+pub use error::{QueryContext, StoreError};
+pub use postgres::{CHANGES_CHANNEL, PostgresStore};
+pub use sqlite::SqliteStore;
+
+/// A feature row as stored, before it becomes a typed feature.
+#[derive(Debug, Clone)]
+pub struct StoredRow {
+    /// Row id (the feature id).
+    pub id: i64,
+    /// Business key.
+    pub code: String,
+    /// Write counter.
+    pub version: i64,
+    /// Last write, RFC 3339.
+    pub updated_at: String,
+    /// Geometry as GeoJSON text.
+    pub geometry: String,
+    /// Properties as JSON text (without id, code, version, updated_at).
+    pub props: String,
+}
+
+/// A feature to insert or update by code.
+#[derive(Debug, Clone)]
+pub struct NewRow {
+    /// Business key.
+    pub code: String,
+    /// Geometry as GeoJSON text.
+    pub geometry: String,
+    /// Properties as JSON text.
+    pub props: String,
+}
+
+/// What one write did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteSummary {
+    /// Rows inserted.
+    pub inserted: usize,
+    /// Rows updated.
+    pub updated: usize,
+    /// Ids of all rows written.
+    pub ids: Vec<i64>,
+}
+
+/// The configured store.
+#[derive(Debug, Clone)]
+pub enum Store {
+    /// Embedded SQLite.
+    Sqlite(SqliteStore),
+    /// PostgreSQL with PostGIS.
+    Postgres(PostgresStore),
+}
+
+impl Store {
+    /// Opens PostGIS when a URL is given, else the embedded store in `data_dir`.
+    pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Self, StoreError> {
+        match database_url {
+            Some(url) => Ok(Store::Postgres(PostgresStore::connect(url).await?)),
+            None => Ok(Store::Sqlite(SqliteStore::open(data_dir).await?)),
+        }
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.migrate().await,
+            Store::Postgres(s) => s.migrate().await,
+        }
+    }
+
+    /// Which store this is, for logs and `/health`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgis",
+        }
+    }
+
+    /// Checks that the store answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.ping().await,
+            Store::Postgres(s) => s.ping().await,
+        }
+    }
+
+    /// Number of features in a layer.
+    pub async fn count(&self, layer: LayerKind) -> Result<i64, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.count(layer).await,
+            Store::Postgres(s) => s.count(layer).await,
+        }
+    }
+
+    /// Every row of a layer.
+    pub async fn load_layer(&self, layer: LayerKind) -> Result<Vec<StoredRow>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.load_layer(layer).await,
+            Store::Postgres(s) => s.load_layer(layer).await,
+        }
+    }
+
+    /// The rows with these ids (missing ids are simply absent).
+    pub async fn load_rows(&self, layer: LayerKind, ids: &[i64]) -> Result<Vec<StoredRow>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.load_rows(layer, ids).await,
+            Store::Postgres(s) => s.load_rows(layer, ids).await,
+        }
+    }
+
+    /// Inserts or updates rows by code, all layers in one transaction: all or
+    /// nothing. With PostGIS, the change is announced to every instance when
+    /// the transaction commits.
+    pub async fn upsert(&self, batches: &[(LayerKind, Vec<NewRow>)]) -> Result<Vec<WriteSummary>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.upsert(batches).await,
+            Store::Postgres(s) => s.upsert(batches).await,
+        }
+    }
+}

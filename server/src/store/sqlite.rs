@@ -1,0 +1,133 @@
+//! Embedded SQLite store, for running with nothing else installed.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use siteatlas_tiles::LayerKind;
+use sqlx::Row;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use super::{NewRow, QueryContext, StoreError, StoredRow, WriteSummary};
+
+/// File name of the database inside the data directory.
+pub const DATABASE_FILE: &str = "siteatlas.db";
+
+/// A pool of connections to the embedded database.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+const SELECT: &str = "SELECT id, code, version, updated_at, geom AS geometry, props FROM ";
+
+fn row(r: sqlx::sqlite::SqliteRow) -> Result<StoredRow, sqlx::Error> {
+    Ok(StoredRow {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        version: r.try_get("version")?,
+        updated_at: r.try_get("updated_at")?,
+        geometry: r.try_get("geometry")?,
+        props: r.try_get("props")?,
+    })
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `<data_dir>/siteatlas.db`.
+    pub async fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        let path = data_dir.join(DATABASE_FILE);
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+            .map_err(|source| StoreError::Open { what: "SQLite", source })?
+            .create_if_missing(true)
+            // WAL: readers never wait for the writer; a crash loses no committed write.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open { what: "SQLite", source })?;
+        Ok(Self { pool })
+    }
+
+    pub(super) async fn migrate(&self) -> Result<(), StoreError> {
+        sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub(super) async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .doing(|| "checking the database".into())?;
+        Ok(())
+    }
+
+    pub(super) async fn count(&self, layer: LayerKind) -> Result<i64, StoreError> {
+        sqlx::query_scalar(&format!("SELECT count(*) FROM {layer}"))
+            .fetch_one(&self.pool)
+            .await
+            .doing(|| format!("counting {layer}"))
+    }
+
+    pub(super) async fn load_layer(&self, layer: LayerKind) -> Result<Vec<StoredRow>, StoreError> {
+        sqlx::query(&format!("{SELECT}{layer}"))
+            .try_map(row)
+            .fetch_all(&self.pool)
+            .await
+            .doing(|| format!("loading {layer}"))
+    }
+
+    pub(super) async fn load_rows(&self, layer: LayerKind, ids: &[i64]) -> Result<Vec<StoredRow>, StoreError> {
+        let mut rows = Vec::with_capacity(ids.len());
+        for id in ids {
+            let found = sqlx::query(&format!("{SELECT}{layer} WHERE id = ?"))
+                .bind(id)
+                .try_map(row)
+                .fetch_optional(&self.pool)
+                .await
+                .doing(|| format!("loading {layer} {id}"))?;
+            rows.extend(found);
+        }
+        Ok(rows)
+    }
+
+    pub(super) async fn upsert(&self, batches: &[(LayerKind, Vec<NewRow>)]) -> Result<Vec<WriteSummary>, StoreError> {
+        let mut tx = self.pool.begin().await.doing(|| "starting a transaction".into())?;
+        let mut summaries = Vec::new();
+        for (layer, rows) in batches {
+            let layer = *layer;
+            let sql = format!(
+                "INSERT INTO {layer} (code, geom, props) VALUES (?, ?, ?) \
+                 ON CONFLICT (code) DO UPDATE SET geom = excluded.geom, props = excluded.props, \
+                   version = {layer}.version + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+                 RETURNING id, version"
+            );
+            let mut summary = WriteSummary::default();
+            for r in rows {
+                let written = sqlx::query(&sql)
+                    .bind(&r.code)
+                    .bind(&r.geometry)
+                    .bind(&r.props)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .doing(|| format!("writing {layer} {}", r.code))?;
+                let id: i64 = written.try_get("id").doing(|| "reading written ids".into())?;
+                let version: i64 = written.try_get("version").doing(|| "reading written ids".into())?;
+                summary.ids.push(id);
+                if version == 1 {
+                    summary.inserted += 1;
+                } else {
+                    summary.updated += 1;
+                }
+            }
+            summaries.push(summary);
+        }
+        tx.commit().await.doing(|| "committing the write".into())?;
+        Ok(summaries)
+    }
+}

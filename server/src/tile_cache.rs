@@ -1,0 +1,204 @@
+//! The tile cache: encoded tiles, raw and gzipped, within a byte budget.
+//!
+//! Invalidation is exact: a write evicts the cached tiles, at every zoom and
+//! for every layer combination that includes the written layer, whose
+//! buffered extent touches the feature's old or new bounding box. A tile
+//! encoded from the index before a write must not enter the cache after the
+//! write's eviction, so every fill names the write epoch it was encoded at and
+//! is refused if a write came in between.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use geo::Rect;
+use siteatlas_tiles::tile_math::{BUFFER, MAX_ZOOM, TileRange};
+use siteatlas_tiles::{LayerKind, TileId};
+
+/// A set of layers, as a bit mask (bit i: `LayerKind::ALL[i]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LayerSet(u8);
+
+impl LayerSet {
+    /// The set of the given layers.
+    pub fn of(layers: &[LayerKind]) -> Self {
+        Self(layers.iter().fold(0, |m, l| m | (1 << *l as u8)))
+    }
+    /// Whether the set holds a layer.
+    pub fn contains(self, layer: LayerKind) -> bool {
+        self.0 & (1 << layer as u8) != 0
+    }
+}
+
+/// Cache key: layer set and tile. Layer order in a URL does change the
+/// bytes (MVT layer order), so the key also keeps the requested order.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TileKey {
+    /// Requested layers in order.
+    pub layers: Vec<LayerKind>,
+    /// Tile address.
+    pub tile: TileId,
+}
+
+/// An encoded tile as served.
+#[derive(Debug)]
+pub struct EncodedTile {
+    /// MVT bytes (empty for a tile with no feature).
+    pub raw: Vec<u8>,
+    /// The same, gzipped.
+    pub gzip: Vec<u8>,
+    /// Strong entity tag, quoted.
+    pub etag: String,
+}
+
+impl EncodedTile {
+    fn cost(&self) -> usize {
+        self.raw.len() + self.gzip.len() + self.etag.len() + 96
+    }
+}
+
+struct Slot {
+    tile: Arc<EncodedTile>,
+    last_used: u64,
+}
+
+/// Hit, miss and size counters.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CacheStats {
+    /// Tiles served from the cache.
+    pub hits: u64,
+    /// Tiles encoded because they were not cached.
+    pub misses: u64,
+    /// Bytes held now.
+    pub bytes: usize,
+    /// Tiles held now.
+    pub entries: usize,
+    /// Tiles evicted by writes.
+    pub invalidated: u64,
+}
+
+/// The cache. All methods take `&mut self`; callers share it behind a mutex.
+pub struct TileCache {
+    budget: usize,
+    slots: HashMap<TileKey, Slot>,
+    clock: u64,
+    epoch: u64,
+    stats: CacheStats,
+}
+
+impl TileCache {
+    /// A cache holding at most `budget_bytes` (0 turns caching off).
+    pub fn new(budget_bytes: usize) -> Self {
+        Self {
+            budget: budget_bytes,
+            slots: HashMap::new(),
+            clock: 0,
+            epoch: 0,
+            stats: CacheStats::default(),
+        }
+    }
+
+    /// The current write epoch; pass it back to [`TileCache::insert`].
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            entries: self.slots.len(),
+            ..self.stats
+        }
+    }
+
+    /// A cached tile, counting a hit or a miss.
+    pub fn get(&mut self, key: &TileKey) -> Option<Arc<EncodedTile>> {
+        self.clock += 1;
+        match self.slots.get_mut(key) {
+            Some(slot) => {
+                slot.last_used = self.clock;
+                self.stats.hits += 1;
+                Some(slot.tile.clone())
+            }
+            None => {
+                self.stats.misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Caches a tile encoded at `epoch`, unless a write has happened since.
+    pub fn insert(&mut self, key: TileKey, tile: Arc<EncodedTile>, epoch: u64) {
+        if self.budget == 0 || epoch != self.epoch || tile.cost() > self.budget / 4 {
+            return;
+        }
+        self.clock += 1;
+        self.stats.bytes += tile.cost();
+        if let Some(old) = self.slots.insert(key, Slot { tile, last_used: self.clock }) {
+            self.stats.bytes -= old.tile.cost();
+        }
+        if self.stats.bytes > self.budget {
+            self.shrink();
+        }
+    }
+
+    /// Drops the least recently used quarter of the tiles (amortised LRU).
+    fn shrink(&mut self) {
+        let mut ages: Vec<u64> = self.slots.values().map(|s| s.last_used).collect();
+        let cut = ages.len() / 4;
+        let (_, threshold, _) = ages.select_nth_unstable(cut);
+        let threshold = *threshold;
+        let mut freed = 0;
+        self.slots.retain(|_, s| {
+            let keep = s.last_used > threshold;
+            if !keep {
+                freed += s.tile.cost();
+            }
+            keep
+        });
+        self.stats.bytes -= freed;
+    }
+
+    /// Evicts every tile of every zoom that shows `layer` and whose buffered
+    /// extent touches one of the lon/lat boxes; starts a new write epoch.
+    pub fn evict_touching(&mut self, layer: LayerKind, boxes: &[Rect<f64>]) {
+        self.epoch += 1;
+        if self.slots.is_empty() || boxes.is_empty() {
+            return;
+        }
+        // One pass over the cache: cheaper than listing the touched tiles,
+        // which number in the thousands at high zooms for a large park.
+        let ranges: Vec<Vec<TileRange>> = (0..=MAX_ZOOM)
+            .map(|z| boxes.iter().map(|b| TileRange::covering(*b, z, BUFFER)).collect())
+            .collect();
+        let mut freed = 0;
+        let mut count = 0;
+        self.slots.retain(|key, slot| {
+            let touched = LayerSet::of(&key.layers).contains(layer)
+                && ranges[key.tile.z() as usize].iter().any(|r| r.contains(&key.tile));
+            if touched {
+                freed += slot.tile.cost();
+                count += 1;
+            }
+            !touched
+        });
+        self.stats.bytes -= freed;
+        self.stats.invalidated += count;
+    }
+
+    /// Evicts every tile showing `layer` (after a reload of the layer).
+    pub fn evict_layer(&mut self, layer: LayerKind) {
+        self.epoch += 1;
+        let mut freed = 0;
+        let mut count = 0;
+        self.slots.retain(|k, s| {
+            let keep = !LayerSet::of(&k.layers).contains(layer);
+            if !keep {
+                freed += s.tile.cost();
+                count += 1;
+            }
+            keep
+        });
+        self.stats.bytes -= freed;
+        self.stats.invalidated += count;
+    }
+}
