@@ -23,17 +23,21 @@ pub mod tile_cache;
 use std::time::Instant;
 
 use crate::cli::ServeArgs;
-use crate::state::{AppState, load_atlas};
+use crate::state::{AppState, SharedState, load_atlas};
 use crate::store::Store;
 
 /// Opens and migrates the store, seeds the demo data if asked, loads the
-/// index, and serves until Ctrl-C or SIGTERM.
-pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+/// index and, with PostGIS, starts listening for other instances' writes.
+pub async fn prepare(args: &ServeArgs) -> anyhow::Result<SharedState> {
     let store = Store::open(args.store.database_url.as_deref(), &args.store.data_dir).await?;
     store.migrate().await?;
     if !args.no_demo && import::seed_demo(&store).await? {
         tracing::info!("empty store: loaded the demo data");
     }
+    let listener = match &store {
+        Store::Postgres(pg) => Some(sync::subscribe(pg).await?),
+        Store::Sqlite(_) => None,
+    };
     let started = Instant::now();
     let atlas = load_atlas(&store).await?;
     tracing::info!(
@@ -46,9 +50,15 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "index loaded"
     );
     let state = AppState::new(store.clone(), atlas, args.tile_cache_mb * 1024 * 1024, Some(args.web_dir.clone()));
-    if let Store::Postgres(pg) = &store {
-        tokio::spawn(sync::listen(state.clone(), pg.clone()));
+    if let (Store::Postgres(pg), Some(listener)) = (&store, listener) {
+        tokio::spawn(sync::run(state.clone(), pg.clone(), listener));
     }
+    Ok(state)
+}
+
+/// Prepares the state and serves until Ctrl-C or SIGTERM.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let state = prepare(&args).await?;
     let listener = tokio::net::TcpListener::bind(args.bind).await?;
     tracing::info!(address = %listener.local_addr()?, "serving");
     axum::serve(listener, routes::app(state))

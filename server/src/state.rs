@@ -9,7 +9,7 @@ use siteatlas_tiles::{Atlas, LayerKind};
 
 use crate::features::{self, AnyFeature};
 use crate::metrics::Metrics;
-use crate::store::{Store, StoreError, StoredRow};
+use crate::store::{NewRow, Store, StoreError, StoredRow, WriteSummary};
 use crate::tile_cache::TileCache;
 
 /// Everything a request handler needs.
@@ -60,6 +60,18 @@ impl AppState {
         // Evict while still holding the index: see `TileCache` on write epochs.
         self.cache.lock().evict_touching(layer, &boxes);
         Ok(())
+    }
+
+    /// Writes rows to the store of record (one transaction), then applies
+    /// them here; other instances learn of it through the store's notice.
+    /// When this returns, no request to this instance sees the old data.
+    pub async fn write(&self, batches: &[(LayerKind, Vec<NewRow>)]) -> Result<Vec<WriteSummary>, StoreError> {
+        let summaries = self.store.upsert(batches).await?;
+        for ((layer, _), summary) in batches.iter().zip(&summaries) {
+            let rows = self.store.load_rows(*layer, &summary.ids).await?;
+            self.apply_rows(*layer, rows, &[])?;
+        }
+        Ok(summaries)
     }
 
     /// Replaces one layer with all its stored rows (after a bulk change).

@@ -53,48 +53,40 @@ async fn reload_everything(state: &SharedState) {
     }
 }
 
-/// Listens for changes until the process ends. After a lost connection the
+/// Connects and LISTENs. Call it before loading the index, so that no write
+/// committed after the load goes unseen.
+pub async fn subscribe(store: &PostgresStore) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(store.pool()).await?;
+    listener.listen(CHANGES_CHANNEL).await?;
+    Ok(listener)
+}
+
+/// Applies notices until the process ends. After a lost connection the
 /// listener is set up again and then every layer is reloaded, since notices
 /// sent meanwhile are gone.
-pub async fn listen(state: SharedState, store: PostgresStore) {
-    let mut reconnecting = false;
+pub async fn run(state: SharedState, store: PostgresStore, mut listener: PgListener) {
+    tracing::info!(channel = CHANGES_CHANNEL, "listening for changes");
     loop {
-        if reconnecting {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        let mut listener = match PgListener::connect_with(store.pool()).await {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::warn!(cause = %e, "cannot LISTEN for changes; retrying");
-                reconnecting = true;
-                continue;
-            }
-        };
-        if let Err(e) = listener.listen(CHANGES_CHANNEL).await {
-            tracing::warn!(cause = %e, "cannot LISTEN for changes; retrying");
-            reconnecting = true;
-            continue;
-        }
-        tracing::info!(channel = CHANGES_CHANNEL, "listening for changes");
-        if reconnecting {
-            reload_everything(&state).await;
-        }
-        loop {
-            match listener.try_recv().await {
-                Ok(Some(notification)) => match serde_json::from_str::<ChangeNotice>(notification.payload()) {
-                    Ok(notice) => {
-                        if let Err(e) = apply_notice(&state, notice).await {
-                            tracing::error!(cause = %e, "applying a change notice failed");
-                        }
+        match listener.try_recv().await {
+            Ok(Some(notification)) => match serde_json::from_str::<ChangeNotice>(notification.payload()) {
+                Ok(notice) => {
+                    if let Err(e) = apply_notice(&state, notice).await {
+                        tracing::error!(cause = %e, "applying a change notice failed");
                     }
-                    Err(e) => tracing::warn!(payload = notification.payload(), cause = %e, "ignoring a malformed change notice"),
-                },
-                Ok(None) | Err(_) => {
-                    tracing::warn!("change listener lost its connection; reconnecting");
-                    break;
                 }
+                Err(e) => tracing::warn!(payload = notification.payload(), cause = %e, "ignoring a malformed change notice"),
+            },
+            Ok(None) | Err(_) => {
+                tracing::warn!("change listener lost its connection; reconnecting");
+                listener = loop {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    match subscribe(&store).await {
+                        Ok(l) => break l,
+                        Err(e) => tracing::warn!(cause = %e, "cannot LISTEN for changes; retrying"),
+                    }
+                };
+                reload_everything(&state).await;
             }
         }
-        reconnecting = true;
     }
 }

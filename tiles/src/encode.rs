@@ -110,6 +110,7 @@ impl TileProperties for PoiAttrs {
 fn encode_area(world: &MultiPolygon<f64>, tile: TileId) -> Result<Option<GeomData>, TileError> {
     let mut encoder = GeomEncoder::<i32>::new(GeomType::Polygon);
     let mut any = false;
+    let mut last_point: Option<(i32, i32)> = None;
     for polygon in &world.0 {
         let mut rings: Vec<Vec<(i32, i32)>> = Vec::new();
         let all_rings = std::iter::once(polygon.exterior()).chain(polygon.interiors());
@@ -127,8 +128,14 @@ fn encode_area(world: &MultiPolygon<f64>, tile: TileId) -> Result<Option<GeomDat
                 None => {}
             }
         }
-        for ring in rings {
+        for mut ring in rings {
             any = true;
+            // The encoder leaves out a ring's MoveTo when the ring starts where
+            // the previous one ended, which decoders read as a broken ring.
+            if ring.first() == last_point.as_ref() {
+                ring.rotate_left(1);
+            }
+            last_point = ring.last().copied();
             for (x, y) in ring {
                 encoder.add_point(x, y).map_err(|e| TileError::Encode(e.to_string()))?;
             }

@@ -118,10 +118,6 @@ impl Tile {
         }
     }
 
-    fn units(self, lon: f64, lat: f64) -> Coord<f64> {
-        self.units_of_world(world(lon, lat))
-    }
-
     /// Tile units back to lon/lat.
     fn to_lonlat(self, u: Coord<f64>) -> Coord<f64> {
         lonlat(Coord {
@@ -420,6 +416,19 @@ impl Fixture {
     }
 }
 
+/// A generated dataset of exactly `plots` plots. `generate` falls short of
+/// the number asked for (its parks hold fewer plots than it assumes), so ask
+/// for more and keep the first ones.
+fn dataset(seed: u64, plots: usize) -> Dataset {
+    let mut data = generate(GeneratorConfig {
+        seed,
+        plots: plots * 3 / 2,
+    });
+    assert!(data.plots.len() >= plots, "{} plots generated", data.plots.len());
+    data.plots.truncate(plots);
+    data
+}
+
 fn atlas_of(data: Dataset) -> Atlas {
     Atlas {
         parks: LayerIndex::bulk_load(data.parks),
@@ -657,10 +666,7 @@ fn first_area_box(data: &Dataset) -> Rect<f64> {
 
 #[test]
 fn detailed_tiles_of_the_first_area_decode_to_the_model() {
-    let data = generate(GeneratorConfig {
-        seed: 20261126,
-        plots: 20_000,
-    });
+    let data = dataset(20261126, 20_000);
     let area = first_area_box(&data);
     let fx = Fixture::new(data);
     let mut stats = Stats::default();
@@ -771,10 +777,7 @@ fn demo_points_of_interest_keep_their_positions() {
 
 #[test]
 fn below_zoom_12_plots_are_clusters_counting_centroids_in_the_tile() {
-    let data = generate(GeneratorConfig {
-        seed: 5,
-        plots: 20_000,
-    });
+    let data = dataset(5, 20_000);
     let fx = Fixture::new(data);
     let total_area_mu: f64 = fx.plot_centroids.iter().map(|c| c.2).sum();
     for z in 0..=11u8 {
@@ -829,7 +832,7 @@ fn below_zoom_12_plots_are_clusters_counting_centroids_in_the_tile() {
             sum_count += got_count;
             sum_mu += got_mu;
         }
-        assert_eq!(sum_count, 20_000, "z{z}: every plot counted once");
+        assert_eq!(sum_count, fx.plot_centroids.len() as u64, "z{z}: every plot counted once");
         assert!((sum_mu - total_area_mu).abs() / total_area_mu < 1e-3);
     }
     // At zoom 12 the plots layer holds polygons with ids again.
@@ -841,10 +844,9 @@ fn below_zoom_12_plots_are_clusters_counting_centroids_in_the_tile() {
 
 #[test]
 fn tiles_without_features_are_empty() {
-    let fx = Fixture::new(generate(GeneratorConfig {
-        seed: 1,
-        plots: 2_000,
-    }));
+    let data = dataset(1, 2_000);
+    let factory = data.factories[0].anchor();
+    let fx = Fixture::new(data);
     // Lhasa is far from every generated area.
     for z in [0u8, 6, 10, 14, 16] {
         let far = Tile::containing(z, 91.1, 29.65);
@@ -852,7 +854,7 @@ fn tiles_without_features_are_empty() {
             assert!(fx.encode(&LayerKind::ALL, far).is_empty(), "z{z}");
         }
         // Factories are not drawn below zoom 12, wherever they are.
-        let over = Tile::containing(z, WJ.0, WJ.1);
+        let over = Tile::containing(z, factory.x(), factory.y());
         let factories = fx.encode(&[LayerKind::Factories], over);
         assert_eq!(factories.is_empty(), z < 12, "z{z} factories");
     }
@@ -861,10 +863,7 @@ fn tiles_without_features_are_empty() {
 
 #[test]
 fn tiles_of_the_dense_area_stay_under_500_kb_at_every_zoom() {
-    let fx = Fixture::new(generate(GeneratorConfig {
-        seed: 20261126,
-        plots: 200_000,
-    }));
+    let fx = Fixture::new(dataset(20261126, 200_000));
     let mut sizes = Vec::new();
     for z in 0..=16u8 {
         let mut largest = 0;
@@ -1069,7 +1068,13 @@ fn as_units_multipolygon(polygons: &[(Vec<(f64, f64)>, Vec<Vec<(f64, f64)>>)]) -
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        // An integration test has no lib.rs to keep regressions beside; a
+        // failure prints its shrunk case instead.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     /// A quad inside the tile comes back with its area and one polygon;
     /// one across the edge comes back cut to the buffer.

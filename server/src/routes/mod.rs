@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
+pub use axum::Router;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
@@ -87,4 +87,9 @@ pub fn app(state: SharedState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Serves the application on a bound listener until the future is dropped.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    axum::serve(listener, app).await
 }
