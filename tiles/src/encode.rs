@@ -116,7 +116,15 @@ fn encode_area(world: &MultiPolygon<f64>, tile: TileId) -> Result<Option<GeomDat
         let all_rings = std::iter::once(polygon.exterior()).chain(polygon.interiors());
         for (i, ring) in all_rings.enumerate() {
             let coords = &ring.0[..ring.0.len().saturating_sub(1)];
-            let units: Vec<Coord<f64>> = coords.iter().map(|c| tile.to_tile_units(*c)).collect();
+            // Snap to the grid first, as PostGIS's ST_AsMVTGeom does, so that
+            // clipping starts from the vertices the tile will hold.
+            let units: Vec<Coord<f64>> = coords
+                .iter()
+                .map(|c| {
+                    let p = tile.to_tile_units(*c);
+                    Coord { x: p.x.round(), y: p.y.round() }
+                })
+                .collect();
             let clipped = clip_ring(&simplify_ring(units, SIMPLIFY_TOLERANCE), WINDOW);
             match snap_ring(&clipped) {
                 Some(mut snapped) => {

@@ -305,7 +305,7 @@ impl Atlas {
             let distance_m = match center {
                 Some((p, r)) => {
                     let d = distance_to_shape(p, &feature.shape);
-                    if d > r {
+                    if d > r * 1.002 {
                         return;
                     }
                     Some(d)
