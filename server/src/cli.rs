@@ -71,5 +71,6 @@ pub struct ImportArgs {
 }
 
 fn parse_layer(s: &str) -> Result<LayerKind, String> {
-    s.parse().map_err(|e: siteatlas_tiles::TileError| e.to_string())
+    s.parse()
+        .map_err(|e: siteatlas_tiles::TileError| e.to_string())
 }

@@ -87,7 +87,9 @@ impl From<TileError> for ApiError {
     fn from(e: TileError) -> Self {
         match e {
             TileError::Encode(_) => ApiError::internal(e),
-            TileError::UnknownLayer(_) | TileError::NoLayers => Self::new(StatusCode::NOT_FOUND, "unknown_layer", e.to_string()),
+            TileError::UnknownLayer(_) | TileError::NoLayers => {
+                Self::new(StatusCode::NOT_FOUND, "unknown_layer", e.to_string())
+            }
             _ => Self::new(StatusCode::BAD_REQUEST, "invalid_tile", e.to_string()),
         }
     }
@@ -104,7 +106,11 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::Query { .. } | StoreError::Open { .. } => {
                 tracing::error!(cause = %e, "store error");
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the store of record did not answer")
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "store_unavailable",
+                    "the store of record did not answer",
+                )
             }
             other => ApiError::internal(other),
         }

@@ -3,7 +3,7 @@
 use geo::Rect;
 use siteatlas_tiles::geojson_io::{feature_from_geojson, feature_to_geojson, properties};
 use siteatlas_tiles::{
-    Atlas, Attributes, Feature, FactoryAttrs, LayerKind, ModelError, ParkAttrs, PlotAttrs, PoiAttrs,
+    Atlas, Attributes, FactoryAttrs, Feature, LayerKind, ModelError, ParkAttrs, PlotAttrs, PoiAttrs,
 };
 
 use crate::store::{NewRow, StoreError, StoredRow};
@@ -31,8 +31,12 @@ pub fn from_row<A: Attributes>(row: StoredRow) -> Result<Feature<A>, StoreError>
         id: row.id,
         reason,
     };
-    let geometry: geojson::Geometry = row.geometry.parse::<geojson::Geometry>().map_err(|e| corrupt(e.to_string()))?;
-    let mut props: geojson::JsonObject = serde_json::from_str(&row.props).map_err(|e| corrupt(e.to_string()))?;
+    let geometry: geojson::Geometry = row
+        .geometry
+        .parse::<geojson::Geometry>()
+        .map_err(|e| corrupt(e.to_string()))?;
+    let mut props: geojson::JsonObject =
+        serde_json::from_str(&row.props).map_err(|e| corrupt(e.to_string()))?;
     props.insert("code".into(), row.code.clone().into());
     let gj = geojson::Feature {
         bbox: None,
@@ -42,7 +46,8 @@ pub fn from_row<A: Attributes>(row: StoredRow) -> Result<Feature<A>, StoreError>
         foreign_members: None,
     };
     let id = u64::try_from(row.id).map_err(|_| corrupt("negative id".into()))?;
-    let mut feature: Feature<A> = feature_from_geojson(id, &gj).map_err(|e| corrupt(e.to_string()))?;
+    let mut feature: Feature<A> =
+        feature_from_geojson(id, &gj).map_err(|e| corrupt(e.to_string()))?;
     feature.version = row.version;
     feature.updated_at = row.updated_at;
     Ok(feature)
@@ -65,7 +70,10 @@ pub fn to_row<A: Attributes>(feature: &Feature<A>) -> NewRow {
 }
 
 /// Validates a GeoJSON feature for a layer (id is a placeholder until stored).
-pub fn validate_for_layer(layer: LayerKind, gj: &geojson::Feature) -> Result<(String, NewRow), ModelError> {
+pub fn validate_for_layer(
+    layer: LayerKind,
+    gj: &geojson::Feature,
+) -> Result<(String, NewRow), ModelError> {
     fn one<A: Attributes>(gj: &geojson::Feature) -> Result<(String, NewRow), ModelError> {
         let f: Feature<A> = feature_from_geojson(1, gj)?;
         Ok((f.code.clone(), to_row(&f)))
@@ -93,7 +101,10 @@ impl AnyFeature {
     /// (if any) and new geometry, which bound the tiles it changes. A write
     /// older than what the index holds is ignored (notices may arrive late).
     pub fn apply(self, atlas: &mut Atlas) -> Vec<Rect<f64>> {
-        fn put<A: Attributes>(index: &mut siteatlas_tiles::index::LayerIndex<A>, f: Feature<A>) -> Vec<Rect<f64>> {
+        fn put<A: Attributes>(
+            index: &mut siteatlas_tiles::index::LayerIndex<A>,
+            f: Feature<A>,
+        ) -> Vec<Rect<f64>> {
             if let Some(current) = index.get(f.id)
                 && current.version > f.version
             {
@@ -101,7 +112,10 @@ impl AnyFeature {
             }
             let new_bbox = f.shape.bbox();
             let old = index.upsert(f);
-            old.map(|o| o.shape.bbox()).into_iter().chain([new_bbox]).collect()
+            old.map(|o| o.shape.bbox())
+                .into_iter()
+                .chain([new_bbox])
+                .collect()
         }
         match self {
             AnyFeature::Park(f) => put(&mut atlas.parks, f),
@@ -123,9 +137,18 @@ pub fn remove(atlas: &mut Atlas, layer: LayerKind, id: u64) -> Option<Rect<f64>>
 }
 
 /// Builds one layer's index from all its stored rows.
-pub fn rebuild_layer(atlas: &mut Atlas, layer: LayerKind, rows: Vec<StoredRow>) -> Result<(), StoreError> {
-    fn build<A: Attributes>(rows: Vec<StoredRow>) -> Result<siteatlas_tiles::index::LayerIndex<A>, StoreError> {
-        let features = rows.into_iter().map(from_row::<A>).collect::<Result<Vec<_>, _>>()?;
+pub fn rebuild_layer(
+    atlas: &mut Atlas,
+    layer: LayerKind,
+    rows: Vec<StoredRow>,
+) -> Result<(), StoreError> {
+    fn build<A: Attributes>(
+        rows: Vec<StoredRow>,
+    ) -> Result<siteatlas_tiles::index::LayerIndex<A>, StoreError> {
+        let features = rows
+            .into_iter()
+            .map(from_row::<A>)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(siteatlas_tiles::index::LayerIndex::bulk_load(features))
     }
     match layer {
@@ -138,8 +161,15 @@ pub fn rebuild_layer(atlas: &mut Atlas, layer: LayerKind, rows: Vec<StoredRow>) 
 }
 
 /// One feature as a GeoJSON feature, if it exists.
-pub fn geojson_feature(atlas: &Atlas, layer: LayerKind, id: u64) -> Option<(geojson::Feature, i64)> {
-    fn one<A: Attributes>(index: &siteatlas_tiles::index::LayerIndex<A>, id: u64) -> Option<(geojson::Feature, i64)> {
+pub fn geojson_feature(
+    atlas: &Atlas,
+    layer: LayerKind,
+    id: u64,
+) -> Option<(geojson::Feature, i64)> {
+    fn one<A: Attributes>(
+        index: &siteatlas_tiles::index::LayerIndex<A>,
+        id: u64,
+    ) -> Option<(geojson::Feature, i64)> {
         index.get(id).map(|f| (feature_to_geojson(f), f.version))
     }
     match layer {

@@ -61,14 +61,18 @@ pub enum ImportError {
 /// Parses GeoJSON text: a FeatureCollection, a single Feature, or a GeoJSON
 /// Sequence (one feature per line, RFC 8142 record separators allowed).
 /// A line that is not a feature is reported with its index.
-pub fn parse_features(reader: impl Read) -> Result<Vec<Result<geojson::Feature, String>>, ImportError> {
+pub fn parse_features(
+    reader: impl Read,
+) -> Result<Vec<Result<geojson::Feature, String>>, ImportError> {
     let mut reader = BufReader::new(reader);
     let mut first = String::new();
     // Read lines until one holds something, to tell the two forms apart.
     let mut head = Vec::new();
     loop {
         first.clear();
-        let n = reader.read_line(&mut first).map_err(|e| ImportError::NotGeoJson(e.to_string()))?;
+        let n = reader
+            .read_line(&mut first)
+            .map_err(|e| ImportError::NotGeoJson(e.to_string()))?;
         head.push(first.clone());
         if n == 0 || !first.trim().is_empty() {
             break;
@@ -79,29 +83,42 @@ pub fn parse_features(reader: impl Read) -> Result<Vec<Result<geojson::Feature, 
         .ok()
         .filter(|v| v.get("type").and_then(|t| t.as_str()) == Some("Feature"));
     if let Some(value) = one_line_feature {
-        let mut features = vec![serde_json::from_value(value).map_err(|e: serde_json::Error| e.to_string())];
+        let mut features =
+            vec![serde_json::from_value(value).map_err(|e: serde_json::Error| e.to_string())];
         for line in reader.lines() {
             let line = line.map_err(|e| ImportError::NotGeoJson(e.to_string()))?;
             let line = line.trim().trim_start_matches('\u{1e}');
             if line.is_empty() {
                 continue;
             }
-            features.push(serde_json::from_str::<geojson::Feature>(line).map_err(|e| e.to_string()));
+            features
+                .push(serde_json::from_str::<geojson::Feature>(line).map_err(|e| e.to_string()));
         }
         return Ok(features);
     }
     let mut rest = String::new();
-    reader.read_to_string(&mut rest).map_err(|e| ImportError::NotGeoJson(e.to_string()))?;
+    reader
+        .read_to_string(&mut rest)
+        .map_err(|e| ImportError::NotGeoJson(e.to_string()))?;
     let text = head.concat() + &rest;
-    match text.parse::<geojson::GeoJson>().map_err(|e| ImportError::NotGeoJson(e.to_string()))? {
+    match text
+        .parse::<geojson::GeoJson>()
+        .map_err(|e| ImportError::NotGeoJson(e.to_string()))?
+    {
         geojson::GeoJson::FeatureCollection(fc) => Ok(fc.features.into_iter().map(Ok).collect()),
         geojson::GeoJson::Feature(f) => Ok(vec![Ok(f)]),
-        geojson::GeoJson::Geometry(_) => Err(ImportError::NotGeoJson("a bare geometry has no properties; give Features".into())),
+        geojson::GeoJson::Geometry(_) => Err(ImportError::NotGeoJson(
+            "a bare geometry has no properties; give Features".into(),
+        )),
     }
 }
 
 /// Validates features for a layer: the rows to write, or every issue found.
-pub fn validate(layer: LayerKind, features: Vec<Result<geojson::Feature, String>>, progress: &ProgressBar) -> Result<Vec<NewRow>, ImportError> {
+pub fn validate(
+    layer: LayerKind,
+    features: Vec<Result<geojson::Feature, String>>,
+    progress: &ProgressBar,
+) -> Result<Vec<NewRow>, ImportError> {
     let mut rows = Vec::with_capacity(features.len());
     let mut issues = Vec::new();
     let mut first_index_of_code: HashMap<String, usize> = HashMap::new();
@@ -110,7 +127,11 @@ pub fn validate(layer: LayerKind, features: Vec<Result<geojson::Feature, String>
         let feature = match parsed {
             Ok(f) => f,
             Err(reason) => {
-                issues.push(FeatureIssue { index, code: None, reason: format!("not a GeoJSON feature: {reason}") });
+                issues.push(FeatureIssue {
+                    index,
+                    code: None,
+                    reason: format!("not a GeoJSON feature: {reason}"),
+                });
                 continue;
             }
         };
@@ -118,23 +139,42 @@ pub fn validate(layer: LayerKind, features: Vec<Result<geojson::Feature, String>
             .properties
             .as_ref()
             .and_then(|p| p.get("code"))
-            .map(|c| c.as_str().map(str::to_owned).unwrap_or_else(|| c.to_string()));
+            .map(|c| {
+                c.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| c.to_string())
+            });
         match validate_for_layer(layer, &feature) {
             Ok((code, row)) => {
                 if let Some(first) = first_index_of_code.insert(code.clone(), index) {
-                    issues.push(FeatureIssue { index, code: Some(code), reason: format!("duplicate code: feature {first} has it too") });
+                    issues.push(FeatureIssue {
+                        index,
+                        code: Some(code),
+                        reason: format!("duplicate code: feature {first} has it too"),
+                    });
                 } else {
                     rows.push(row);
                 }
             }
-            Err(e) => issues.push(FeatureIssue { index, code, reason: e.to_string() }),
+            Err(e) => issues.push(FeatureIssue {
+                index,
+                code,
+                reason: e.to_string(),
+            }),
         }
     }
-    if issues.is_empty() { Ok(rows) } else { Err(ImportError::Invalid(issues)) }
+    if issues.is_empty() {
+        Ok(rows)
+    } else {
+        Err(ImportError::Invalid(issues))
+    }
 }
 
 /// Imports several layers in one transaction (the demo data).
-pub async fn import_texts(store: &Store, inputs: &[(LayerKind, &str)]) -> Result<Vec<WriteSummary>, ImportError> {
+pub async fn import_texts(
+    store: &Store,
+    inputs: &[(LayerKind, &str)],
+) -> Result<Vec<WriteSummary>, ImportError> {
     let mut batches = Vec::new();
     for (layer, text) in inputs {
         let features = parse_features(text.as_bytes())?;
@@ -144,12 +184,22 @@ pub async fn import_texts(store: &Store, inputs: &[(LayerKind, &str)]) -> Result
 }
 
 /// Imports one file into one layer; returns (features read, write summary).
-pub async fn import_file(store: &Store, layer: LayerKind, path: &Path) -> Result<(usize, WriteSummary), ImportError> {
-    let file = std::fs::File::open(path).map_err(|source| ImportError::Read { path: path.display().to_string(), source })?;
+pub async fn import_file(
+    store: &Store,
+    layer: LayerKind,
+    path: &Path,
+) -> Result<(usize, WriteSummary), ImportError> {
+    let file = std::fs::File::open(path).map_err(|source| ImportError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
     let features = parse_features(file)?;
     let read = features.len();
     let progress = ProgressBar::new(read as u64);
-    progress.set_style(ProgressStyle::with_template("{prefix} {bar:40} {pos}/{len} validated").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    progress.set_style(
+        ProgressStyle::with_template("{prefix} {bar:40} {pos}/{len} validated")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     progress.set_prefix(layer.as_str());
     let rows = validate(layer, features, &progress);
     progress.finish_and_clear();
@@ -203,11 +253,19 @@ mod tests {
  {"type":"Feature","properties":{"code":"P4","kind":"port","name":"d"},"geometry":{"type":"Point","coordinates":[104,95]}}
 ]}"#;
         let features = parse_features(text.as_bytes()).unwrap();
-        let Err(ImportError::Invalid(issues)) = validate(LayerKind::Pois, features, &ProgressBar::hidden()) else {
+        let Err(ImportError::Invalid(issues)) =
+            validate(LayerKind::Pois, features, &ProgressBar::hidden())
+        else {
             panic!("invalid input accepted");
         };
-        let summary: Vec<(usize, Option<&str>)> = issues.iter().map(|i| (i.index, i.code.as_deref())).collect();
-        assert_eq!(summary, vec![(1, Some("P2")), (2, Some("P1")), (3, Some("P4"))]);
+        let summary: Vec<(usize, Option<&str>)> = issues
+            .iter()
+            .map(|i| (i.index, i.code.as_deref()))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![(1, Some("P2")), (2, Some("P1")), (3, Some("P4"))]
+        );
         assert!(issues[0].reason.contains("volcano"));
         assert!(issues[1].reason.contains("duplicate"));
         assert!(issues[2].reason.contains("latitude"));

@@ -49,7 +49,12 @@ pub async fn prepare(args: &ServeArgs) -> anyhow::Result<SharedState> {
         seconds = started.elapsed().as_secs_f64(),
         "index loaded"
     );
-    let state = AppState::new(store.clone(), atlas, args.tile_cache_mb * 1024 * 1024, Some(args.web_dir.clone()));
+    let state = AppState::new(
+        store.clone(),
+        atlas,
+        args.tile_cache_mb * 1024 * 1024,
+        Some(args.web_dir.clone()),
+    );
     if let (Store::Postgres(pg), Some(listener)) = (&store, listener) {
         tokio::spawn(sync::run(state.clone(), pg.clone(), listener));
     }
@@ -73,7 +78,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

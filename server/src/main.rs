@@ -19,24 +19,29 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => siteatlas_server::serve(args).await,
-        Command::Migrate(args) => async {
-            let store = Store::open(args.database_url.as_deref(), &args.data_dir).await?;
-            store.migrate().await?;
-            eprintln!("{} store is up to date", store.kind());
-            Ok(())
+        Command::Migrate(args) => {
+            async {
+                let store = Store::open(args.database_url.as_deref(), &args.data_dir).await?;
+                store.migrate().await?;
+                eprintln!("{} store is up to date", store.kind());
+                Ok(())
+            }
+            .await
         }
-        .await,
-        Command::Import(args) => async {
-            let store = Store::open(args.store.database_url.as_deref(), &args.store.data_dir).await?;
-            store.migrate().await?;
-            let (read, summary) = import_file(&store, args.layer, &args.file).await?;
-            eprintln!(
-                "{}: {read} features read, {} inserted, {} updated",
-                args.layer, summary.inserted, summary.updated
-            );
-            Ok(())
+        Command::Import(args) => {
+            async {
+                let store =
+                    Store::open(args.store.database_url.as_deref(), &args.store.data_dir).await?;
+                store.migrate().await?;
+                let (read, summary) = import_file(&store, args.layer, &args.file).await?;
+                eprintln!(
+                    "{}: {read} features read, {} inserted, {} updated",
+                    args.layer, summary.inserted, summary.updated
+                );
+                Ok(())
+            }
+            .await
         }
-        .await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -31,7 +31,12 @@ pub type SharedState = Arc<AppState>;
 
 impl AppState {
     /// State over a loaded atlas.
-    pub fn new(store: Store, atlas: Atlas, tile_cache_bytes: usize, web_dir: Option<PathBuf>) -> SharedState {
+    pub fn new(
+        store: Store,
+        atlas: Atlas,
+        tile_cache_bytes: usize,
+        web_dir: Option<PathBuf>,
+    ) -> SharedState {
         Arc::new(Self {
             atlas: RwLock::new(atlas),
             cache: Mutex::new(TileCache::new(tile_cache_bytes)),
@@ -44,7 +49,12 @@ impl AppState {
     /// Applies stored rows of one layer (new or changed features) and forgets
     /// `removed` ids, evicting the tiles they touch. Returns when every later
     /// request sees the change.
-    pub fn apply_rows(&self, layer: LayerKind, rows: Vec<StoredRow>, removed: &[u64]) -> Result<(), StoreError> {
+    pub fn apply_rows(
+        &self,
+        layer: LayerKind,
+        rows: Vec<StoredRow>,
+        removed: &[u64],
+    ) -> Result<(), StoreError> {
         let features = rows
             .into_iter()
             .map(|r| AnyFeature::from_row(layer, r))
@@ -65,7 +75,10 @@ impl AppState {
     /// Writes rows to the store of record (one transaction), then applies
     /// them here; other instances learn of it through the store's notice.
     /// When this returns, no request to this instance sees the old data.
-    pub async fn write(&self, batches: &[(LayerKind, Vec<NewRow>)]) -> Result<Vec<WriteSummary>, StoreError> {
+    pub async fn write(
+        &self,
+        batches: &[(LayerKind, Vec<NewRow>)],
+    ) -> Result<Vec<WriteSummary>, StoreError> {
         let summaries = self.store.upsert(batches).await?;
         for ((layer, _), summary) in batches.iter().zip(&summaries) {
             let rows = self.store.load_rows(*layer, &summary.ids).await?;

@@ -46,7 +46,11 @@ pub async fn apply_notice(state: &SharedState, notice: ChangeNotice) -> Result<(
 
 async fn reload_everything(state: &SharedState) {
     for layer in LayerKind::ALL {
-        let notice = ChangeNotice { layer, ids: Vec::new(), reload: true };
+        let notice = ChangeNotice {
+            layer,
+            ids: Vec::new(),
+            reload: true,
+        };
         if let Err(e) = apply_notice(state, notice).await {
             tracing::error!(%layer, cause = %e, "reloading after a lost connection failed");
         }
@@ -68,14 +72,18 @@ pub async fn run(state: SharedState, store: PostgresStore, mut listener: PgListe
     tracing::info!(channel = CHANGES_CHANNEL, "listening for changes");
     loop {
         match listener.try_recv().await {
-            Ok(Some(notification)) => match serde_json::from_str::<ChangeNotice>(notification.payload()) {
-                Ok(notice) => {
-                    if let Err(e) = apply_notice(&state, notice).await {
-                        tracing::error!(cause = %e, "applying a change notice failed");
+            Ok(Some(notification)) => {
+                match serde_json::from_str::<ChangeNotice>(notification.payload()) {
+                    Ok(notice) => {
+                        if let Err(e) = apply_notice(&state, notice).await {
+                            tracing::error!(cause = %e, "applying a change notice failed");
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(payload = notification.payload(), cause = %e, "ignoring a malformed change notice")
                     }
                 }
-                Err(e) => tracing::warn!(payload = notification.payload(), cause = %e, "ignoring a malformed change notice"),
-            },
+            }
             Ok(None) | Err(_) => {
                 tracing::warn!("change listener lost its connection; reconnecting");
                 listener = loop {

@@ -133,7 +133,13 @@ impl TileCache {
         }
         self.clock += 1;
         self.stats.bytes += tile.cost();
-        if let Some(old) = self.slots.insert(key, Slot { tile, last_used: self.clock }) {
+        if let Some(old) = self.slots.insert(
+            key,
+            Slot {
+                tile,
+                last_used: self.clock,
+            },
+        ) {
             self.stats.bytes -= old.tile.cost();
         }
         if self.stats.bytes > self.budget {
@@ -168,13 +174,20 @@ impl TileCache {
         // One pass over the cache: cheaper than listing the touched tiles,
         // which number in the thousands at high zooms for a large park.
         let ranges: Vec<Vec<TileRange>> = (0..=MAX_ZOOM)
-            .map(|z| boxes.iter().map(|b| TileRange::covering(*b, z, BUFFER)).collect())
+            .map(|z| {
+                boxes
+                    .iter()
+                    .map(|b| TileRange::covering(*b, z, BUFFER))
+                    .collect()
+            })
             .collect();
         let mut freed = 0;
         let mut count = 0;
         self.slots.retain(|key, slot| {
             let touched = LayerSet::of(&key.layers).contains(layer)
-                && ranges[key.tile.z() as usize].iter().any(|r| r.contains(&key.tile));
+                && ranges[key.tile.z() as usize]
+                    .iter()
+                    .any(|r| r.contains(&key.tile));
             if touched {
                 freed += slot.tile.cost();
                 count += 1;
@@ -200,5 +213,106 @@ impl TileCache {
         });
         self.stats.bytes -= freed;
         self.stats.invalidated += count;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::Coord;
+
+    fn key(layers: &[LayerKind], z: u32, x: u32, y: u32) -> TileKey {
+        TileKey {
+            layers: layers.to_vec(),
+            tile: TileId::new(z, x, y).unwrap(),
+        }
+    }
+
+    fn tile(bytes: usize) -> Arc<EncodedTile> {
+        Arc::new(EncodedTile {
+            raw: vec![1; bytes],
+            gzip: vec![2; bytes / 2],
+            etag: "\"x\"".into(),
+        })
+    }
+
+    fn bbox(lon: f64, lat: f64) -> Rect<f64> {
+        Rect::new(
+            Coord { x: lon, y: lat },
+            Coord {
+                x: lon + 0.001,
+                y: lat + 0.001,
+            },
+        )
+    }
+
+    #[test]
+    fn evicts_only_touched_tiles_of_layer_lists_with_the_layer() {
+        let mut cache = TileCache::new(1 << 20);
+        // Wenjiang (103.85, 30.70) is in z10 tile 807/420; Chongqing is far from it.
+        let touched = key(&[LayerKind::Plots], 10, 807, 420);
+        let with_parks = key(&[LayerKind::Parks, LayerKind::Plots], 10, 807, 420);
+        let other_layer = key(&[LayerKind::Pois], 10, 807, 420);
+        let far = key(&[LayerKind::Plots], 10, 815, 427);
+        let world = key(&[LayerKind::Plots], 0, 0, 0);
+        for k in [&touched, &with_parks, &other_layer, &far, &world] {
+            cache.insert(k.clone(), tile(100), cache.epoch());
+        }
+        cache.evict_touching(LayerKind::Plots, &[bbox(103.85, 30.70)]);
+        assert!(cache.get(&touched).is_none());
+        assert!(cache.get(&with_parks).is_none());
+        assert!(cache.get(&world).is_none());
+        assert!(cache.get(&other_layer).is_some());
+        assert!(cache.get(&far).is_some());
+        assert_eq!(cache.stats().invalidated, 3);
+        assert_eq!(cache.stats().entries, 2);
+    }
+
+    #[test]
+    fn the_buffer_counts_as_touching() {
+        let mut cache = TileCache::new(1 << 20);
+        // A box just west of tile 807's west edge touches it through the 64-unit buffer.
+        let west_edge = siteatlas_tiles::tile_math::world_to_lonlat(807.0 / 1024.0, 420.5 / 1024.0);
+        let just_outside = Rect::new(
+            Coord {
+                x: west_edge.0 - 0.005,
+                y: west_edge.1,
+            },
+            Coord {
+                x: west_edge.0 - 0.001,
+                y: west_edge.1,
+            },
+        );
+        let k = key(&[LayerKind::Plots], 10, 807, 420);
+        cache.insert(k.clone(), tile(10), cache.epoch());
+        cache.evict_touching(LayerKind::Plots, &[just_outside]);
+        assert!(cache.get(&k).is_none());
+    }
+
+    #[test]
+    fn a_tile_encoded_before_a_write_is_not_cached_after_it() {
+        let mut cache = TileCache::new(1 << 20);
+        let k = key(&[LayerKind::Plots], 5, 25, 13);
+        let epoch = cache.epoch();
+        cache.evict_touching(LayerKind::Plots, &[bbox(0.0, 0.0)]);
+        cache.insert(k.clone(), tile(10), epoch);
+        assert!(cache.get(&k).is_none());
+        cache.insert(k.clone(), tile(10), cache.epoch());
+        assert!(cache.get(&k).is_some());
+    }
+
+    #[test]
+    fn stays_within_its_budget_dropping_the_least_recently_used() {
+        let mut cache = TileCache::new(10_000);
+        let keep = key(&[LayerKind::Plots], 14, 0, 0);
+        cache.insert(keep.clone(), tile(300), cache.epoch());
+        for x in 1..200 {
+            assert!(cache.get(&keep).is_some(), "the tile in use stays");
+            cache.insert(key(&[LayerKind::Plots], 14, x, 0), tile(300), cache.epoch());
+            assert!(cache.stats().bytes <= 10_000);
+        }
+        let mut off = TileCache::new(0);
+        off.insert(keep.clone(), tile(10), off.epoch());
+        assert!(off.get(&keep).is_none(), "a zero budget caches nothing");
     }
 }

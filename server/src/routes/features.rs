@@ -11,7 +11,11 @@ use crate::state::SharedState;
 
 /// Parses a layer name from a path, as a 404 when unknown.
 pub fn parse_layer(name: &str) -> Result<LayerKind, ApiError> {
-    name.parse().map_err(|_| ApiError::not_found(format!("no layer `{name}`; layers are parks, plots, factories, pois")))
+    name.parse().map_err(|_| {
+        ApiError::not_found(format!(
+            "no layer `{name}`; layers are parks, plots, factories, pois"
+        ))
+    })
 }
 
 /// Parses a feature id from a path.
@@ -24,18 +28,31 @@ pub fn parse_id(id: &str) -> Result<u64, ApiError> {
 
 /// The feature as GeoJSON with an ETag made from its version; 304 when the
 /// client's copy is current.
-pub fn feature_response(state: &SharedState, layer: LayerKind, id: u64, headers: &HeaderMap, media_type: &'static str) -> Result<Response, ApiError> {
+pub fn feature_response(
+    state: &SharedState,
+    layer: LayerKind,
+    id: u64,
+    headers: &HeaderMap,
+    media_type: &'static str,
+) -> Result<Response, ApiError> {
     let (feature, version) = geojson_feature(&state.atlas.read(), layer, id)
         .ok_or_else(|| ApiError::not_found(format!("no {layer} feature with id {id}")))?;
     let etag = format!("\"{layer}-{id}-v{version}\"");
     let unchanged = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag)
+        });
     let mut response = if unchanged {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        ([(header::CONTENT_TYPE, media_type)], serde_json::to_string(&feature).map_err(ApiError::internal)?).into_response()
+        (
+            [(header::CONTENT_TYPE, media_type)],
+            serde_json::to_string(&feature).map_err(ApiError::internal)?,
+        )
+            .into_response()
     };
     if let Ok(v) = HeaderValue::from_str(&etag) {
         response.headers_mut().insert(header::ETAG, v);

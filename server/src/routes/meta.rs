@@ -1,9 +1,9 @@
 //! Landing page, health, metrics and the OpenAPI document.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::Json;
 use serde_json::{Value, json};
 use siteatlas_tiles::LayerKind;
 use utoipa::OpenApi;
@@ -33,13 +33,22 @@ pub async fn landing(State(state): State<SharedState>, headers: HeaderMap) -> Re
 pub async fn health(State(state): State<SharedState>) -> Response {
     let counts: Value = {
         let atlas = state.atlas.read();
-        LayerKind::ALL.iter().map(|l| (l.as_str().to_owned(), json!(atlas.len(*l)))).collect::<serde_json::Map<_, _>>().into()
+        LayerKind::ALL
+            .iter()
+            .map(|l| (l.as_str().to_owned(), json!(atlas.len(*l))))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
     };
     match state.store.ping().await {
-        Ok(()) => Json(json!({ "status": "ok", "store": state.store.kind(), "features": counts })).into_response(),
+        Ok(()) => Json(json!({ "status": "ok", "store": state.store.kind(), "features": counts }))
+            .into_response(),
         Err(e) => {
             tracing::warn!(cause = %e, "health check: store does not answer");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "store": state.store.kind() }))).into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "store": state.store.kind() })),
+            )
+                .into_response()
         }
     }
 }
@@ -51,30 +60,73 @@ pub async fn metrics(State(state): State<SharedState>) -> Response {
     let mut out = String::new();
     state.metrics.render(&mut out);
     let cache = state.cache.lock().stats();
-    let _ = writeln!(out, "# HELP siteatlas_tile_cache_hits_total Tiles served from the cache.\n# TYPE siteatlas_tile_cache_hits_total counter\nsiteatlas_tile_cache_hits_total {}", cache.hits);
-    let _ = writeln!(out, "# HELP siteatlas_tile_cache_misses_total Tiles encoded on request.\n# TYPE siteatlas_tile_cache_misses_total counter\nsiteatlas_tile_cache_misses_total {}", cache.misses);
-    let _ = writeln!(out, "# HELP siteatlas_tile_cache_invalidations_total Tiles evicted by writes.\n# TYPE siteatlas_tile_cache_invalidations_total counter\nsiteatlas_tile_cache_invalidations_total {}", cache.invalidated);
-    let _ = writeln!(out, "# HELP siteatlas_tile_cache_bytes Bytes held by the tile cache.\n# TYPE siteatlas_tile_cache_bytes gauge\nsiteatlas_tile_cache_bytes {}", cache.bytes);
-    let _ = writeln!(out, "# HELP siteatlas_tile_cache_entries Tiles held by the tile cache.\n# TYPE siteatlas_tile_cache_entries gauge\nsiteatlas_tile_cache_entries {}", cache.entries);
+    let _ = writeln!(
+        out,
+        "# HELP siteatlas_tile_cache_hits_total Tiles served from the cache.\n# TYPE siteatlas_tile_cache_hits_total counter\nsiteatlas_tile_cache_hits_total {}",
+        cache.hits
+    );
+    let _ = writeln!(
+        out,
+        "# HELP siteatlas_tile_cache_misses_total Tiles encoded on request.\n# TYPE siteatlas_tile_cache_misses_total counter\nsiteatlas_tile_cache_misses_total {}",
+        cache.misses
+    );
+    let _ = writeln!(
+        out,
+        "# HELP siteatlas_tile_cache_invalidations_total Tiles evicted by writes.\n# TYPE siteatlas_tile_cache_invalidations_total counter\nsiteatlas_tile_cache_invalidations_total {}",
+        cache.invalidated
+    );
+    let _ = writeln!(
+        out,
+        "# HELP siteatlas_tile_cache_bytes Bytes held by the tile cache.\n# TYPE siteatlas_tile_cache_bytes gauge\nsiteatlas_tile_cache_bytes {}",
+        cache.bytes
+    );
+    let _ = writeln!(
+        out,
+        "# HELP siteatlas_tile_cache_entries Tiles held by the tile cache.\n# TYPE siteatlas_tile_cache_entries gauge\nsiteatlas_tile_cache_entries {}",
+        cache.entries
+    );
     out.push_str("# HELP siteatlas_index_features Features in the in-memory index.\n# TYPE siteatlas_index_features gauge\n");
     let atlas = state.atlas.read();
     for layer in LayerKind::ALL {
-        let _ = writeln!(out, "siteatlas_index_features{{layer=\"{layer}\"}} {}", atlas.len(layer));
+        let _ = writeln!(
+            out,
+            "siteatlas_index_features{{layer=\"{layer}\"}} {}",
+            atlas.len(layer)
+        );
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response()
 }
 
 /// The OpenAPI description, generated from the handlers' annotations.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Site Atlas", description = "Investment-promotion map server: vector tiles, search, OGC API - Features"),
+    info(
+        title = "Site Atlas",
+        description = "Investment-promotion map server: vector tiles, search, OGC API - Features"
+    ),
     paths(
-        landing, health, metrics, openapi,
-        crate::routes::tiles::tile, crate::routes::tiles::tilejson, crate::routes::tiles::style,
-        crate::routes::search::search_get, crate::routes::search::search_post,
+        landing,
+        health,
+        metrics,
+        openapi,
+        crate::routes::tiles::tile,
+        crate::routes::tiles::tilejson,
+        crate::routes::tiles::style,
+        crate::routes::search::search_get,
+        crate::routes::search::search_post,
         crate::routes::features::get_feature,
-        crate::routes::ogc::conformance, crate::routes::ogc::collections, crate::routes::ogc::one_collection,
-        crate::routes::ogc::items, crate::routes::ogc::item,
+        crate::routes::ogc::conformance,
+        crate::routes::ogc::collections,
+        crate::routes::ogc::one_collection,
+        crate::routes::ogc::items,
+        crate::routes::ogc::item,
     ),
     components(schemas(crate::error::ErrorBody))
 )]

@@ -8,12 +8,12 @@ pub mod tiles;
 
 use std::time::Instant;
 
+pub use axum::Router;
 use axum::extract::{FromRequest, MatchedPath, Request, State};
 use axum::http::{HeaderMap, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
-pub use axum::Router;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
@@ -34,16 +34,26 @@ pub fn base_url(headers: &HeaderMap) -> String {
         .get("x-forwarded-host")
         .or_else(|| headers.get(header::HOST))
         .and_then(|h| h.to_str().ok())
-        .filter(|h| h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
         .unwrap_or("localhost");
-    let scheme = match headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()) {
+    let scheme = match headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+    {
         Some("https") => "https",
         _ => "http",
     };
     format!("{scheme}://{host}")
 }
 
-async fn record_metrics(State(state): State<SharedState>, request: Request, next: Next) -> Response {
+async fn record_metrics(
+    State(state): State<SharedState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -52,7 +62,12 @@ async fn record_metrics(State(state): State<SharedState>, request: Request, next
     let method = request.method().to_string();
     let started = Instant::now();
     let response = next.run(request).await;
-    state.metrics.observe(&method, &route, response.status().as_u16(), started.elapsed());
+    state.metrics.observe(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }
 
@@ -71,7 +86,10 @@ pub fn app(state: SharedState) -> Router {
         .route("/style.json", get(tiles::style))
         .route("/tiles/{name}", get(tiles::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))
-        .route("/api/search", get(search::search_get).post(search::search_post))
+        .route(
+            "/api/search",
+            get(search::search_get).post(search::search_post),
+        )
         .route("/api/{layer}/{id}", get(features::get_feature))
         .route("/conformance", get(ogc::conformance))
         .route("/collections", get(ogc::collections))
@@ -83,7 +101,10 @@ pub fn app(state: SharedState) -> Router {
         None => api.fallback(not_found),
     };
     router
-        .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_metrics,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use geo::{Coord, Rect};
 use serde_json::{Value, json};
 use siteatlas_tiles::geojson_io::{feature_to_geojson, properties};
@@ -91,9 +91,17 @@ pub async fn collections(State(state): State<SharedState>, headers: HeaderMap) -
 /// `GET /collections/{layer}`
 #[utoipa::path(get, path = "/collections/{layer}", tag = "ogc", params(("layer" = String, Path)),
     responses((status = 200, description = "one collection"), (status = 404, description = "no such layer", body = crate::error::ErrorBody)))]
-pub async fn one_collection(State(state): State<SharedState>, Path(layer): Path<String>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+pub async fn one_collection(
+    State(state): State<SharedState>,
+    Path(layer): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
     let layer = parse_layer(&layer)?;
-    Ok(Json(collection(&state.atlas.read(), layer, &base_url(&headers))))
+    Ok(Json(collection(
+        &state.atlas.read(),
+        layer,
+        &base_url(&headers),
+    )))
 }
 
 fn parse_bbox(text: &str) -> Result<Rect<f64>, ApiError> {
@@ -101,23 +109,41 @@ fn parse_bbox(text: &str) -> Result<Rect<f64>, ApiError> {
         .split(',')
         .map(|v| v.trim().parse::<f64>())
         .collect::<Result<_, _>>()
-        .map_err(|_| ApiError::bad_parameter("bbox", "expected four numbers: minlon,minlat,maxlon,maxlat"))?;
+        .map_err(|_| {
+            ApiError::bad_parameter("bbox", "expected four numbers: minlon,minlat,maxlon,maxlat")
+        })?;
     let [w, s, e, n] = match numbers.as_slice() {
         [w, s, e, n] => [*w, *s, *e, *n],
         [w, s, _, e, n, _] => [*w, *s, *e, *n],
         _ => return Err(ApiError::bad_parameter("bbox", "expected 4 (or 6) numbers")),
     };
-    if numbers.iter().any(|v| !v.is_finite()) || !(-90.0..=90.0).contains(&s) || !(-90.0..=90.0).contains(&n) || s > n {
-        return Err(ApiError::bad_parameter("bbox", "latitudes must lie in [-90, 90] with min <= max"));
+    if numbers.iter().any(|v| !v.is_finite())
+        || !(-90.0..=90.0).contains(&s)
+        || !(-90.0..=90.0).contains(&n)
+        || s > n
+    {
+        return Err(ApiError::bad_parameter(
+            "bbox",
+            "latitudes must lie in [-90, 90] with min <= max",
+        ));
     }
     if w > e {
-        return Err(ApiError::bad_parameter("bbox", "boxes across the antimeridian are not supported"));
+        return Err(ApiError::bad_parameter(
+            "bbox",
+            "boxes across the antimeridian are not supported",
+        ));
     }
     Ok(Rect::new(Coord { x: w, y: s }, Coord { x: e, y: n }))
 }
 
 /// Matching features' GeoJSON, sorted by id, and the count of all matches.
-fn select<A: Attributes>(index: &LayerIndex<A>, bbox: Option<Rect<f64>>, filters: &BTreeMap<String, String>, offset: usize, limit: usize) -> (Vec<geojson::Feature>, usize) {
+fn select<A: Attributes>(
+    index: &LayerIndex<A>,
+    bbox: Option<Rect<f64>>,
+    filters: &BTreeMap<String, String>,
+    offset: usize,
+    limit: usize,
+) -> (Vec<geojson::Feature>, usize) {
     use geo::Intersects;
     let matches = |f: &siteatlas_tiles::Feature<A>| -> bool {
         if let Some(b) = bbox {
@@ -136,14 +162,25 @@ fn select<A: Attributes>(index: &LayerIndex<A>, bbox: Option<Rect<f64>>, filters
         filters.iter().all(|(k, want)| match props.get(k) {
             Some(Value::String(s)) => s == want,
             Some(Value::Array(items)) => items.iter().any(|i| i.as_str() == Some(want.as_str())),
-            Some(v @ Value::Number(_)) => v.as_f64().zip(want.parse::<f64>().ok()).is_some_and(|(a, b)| a == b),
+            Some(v @ Value::Number(_)) => v
+                .as_f64()
+                .zip(want.parse::<f64>().ok())
+                .is_some_and(|(a, b)| a == b),
             Some(Value::Bool(b)) => want.parse::<bool>().is_ok_and(|w| w == *b),
             _ => false,
         })
     };
     let mut ids: Vec<u64> = match bbox {
-        Some(b) => index.in_bbox(b).filter(|e| matches(&e.feature)).map(|e| e.feature.id).collect(),
-        None => index.iter().filter(|e| matches(&e.feature)).map(|e| e.feature.id).collect(),
+        Some(b) => index
+            .in_bbox(b)
+            .filter(|e| matches(&e.feature))
+            .map(|e| e.feature.id)
+            .collect(),
+        None => index
+            .iter()
+            .filter(|e| matches(&e.feature))
+            .map(|e| e.feature.id)
+            .collect(),
     };
     ids.sort_unstable();
     let total = ids.len();
@@ -174,13 +211,20 @@ pub async fn items(
     let mut filters: BTreeMap<String, String> = pairs.into_iter().collect();
     let bbox = filters.remove("bbox").map(|b| parse_bbox(&b)).transpose()?;
     let number = |v: Option<String>, name: &str, default: usize| -> Result<usize, ApiError> {
-        v.map(|v| v.parse::<usize>().map_err(|_| ApiError::bad_parameter(name, format!("`{v}` is not a non-negative integer"))))
-            .transpose()
-            .map(|n| n.unwrap_or(default))
+        v.map(|v| {
+            v.parse::<usize>().map_err(|_| {
+                ApiError::bad_parameter(name, format!("`{v}` is not a non-negative integer"))
+            })
+        })
+        .transpose()
+        .map(|n| n.unwrap_or(default))
     };
     let limit = number(filters.remove("limit"), "limit", DEFAULT_LIMIT)?;
     if limit == 0 || limit > MAX_LIMIT {
-        return Err(ApiError::bad_parameter("limit", format!("must be between 1 and {MAX_LIMIT}")));
+        return Err(ApiError::bad_parameter(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
     }
     let offset = number(filters.remove("offset"), "offset", 0)?;
     filters.remove("f");
@@ -195,9 +239,18 @@ pub async fn items(
     };
     let base = base_url(&headers);
     let page_link = |offset: usize, rel: &str| {
-        let mut params: Vec<String> = filters.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect();
+        let mut params: Vec<String> = filters
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect();
         if let Some(b) = bbox {
-            params.push(format!("bbox={},{},{},{}", b.min().x, b.min().y, b.max().x, b.max().y));
+            params.push(format!(
+                "bbox={},{},{},{}",
+                b.min().x,
+                b.min().y,
+                b.max().x,
+                b.max().y
+            ));
         }
         params.push(format!("limit={limit}"));
         params.push(format!("offset={offset}"));
@@ -218,7 +271,11 @@ pub async fn items(
         "numberReturned": returned,
         "links": links,
     });
-    Ok(([(header::CONTENT_TYPE, "application/geo+json")], body.to_string()).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "application/geo+json")],
+        body.to_string(),
+    )
+        .into_response())
 }
 
 /// `GET /collections/{layer}/items/{id}`
@@ -232,7 +289,8 @@ pub async fn item(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let layer = parse_layer(&layer)?;
-    let id = parse_id(&id).map_err(|_| ApiError::not_found(format!("no {layer} feature with id {id}")))?;
+    let id = parse_id(&id)
+        .map_err(|_| ApiError::not_found(format!("no {layer} feature with id {id}")))?;
     feature_response(&state, layer, id, &headers, "application/geo+json")
 }
 
@@ -240,7 +298,9 @@ pub async fn item(
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

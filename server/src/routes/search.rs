@@ -18,16 +18,35 @@ use crate::state::SharedState;
 
 /// Every parameter the search takes, for error messages.
 const PARAMETERS: &[&str] = &[
-    "layer", "lon", "lat", "radius_m", "status", "land_use", "min_area_mu", "max_area_mu",
-    "min_price", "max_price", "park", "near", "limit", "offset", "min_clear_height_m",
-    "min_floor_load_kn_m2", "min_available_area_m2", "max_available_area_m2", "max_rent", "kind",
+    "layer",
+    "lon",
+    "lat",
+    "radius_m",
+    "status",
+    "land_use",
+    "min_area_mu",
+    "max_area_mu",
+    "min_price",
+    "max_price",
+    "park",
+    "near",
+    "limit",
+    "offset",
+    "min_clear_height_m",
+    "min_floor_load_kn_m2",
+    "min_available_area_m2",
+    "max_available_area_m2",
+    "max_rent",
+    "kind",
 ];
 
 fn number(params: &BTreeMap<String, String>, name: &str) -> Result<Option<f64>, ApiError> {
     match params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => {
-            let n: f64 = v.parse().map_err(|_| ApiError::bad_parameter(name, format!("`{v}` is not a number")))?;
+            let n: f64 = v
+                .parse()
+                .map_err(|_| ApiError::bad_parameter(name, format!("`{v}` is not a number")))?;
             if !n.is_finite() {
                 return Err(ApiError::bad_parameter(name, "must be a finite number"));
             }
@@ -55,36 +74,67 @@ where
 fn count(params: &BTreeMap<String, String>, name: &str, default: usize) -> Result<usize, ApiError> {
     match params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
         None => Ok(default),
-        Some(v) => v.parse().map_err(|_| ApiError::bad_parameter(name, format!("`{v}` is not a non-negative integer"))),
+        Some(v) => v.parse().map_err(|_| {
+            ApiError::bad_parameter(name, format!("`{v}` is not a non-negative integer"))
+        }),
     }
 }
 
 /// Builds a search from flat parameters (query string or JSON body).
-pub fn build_query(params: &BTreeMap<String, String>, polygon: Option<Shape>) -> Result<SearchQuery, ApiError> {
+pub fn build_query(
+    params: &BTreeMap<String, String>,
+    polygon: Option<Shape>,
+) -> Result<SearchQuery, ApiError> {
     if let Some(unknown) = params.keys().find(|k| !PARAMETERS.contains(&k.as_str())) {
-        return Err(ApiError::bad_parameter(unknown, format!("unknown parameter; expected one of {}", PARAMETERS.join(", "))));
+        return Err(ApiError::bad_parameter(
+            unknown,
+            format!(
+                "unknown parameter; expected one of {}",
+                PARAMETERS.join(", ")
+            ),
+        ));
     }
     let layer = match params.get("layer") {
-        Some(l) => l.parse::<LayerKind>().map_err(|e| ApiError::bad_parameter("layer", e))?,
+        Some(l) => l
+            .parse::<LayerKind>()
+            .map_err(|e| ApiError::bad_parameter("layer", e))?,
         None => LayerKind::Plots,
     };
     let mut q = SearchQuery::new(layer);
-    match (number(params, "lon")?, number(params, "lat")?, number(params, "radius_m")?) {
+    match (
+        number(params, "lon")?,
+        number(params, "lat")?,
+        number(params, "radius_m")?,
+    ) {
         (Some(lon), Some(lat), Some(radius_m)) => q.circle = Some(Circle { lon, lat, radius_m }),
         (None, None, None) => {}
-        _ => return Err(ApiError::bad_parameter("lon/lat/radius_m", "a radius search needs all three")),
+        _ => {
+            return Err(ApiError::bad_parameter(
+                "lon/lat/radius_m",
+                "a radius search needs all three",
+            ));
+        }
     }
     q.polygon = match polygon {
         Some(Shape::Area(mp)) => Some(mp),
-        Some(Shape::Point(_)) => return Err(ApiError::bad_parameter("polygon", "must be a Polygon or MultiPolygon")),
+        Some(Shape::Point(_)) => {
+            return Err(ApiError::bad_parameter(
+                "polygon",
+                "must be a Polygon or MultiPolygon",
+            ));
+        }
         None => None,
     };
     if let Some(near) = params.get("near") {
-        let (kind, metres) = near
-            .split_once(':')
-            .ok_or_else(|| ApiError::bad_parameter("near", "expected kind:metres, such as highway_exit:3000"))?;
-        let kind = kind.parse().map_err(|e| ApiError::bad_parameter("near", e))?;
-        let within_m: f64 = metres.parse().map_err(|_| ApiError::bad_parameter("near", format!("`{metres}` is not a number")))?;
+        let (kind, metres) = near.split_once(':').ok_or_else(|| {
+            ApiError::bad_parameter("near", "expected kind:metres, such as highway_exit:3000")
+        })?;
+        let kind = kind
+            .parse()
+            .map_err(|e| ApiError::bad_parameter("near", e))?;
+        let within_m: f64 = metres
+            .parse()
+            .map_err(|_| ApiError::bad_parameter("near", format!("`{metres}` is not a number")))?;
         q.near = Some(NearPoi { kind, within_m });
     }
     q.park = params.get("park").filter(|p| !p.is_empty()).cloned();
@@ -94,14 +144,23 @@ pub fn build_query(params: &BTreeMap<String, String>, polygon: Option<Shape>) ->
         LayerKind::Plots => {
             q.plots.status = list(params, "status")?;
             q.plots.land_use = list(params, "land_use")?;
-            q.plots.area_mu = Range { min: number(params, "min_area_mu")?, max: number(params, "max_area_mu")? };
-            q.plots.price_wan_per_mu = Range { min: number(params, "min_price")?, max: number(params, "max_price")? };
+            q.plots.area_mu = Range {
+                min: number(params, "min_area_mu")?,
+                max: number(params, "max_area_mu")?,
+            };
+            q.plots.price_wan_per_mu = Range {
+                min: number(params, "min_price")?,
+                max: number(params, "max_price")?,
+            };
         }
         LayerKind::Factories => {
             q.factories.status = list(params, "status")?;
             q.factories.min_clear_height_m = number(params, "min_clear_height_m")?;
             q.factories.min_floor_load_kn_m2 = number(params, "min_floor_load_kn_m2")?;
-            q.factories.available_area_m2 = Range { min: number(params, "min_available_area_m2")?, max: number(params, "max_available_area_m2")? };
+            q.factories.available_area_m2 = Range {
+                min: number(params, "min_available_area_m2")?,
+                max: number(params, "max_available_area_m2")?,
+            };
             q.factories.max_rent_yuan_m2_month = number(params, "max_rent")?;
         }
         LayerKind::Pois => q.poi_kinds = list(params, "kind")?,
@@ -135,7 +194,11 @@ fn answer(atlas: &Atlas, q: &SearchQuery) -> Result<Response, ApiError> {
         "numberReturned": features.len(),
         "features": features,
     });
-    Ok(([(header::CONTENT_TYPE, "application/geo+json")], body.to_string()).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "application/geo+json")],
+        body.to_string(),
+    )
+        .into_response())
 }
 
 /// `GET /api/search`
@@ -169,7 +232,10 @@ pub async fn search_get(
     responses((status = 200, description = "GeoJSON FeatureCollection", content_type = "application/geo+json"),
               (status = 400, description = "invalid field", body = crate::error::ErrorBody),
               (status = 413, description = "body over the limit", body = crate::error::ErrorBody)))]
-pub async fn search_post(State(state): State<SharedState>, ApiJson(body): ApiJson<Value>) -> Result<Response, ApiError> {
+pub async fn search_post(
+    State(state): State<SharedState>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Response, ApiError> {
     let Value::Object(fields) = body else {
         return Err(ApiError::bad_parameter("body", "must be a JSON object"));
     };
@@ -182,16 +248,29 @@ pub async fn search_post(State(state): State<SharedState>, ApiJson(body): ApiJso
             Value::Number(n) => n.to_string(),
             Value::Array(items) => items
                 .iter()
-                .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| v.to_string())
+                })
                 .collect::<Vec<_>>()
                 .join(","),
             Value::Object(_) if key == "polygon" => {
-                let geometry: geojson::Geometry = serde_json::from_value(value)
-                    .map_err(|e| ApiError::bad_parameter("polygon", format!("not a GeoJSON geometry: {e}")))?;
-                polygon = Some(Shape::try_from(&geometry).map_err(|e| ApiError::bad_parameter("polygon", e))?);
+                let geometry: geojson::Geometry = serde_json::from_value(value).map_err(|e| {
+                    ApiError::bad_parameter("polygon", format!("not a GeoJSON geometry: {e}"))
+                })?;
+                polygon = Some(
+                    Shape::try_from(&geometry)
+                        .map_err(|e| ApiError::bad_parameter("polygon", e))?,
+                );
                 continue;
             }
-            other => return Err(ApiError::bad_parameter(&key, format!("unexpected value {other}"))),
+            other => {
+                return Err(ApiError::bad_parameter(
+                    &key,
+                    format!("unexpected value {other}"),
+                ));
+            }
         };
         params.insert(key, text);
     }

@@ -3,10 +3,10 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde_json::{Value, json};
@@ -25,14 +25,19 @@ pub const MVT_MEDIA_TYPE: &str = "application/vnd.mapbox-vector-tile";
 const CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=30";
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 2 + 64), Compression::default());
+    let mut encoder = GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 2 + 64),
+        Compression::default(),
+    );
     encoder.write_all(bytes).expect("writing to memory");
     encoder.finish().expect("writing to memory")
 }
 
 /// A 64-bit FNV-1a hash: stable across builds, so ETags survive restarts.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn accepts_gzip(headers: &HeaderMap) -> bool {
@@ -63,8 +68,15 @@ fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
 
 /// Parses `{z}/{x}/{y}.mvt`.
 pub fn parse_tile(z: &str, x: &str, y: &str) -> Result<TileId, ApiError> {
-    let y = y.strip_suffix(".mvt").or_else(|| y.strip_suffix(".pbf")).unwrap_or(y);
-    let num = |name: &str, v: &str| v.parse::<u32>().map_err(|_| ApiError::bad_parameter(name, format!("`{v}` is not a non-negative integer")));
+    let y = y
+        .strip_suffix(".mvt")
+        .or_else(|| y.strip_suffix(".pbf"))
+        .unwrap_or(y);
+    let num = |name: &str, v: &str| {
+        v.parse::<u32>().map_err(|_| {
+            ApiError::bad_parameter(name, format!("`{v}` is not a non-negative integer"))
+        })
+    };
     Ok(TileId::new(num("z", z)?, num("x", x)?, num("y", y)?)?)
 }
 
@@ -97,7 +109,11 @@ pub async fn tile(
             };
             let etag = format!("\"{:016x}\"", fnv1a(&raw));
             let encoded = Arc::new(EncodedTile {
-                gzip: if raw.is_empty() { Vec::new() } else { gzip(&raw) },
+                gzip: if raw.is_empty() {
+                    Vec::new()
+                } else {
+                    gzip(&raw)
+                },
                 raw,
                 etag,
             });
@@ -111,17 +127,24 @@ pub async fn tile(
         StatusCode::NO_CONTENT.into_response()
     } else if accepts_gzip(&headers) {
         let mut r = encoded.gzip.clone().into_response();
-        r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        r.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         r
     } else {
         encoded.raw.clone().into_response()
     };
     let h = response.headers_mut();
     if !encoded.raw.is_empty() {
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(MVT_MEDIA_TYPE));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(MVT_MEDIA_TYPE),
+        );
     }
     h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
     if let Ok(v) = HeaderValue::from_str(&encoded.etag) {
         h.insert(header::ETAG, v);
     }
@@ -131,9 +154,15 @@ pub async fn tile(
 /// Fields each layer's tiles carry, for TileJSON `vector_layers`.
 fn layer_fields(layer: LayerKind) -> Value {
     match layer {
-        LayerKind::Parks => json!({"code": "String", "name": "String", "level": "String", "industries": "String", "district": "String"}),
-        LayerKind::Plots => json!({"code": "String", "name": "String", "status": "String", "land_use": "String", "area_mu": "Number", "price_wan_per_mu": "Number", "park": "String", "cluster": "Boolean (aggregates below zoom 12)", "count": "Number (aggregates)", "available": "Number (aggregates)"}),
-        LayerKind::Factories => json!({"code": "String", "name": "String", "status": "String", "park": "String", "floors": "Number", "clear_height_m": "Number", "floor_load_kn_m2": "Number", "available_area_m2": "Number", "rent_yuan_m2_month": "Number"}),
+        LayerKind::Parks => {
+            json!({"code": "String", "name": "String", "level": "String", "industries": "String", "district": "String"})
+        }
+        LayerKind::Plots => {
+            json!({"code": "String", "name": "String", "status": "String", "land_use": "String", "area_mu": "Number", "price_wan_per_mu": "Number", "park": "String", "cluster": "Boolean (aggregates below zoom 12)", "count": "Number (aggregates)", "available": "Number (aggregates)"})
+        }
+        LayerKind::Factories => {
+            json!({"code": "String", "name": "String", "status": "String", "park": "String", "floors": "Number", "clear_height_m": "Number", "floor_load_kn_m2": "Number", "available_area_m2": "Number", "rent_yuan_m2_month": "Number"})
+        }
         LayerKind::Pois => json!({"code": "String", "name": "String", "kind": "String"}),
     }
 }
@@ -166,7 +195,11 @@ pub fn tilejson_for(state: &SharedState, layers: &[LayerKind], headers: &HeaderM
         .extent_of(layers)
         .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
         .unwrap_or([73.5, 18.0, 135.1, 53.6]);
-    let center = [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, 11.0];
+    let center = [
+        (bounds[0] + bounds[2]) / 2.0,
+        (bounds[1] + bounds[3]) / 2.0,
+        11.0,
+    ];
     json!({
         "tilejson": "3.0.0",
         "name": format!("Site Atlas: {list}"),
@@ -197,9 +230,11 @@ pub async fn tilejson(
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let list = name
-        .strip_suffix(".json")
-        .ok_or_else(|| ApiError::not_found(format!("no resource /tiles/{name}; TileJSON is at /tiles/{{layers}}.json")))?;
+    let list = name.strip_suffix(".json").ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no resource /tiles/{name}; TileJSON is at /tiles/{{layers}}.json"
+        ))
+    })?;
     let layers = LayerKind::parse_list(list)?;
     Ok(Json(tilejson_for(&state, &layers, &headers)))
 }
@@ -209,9 +244,21 @@ pub async fn tilejson(
 pub async fn style(State(state): State<SharedState>, headers: HeaderMap) -> Json<Value> {
     let base = base_url(&headers);
     let tj = tilejson_for(&state, &LayerKind::ALL, &headers);
-    let status_colour = json!(["match", ["get", "status"],
-        "available", "#2e9d5b", "reserved", "#e0a526", "negotiating", "#3b7dd8",
-        "transferred", "#9a9a9a", "withdrawn", "#c9c9c9", "#888888"]);
+    let status_colour = json!([
+        "match",
+        ["get", "status"],
+        "available",
+        "#2e9d5b",
+        "reserved",
+        "#e0a526",
+        "negotiating",
+        "#3b7dd8",
+        "transferred",
+        "#9a9a9a",
+        "withdrawn",
+        "#c9c9c9",
+        "#888888"
+    ]);
     Json(json!({
         "version": 8,
         "name": "Site Atlas",
@@ -263,16 +310,25 @@ mod tests {
     fn gzip_negotiation() {
         let mut h = HeaderMap::new();
         assert!(!accepts_gzip(&h));
-        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("br, gzip;q=0.8"));
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("br, gzip;q=0.8"),
+        );
         assert!(accepts_gzip(&h));
-        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip;q=0"));
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip;q=0"),
+        );
         assert!(!accepts_gzip(&h));
     }
 
     #[test]
     fn etags_match_weak_and_lists() {
         let mut h = HeaderMap::new();
-        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"a\", W/\"b\""));
+        h.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_static("\"a\", W/\"b\""),
+        );
         assert!(etag_matches(&h, "\"b\""));
         assert!(!etag_matches(&h, "\"c\""));
     }

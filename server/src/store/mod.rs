@@ -116,7 +116,11 @@ impl Store {
     }
 
     /// The rows with these ids (missing ids are simply absent).
-    pub async fn load_rows(&self, layer: LayerKind, ids: &[i64]) -> Result<Vec<StoredRow>, StoreError> {
+    pub async fn load_rows(
+        &self,
+        layer: LayerKind,
+        ids: &[i64],
+    ) -> Result<Vec<StoredRow>, StoreError> {
         match self {
             Store::Sqlite(s) => s.load_rows(layer, ids).await,
             Store::Postgres(s) => s.load_rows(layer, ids).await,
@@ -126,7 +130,10 @@ impl Store {
     /// Inserts or updates rows by code, all layers in one transaction: all or
     /// nothing. With PostGIS, the change is announced to every instance when
     /// the transaction commits.
-    pub async fn upsert(&self, batches: &[(LayerKind, Vec<NewRow>)]) -> Result<Vec<WriteSummary>, StoreError> {
+    pub async fn upsert(
+        &self,
+        batches: &[(LayerKind, Vec<NewRow>)],
+    ) -> Result<Vec<WriteSummary>, StoreError> {
         match self {
             Store::Sqlite(s) => s.upsert(batches).await,
             Store::Postgres(s) => s.upsert(batches).await,

@@ -2,8 +2,8 @@
 
 use futures_util::TryStreamExt;
 use siteatlas_tiles::LayerKind;
-use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::Row;
+use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::{NewRow, QueryContext, StoreError, StoredRow, WriteSummary};
 
@@ -56,7 +56,9 @@ impl PostgresStore {
     }
 
     pub(super) async fn migrate(&self) -> Result<(), StoreError> {
-        sqlx::migrate!("./migrations/postgres").run(&self.pool).await?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -79,13 +81,21 @@ impl PostgresStore {
         let sql = format!("{SELECT}{layer}");
         let mut rows = Vec::new();
         let mut stream = sqlx::query(&sql).fetch(&self.pool);
-        while let Some(r) = stream.try_next().await.doing(|| format!("loading {layer}"))? {
+        while let Some(r) = stream
+            .try_next()
+            .await
+            .doing(|| format!("loading {layer}"))?
+        {
             rows.push(row(r).doing(|| format!("reading a row of {layer}"))?);
         }
         Ok(rows)
     }
 
-    pub(super) async fn load_rows(&self, layer: LayerKind, ids: &[i64]) -> Result<Vec<StoredRow>, StoreError> {
+    pub(super) async fn load_rows(
+        &self,
+        layer: LayerKind,
+        ids: &[i64],
+    ) -> Result<Vec<StoredRow>, StoreError> {
         let sql = format!("{SELECT}{layer} WHERE id = ANY($1)");
         sqlx::query(&sql)
             .bind(ids)
@@ -95,8 +105,15 @@ impl PostgresStore {
             .doing(|| format!("loading {layer} by id"))
     }
 
-    pub(super) async fn upsert(&self, batches: &[(LayerKind, Vec<NewRow>)]) -> Result<Vec<WriteSummary>, StoreError> {
-        let mut tx = self.pool.begin().await.doing(|| "starting a transaction".into())?;
+    pub(super) async fn upsert(
+        &self,
+        batches: &[(LayerKind, Vec<NewRow>)],
+    ) -> Result<Vec<WriteSummary>, StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .doing(|| "starting a transaction".into())?;
         let mut summaries = Vec::new();
         for (layer, rows) in batches {
             let layer = *layer;
@@ -122,7 +139,9 @@ impl PostgresStore {
                     .doing(|| format!("writing {layer}"))?;
                 for r in written {
                     let id: i64 = r.try_get("id").doing(|| "reading written ids".into())?;
-                    let inserted: bool = r.try_get("inserted").doing(|| "reading written ids".into())?;
+                    let inserted: bool = r
+                        .try_get("inserted")
+                        .doing(|| "reading written ids".into())?;
                     summary.ids.push(id);
                     if inserted {
                         summary.inserted += 1;

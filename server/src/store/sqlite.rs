@@ -5,7 +5,9 @@ use std::str::FromStr;
 
 use siteatlas_tiles::LayerKind;
 use sqlx::Row;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 use super::{NewRow, QueryContext, StoreError, StoredRow, WriteSummary};
 
@@ -40,7 +42,10 @@ impl SqliteStore {
         })?;
         let path = data_dir.join(DATABASE_FILE);
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
-            .map_err(|source| StoreError::Open { what: "SQLite", source })?
+            .map_err(|source| StoreError::Open {
+                what: "SQLite",
+                source,
+            })?
             .create_if_missing(true)
             // WAL: readers never wait for the writer; a crash loses no committed write.
             .journal_mode(SqliteJournalMode::Wal)
@@ -50,12 +55,17 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Open { what: "SQLite", source })?;
+            .map_err(|source| StoreError::Open {
+                what: "SQLite",
+                source,
+            })?;
         Ok(Self { pool })
     }
 
     pub(super) async fn migrate(&self) -> Result<(), StoreError> {
-        sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -82,7 +92,11 @@ impl SqliteStore {
             .doing(|| format!("loading {layer}"))
     }
 
-    pub(super) async fn load_rows(&self, layer: LayerKind, ids: &[i64]) -> Result<Vec<StoredRow>, StoreError> {
+    pub(super) async fn load_rows(
+        &self,
+        layer: LayerKind,
+        ids: &[i64],
+    ) -> Result<Vec<StoredRow>, StoreError> {
         let mut rows = Vec::with_capacity(ids.len());
         for id in ids {
             let found = sqlx::query(&format!("{SELECT}{layer} WHERE id = ?"))
@@ -96,8 +110,15 @@ impl SqliteStore {
         Ok(rows)
     }
 
-    pub(super) async fn upsert(&self, batches: &[(LayerKind, Vec<NewRow>)]) -> Result<Vec<WriteSummary>, StoreError> {
-        let mut tx = self.pool.begin().await.doing(|| "starting a transaction".into())?;
+    pub(super) async fn upsert(
+        &self,
+        batches: &[(LayerKind, Vec<NewRow>)],
+    ) -> Result<Vec<WriteSummary>, StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .doing(|| "starting a transaction".into())?;
         let mut summaries = Vec::new();
         for (layer, rows) in batches {
             let layer = *layer;
@@ -116,8 +137,12 @@ impl SqliteStore {
                     .fetch_one(&mut *tx)
                     .await
                     .doing(|| format!("writing {layer} {}", r.code))?;
-                let id: i64 = written.try_get("id").doing(|| "reading written ids".into())?;
-                let version: i64 = written.try_get("version").doing(|| "reading written ids".into())?;
+                let id: i64 = written
+                    .try_get("id")
+                    .doing(|| "reading written ids".into())?;
+                let version: i64 = written
+                    .try_get("version")
+                    .doing(|| "reading written ids".into())?;
                 summary.ids.push(id);
                 if version == 1 {
                     summary.inserted += 1;
