@@ -55,6 +55,56 @@ pub struct ServeArgs {
     /// Directory of the built web app, served at /.
     #[arg(long, env = "SITEATLAS_WEB_DIR", default_value = "web/dist")]
     pub web_dir: PathBuf,
+    /// The web map's external basemap.
+    #[command(flatten)]
+    pub basemap: BasemapArgs,
+}
+
+/// An optional external basemap under the web map, such as Tianditu with a key.
+#[derive(Debug, Clone, Default, Args)]
+pub struct BasemapArgs {
+    /// XYZ raster tile URL template, e.g. https://t0.tianditu.gov.cn/img_w/wmts?...&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY
+    #[arg(
+        long,
+        env = "SITEATLAS_BASEMAP_TILES",
+        conflicts_with = "basemap_style"
+    )]
+    pub basemap_tiles: Option<String>,
+    /// MapLibre style URL of a vector basemap.
+    #[arg(long, env = "SITEATLAS_BASEMAP_STYLE")]
+    pub basemap_style: Option<String>,
+    /// Datum of the basemap's coordinates: wgs84, cgcs2000 (Tianditu) or gcj02 (most other Chinese providers).
+    #[arg(long, env = "SITEATLAS_BASEMAP_DATUM", default_value = "wgs84", value_parser = ["wgs84", "cgcs2000", "gcj02"])]
+    pub basemap_datum: String,
+    /// Attribution shown for the basemap.
+    #[arg(long, env = "SITEATLAS_BASEMAP_ATTRIBUTION", default_value = "")]
+    pub basemap_attribution: String,
+}
+
+impl BasemapArgs {
+    /// The basemap as the web app reads it from `/api/config`, or why it is refused.
+    ///
+    /// GCJ-02 tiles are shifted by a non-linear offset of 300-500 m in China;
+    /// drawn under WGS84 plots they would put every plot beside its true
+    /// place, so they are refused rather than shown wrong.
+    pub fn client_config(&self) -> Result<serde_json::Value, String> {
+        let basemap = match (&self.basemap_tiles, &self.basemap_style) {
+            (None, None) => return Ok(serde_json::json!({ "basemap": null })),
+            _ if self.basemap_datum == "gcj02" => {
+                return Err("basemap refused: its datum is GCJ-02, which is offset 300-500 m from the WGS84 data; \
+                     use a WGS84 or CGCS2000 source such as Tianditu"
+                    .into());
+            }
+            (Some(tiles), _) => serde_json::json!({
+                "type": "raster", "tiles": [tiles], "tileSize": 256,
+                "datum": self.basemap_datum, "attribution": self.basemap_attribution,
+            }),
+            (None, Some(url)) => serde_json::json!({
+                "type": "style", "url": url, "datum": self.basemap_datum, "attribution": self.basemap_attribution,
+            }),
+        };
+        Ok(serde_json::json!({ "basemap": basemap }))
+    }
 }
 
 /// `siteatlas import`

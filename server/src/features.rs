@@ -97,6 +97,16 @@ impl AnyFeature {
         })
     }
 
+    /// The feature's id and version.
+    pub fn id_and_version(&self) -> (u64, i64) {
+        match self {
+            AnyFeature::Park(f) => (f.id, f.version),
+            AnyFeature::Plot(f) => (f.id, f.version),
+            AnyFeature::Factory(f) => (f.id, f.version),
+            AnyFeature::Poi(f) => (f.id, f.version),
+        }
+    }
+
     /// Puts the feature into the index; returns the bounding boxes of its old
     /// (if any) and new geometry, which bound the tiles it changes. A write
     /// older than what the index holds is ignored (notices may arrive late).

@@ -29,6 +29,7 @@ use crate::store::Store;
 /// Opens and migrates the store, seeds the demo data if asked, loads the
 /// index and, with PostGIS, starts listening for other instances' writes.
 pub async fn prepare(args: &ServeArgs) -> anyhow::Result<SharedState> {
+    let client_config = args.basemap.client_config().map_err(anyhow::Error::msg)?;
     let store = Store::open(args.store.database_url.as_deref(), &args.store.data_dir).await?;
     store.migrate().await?;
     if !args.no_demo && import::seed_demo(&store).await? {
@@ -54,6 +55,7 @@ pub async fn prepare(args: &ServeArgs) -> anyhow::Result<SharedState> {
         atlas,
         args.tile_cache_mb * 1024 * 1024,
         Some(args.web_dir.clone()),
+        client_config,
     );
     if let (Store::Postgres(pg), Some(listener)) = (&store, listener) {
         tokio::spawn(sync::run(state.clone(), pg.clone(), listener));

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use geo::Rect;
 use parking_lot::{Mutex, RwLock};
 use siteatlas_tiles::{Atlas, LayerKind};
+use tokio::sync::broadcast;
 
 use crate::features::{self, AnyFeature};
 use crate::metrics::Metrics;
@@ -24,6 +25,23 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Built web app served at `/` for browsers, when present.
     pub web_dir: Option<PathBuf>,
+    /// Every applied change, for open maps (`/api/events`).
+    pub changes: broadcast::Sender<ChangeEvent>,
+    /// What the web app needs to know (basemap).
+    pub client_config: serde_json::Value,
+}
+
+/// A change as open maps hear of it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ChangeEvent {
+    /// Layer changed.
+    pub layer: LayerKind,
+    /// Feature id, absent when the whole layer was reloaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    /// New version, absent for removals and reloads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
 }
 
 /// The state as handlers share it.
@@ -36,6 +54,7 @@ impl AppState {
         atlas: Atlas,
         tile_cache_bytes: usize,
         web_dir: Option<PathBuf>,
+        client_config: serde_json::Value,
     ) -> SharedState {
         Arc::new(Self {
             atlas: RwLock::new(atlas),
@@ -43,6 +62,8 @@ impl AppState {
             store,
             metrics: Metrics::default(),
             web_dir: web_dir.filter(|d| d.join("index.html").is_file()),
+            changes: broadcast::channel(1024).0,
+            client_config,
         })
     }
 
@@ -59,16 +80,39 @@ impl AppState {
             .into_iter()
             .map(|r| AnyFeature::from_row(layer, r))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut atlas = self.atlas.write();
-        let mut boxes: Vec<Rect<f64>> = Vec::new();
-        for f in features {
-            boxes.extend(f.apply(&mut atlas));
+        let mut events: Vec<ChangeEvent> = Vec::new();
+        {
+            let mut atlas = self.atlas.write();
+            let mut boxes: Vec<Rect<f64>> = Vec::new();
+            for f in features {
+                let (id, version) = f.id_and_version();
+                let touched = f.apply(&mut atlas);
+                if !touched.is_empty() {
+                    events.push(ChangeEvent {
+                        layer,
+                        id: Some(id),
+                        version: Some(version),
+                    });
+                }
+                boxes.extend(touched);
+            }
+            for id in removed {
+                if let Some(b) = features::remove(&mut atlas, layer, *id) {
+                    boxes.push(b);
+                    events.push(ChangeEvent {
+                        layer,
+                        id: Some(*id),
+                        version: None,
+                    });
+                }
+            }
+            // Evict while still holding the index: see `TileCache` on write epochs.
+            self.cache.lock().evict_touching(layer, &boxes);
         }
-        for id in removed {
-            boxes.extend(features::remove(&mut atlas, layer, *id));
+        for e in events {
+            // No open map listening is fine.
+            let _ = self.changes.send(e);
         }
-        // Evict while still holding the index: see `TileCache` on write epochs.
-        self.cache.lock().evict_touching(layer, &boxes);
         Ok(())
     }
 
@@ -99,6 +143,12 @@ impl AppState {
             LayerKind::Pois => atlas.pois = fresh.pois,
         }
         self.cache.lock().evict_layer(layer);
+        drop(atlas);
+        let _ = self.changes.send(ChangeEvent {
+            layer,
+            id: None,
+            version: None,
+        });
         Ok(())
     }
 }

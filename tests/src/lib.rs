@@ -38,7 +38,11 @@ fn unique_name(prefix: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    format!("{prefix}_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 /// A place to keep data: an empty PostGIS database or an empty data directory.
@@ -62,18 +66,34 @@ impl TestStore {
             StoreKind::Postgis => {
                 let admin = admin_url();
                 let name = unique_name("siteatlas_t");
-                let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to the test PostGIS");
-                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
-                let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin);
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .expect("connect to the test PostGIS");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create database");
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_owned())
+                    .unwrap_or(admin);
                 (Some(format!("{base}/{name}")), Some(name))
             }
         };
-        Self { kind, data_dir, database_url, db_name }
+        Self {
+            kind,
+            data_dir,
+            database_url,
+            db_name,
+        }
     }
 
     /// Store arguments for the server or the CLI.
     pub fn args(&self) -> StoreArgs {
-        StoreArgs { data_dir: self.data_dir.clone(), database_url: self.database_url.clone() }
+        StoreArgs {
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+        }
     }
 
     /// `--data-dir`/`--database-url` flags for the binary.
@@ -92,10 +112,16 @@ impl Drop for TestStore {
             // Best effort, on a thread of its own: Drop may run inside a runtime.
             let admin = admin_url();
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
                 rt.block_on(async {
                     let mut conn = sqlx::PgConnection::connect(&admin).await.ok()?;
-                    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await.ok()
+                    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await
+                        .ok()
                 })
             })
             .join();
@@ -124,7 +150,10 @@ pub struct ServerOptions {
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        Self { demo: true, tile_cache_mb: 64 }
+        Self {
+            demo: true,
+            tile_cache_mb: 64,
+        }
     }
 }
 
@@ -137,19 +166,35 @@ impl TestServer {
             no_demo: !options.demo,
             tile_cache_mb: options.tile_cache_mb,
             web_dir: PathBuf::from("/nonexistent"),
+            basemap: Default::default(),
         };
-        let state = siteatlas_server::prepare(&args).await.expect("server prepares");
-        let listener = tokio::net::TcpListener::bind(args.bind).await.expect("bind");
+        let state = siteatlas_server::prepare(&args)
+            .await
+            .expect("server prepares");
+        let listener = tokio::net::TcpListener::bind(args.bind)
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("address");
         let app = siteatlas_server::routes::app(state.clone());
         tokio::spawn(async move { axum_serve(listener, app).await });
-        let http = reqwest::Client::builder().no_gzip().build().expect("client");
-        Self { base: format!("http://{addr}"), state, http }
+        let http = reqwest::Client::builder()
+            .no_gzip()
+            .build()
+            .expect("client");
+        Self {
+            base: format!("http://{addr}"),
+            state,
+            http,
+        }
     }
 
     /// GET a path.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(format!("{}{path}", self.base)).send().await.expect("request")
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
     }
 
     /// GET a path and parse JSON, asserting the status.
@@ -168,7 +213,9 @@ async fn axum_serve(listener: tokio::net::TcpListener, app: siteatlas_server::ro
 pub fn siteatlas_bin() -> PathBuf {
     std::env::var_os("SITEATLAS_BIN")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/siteatlas"))
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/siteatlas")
+        })
 }
 
 /// Decodes an MVT with the independent decoder: (layer name, features).

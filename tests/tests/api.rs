@@ -21,17 +21,26 @@ fn tile_path(layers: &str, t: TileId) -> String {
 
 /// A demo plot as served: (id, code, centroid).
 async fn first_plot(server: &TestServer) -> (u64, String, Coord<f64>) {
-    let items = server.get_json("/collections/plots/items?limit=1", 200).await;
+    let items = server
+        .get_json("/collections/plots/items?limit=1", 200)
+        .await;
     let f = &items["features"][0];
     let geometry: geojson::Geometry = serde_json::from_value(f["geometry"].clone()).unwrap();
     let shape = Shape::try_from(&geometry).unwrap();
     let c = shape.as_area().unwrap().centroid().unwrap();
-    (f["id"].as_u64().unwrap(), f["properties"]["code"].as_str().unwrap().to_owned(), c.0)
+    (
+        f["id"].as_u64().unwrap(),
+        f["properties"]["code"].as_str().unwrap().to_owned(),
+        c.0,
+    )
 }
 
 fn assert_error(body: &Value, code: &str) {
     assert_eq!(body["error"], code, "{body}");
-    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -40,36 +49,82 @@ async fn health_metrics_and_discovery() {
         let store = TestStore::new(kind).await;
         let server = TestServer::start(&store, ServerOptions::default()).await;
         let health = server.get_json("/health", 200).await;
-        assert_eq!(health["features"], json!({"parks": 7, "plots": 50, "factories": 20, "pois": 23}), "{kind:?}");
-        assert_eq!(health["store"], if kind == StoreKind::Sqlite { "sqlite" } else { "postgis" });
+        assert_eq!(
+            health["features"],
+            json!({"parks": 7, "plots": 50, "factories": 20, "pois": 23}),
+            "{kind:?}"
+        );
+        assert_eq!(
+            health["store"],
+            if kind == StoreKind::Sqlite {
+                "sqlite"
+            } else {
+                "postgis"
+            }
+        );
 
         let tj = server.get_json("/tiles/plots,pois.json", 200).await;
         assert_eq!(tj["tilejson"], "3.0.0");
-        assert_eq!(tj["tiles"][0], format!("{}/tiles/plots,pois/{{z}}/{{x}}/{{y}}.mvt", server.base));
-        let ids: Vec<&str> = tj["vector_layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+        assert_eq!(
+            tj["tiles"][0],
+            format!("{}/tiles/plots,pois/{{z}}/{{x}}/{{y}}.mvt", server.base)
+        );
+        let ids: Vec<&str> = tj["vector_layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].as_str().unwrap())
+            .collect();
         assert_eq!(ids, ["plots", "pois"]);
         let b = tj["bounds"].as_array().unwrap();
         // The demo areas lie between Chengdu and Chongqing.
-        assert!(b[0].as_f64().unwrap() > 103.0 && b[2].as_f64().unwrap() < 107.5, "{tj}");
-        assert_error(&server.get_json("/tiles/roads.json", 404).await, "unknown_layer");
+        assert!(
+            b[0].as_f64().unwrap() > 103.0 && b[2].as_f64().unwrap() < 107.5,
+            "{tj}"
+        );
+        assert_error(
+            &server.get_json("/tiles/roads.json", 404).await,
+            "unknown_layer",
+        );
 
         let style = server.get_json("/style.json", 200).await;
         assert_eq!(style["version"], 8);
-        let drawn: std::collections::BTreeSet<&str> =
-            style["layers"].as_array().unwrap().iter().filter_map(|l| l["source-layer"].as_str()).collect();
-        assert_eq!(drawn.into_iter().collect::<Vec<_>>(), ["factories", "parks", "plots", "pois"]);
+        let drawn: std::collections::BTreeSet<&str> = style["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|l| l["source-layer"].as_str())
+            .collect();
+        assert_eq!(
+            drawn.into_iter().collect::<Vec<_>>(),
+            ["factories", "parks", "plots", "pois"]
+        );
 
         let api = server.get_json("/openapi.json", 200).await;
         assert!(api["openapi"].as_str().unwrap().starts_with("3."));
-        for path in ["/api/search", "/tiles/{layers}/{z}/{x}/{y}.mvt", "/collections/{layer}/items", "/health"] {
+        for path in [
+            "/api/search",
+            "/tiles/{layers}/{z}/{x}/{y}.mvt",
+            "/collections/{layer}/items",
+            "/health",
+        ] {
             assert!(api["paths"].get(path).is_some(), "OpenAPI lacks {path}");
         }
 
         assert_error(&server.get_json("/no/such/thing", 404).await, "not_found");
+        assert_eq!(
+            server.get_json("/api/config", 200).await,
+            json!({ "basemap": null })
+        );
 
         // Metrics count what was asked above.
         let text = server.get("/metrics").await.text().await.unwrap();
-        assert!(text.contains("siteatlas_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 1"), "{text}");
+        assert!(
+            text.contains(
+                "siteatlas_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 1"
+            ),
+            "{text}"
+        );
         assert!(text.contains("siteatlas_index_features{layer=\"plots\"} 50"));
         assert!(text.contains("siteatlas_tile_cache_hits_total"));
         assert!(text.contains("siteatlas_http_request_duration_seconds_bucket"));
@@ -85,28 +140,60 @@ async fn tiles_over_http() {
         let tile = tile_at(c.x, c.y, 15);
         let r = server.get(&tile_path("parks,plots", tile)).await;
         assert_eq!(r.status(), 200);
-        assert_eq!(r.headers()["content-type"], "application/vnd.mapbox-vector-tile");
-        assert!(r.headers()["cache-control"].to_str().unwrap().contains("max-age"));
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/vnd.mapbox-vector-tile"
+        );
+        assert!(
+            r.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("max-age")
+        );
         let etag = r.headers()["etag"].to_str().unwrap().to_owned();
         let raw = r.bytes().await.unwrap();
         let layers = decode_tile(&raw);
         let names: Vec<&str> = layers.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["parks", "plots"], "{kind:?}");
-        let plot = layers[1].1.iter().find(|f| f.id == Some(id)).expect("the plot is in its tile");
+        let plot = layers[1]
+            .1
+            .iter()
+            .find(|f| f.id == Some(id))
+            .expect("the plot is in its tile");
         let props = plot.properties.as_ref().unwrap();
-        assert_eq!(props["code"], mvt_reader::feature::Value::String(code.clone()));
+        assert_eq!(
+            props["code"],
+            mvt_reader::feature::Value::String(code.clone())
+        );
 
         // Revalidation and compression.
-        let r = server.http.get(format!("{}{}", server.base, tile_path("parks,plots", tile))).header("if-none-match", &etag).send().await.unwrap();
+        let r = server
+            .http
+            .get(format!("{}{}", server.base, tile_path("parks,plots", tile)))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 304);
-        let r = server.http.get(format!("{}{}", server.base, tile_path("parks,plots", tile))).header("accept-encoding", "gzip").send().await.unwrap();
+        let r = server
+            .http
+            .get(format!("{}{}", server.base, tile_path("parks,plots", tile)))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.headers()["content-encoding"], "gzip");
         let mut unzipped = Vec::new();
-        flate2::read::GzDecoder::new(&r.bytes().await.unwrap()[..]).read_to_end(&mut unzipped).unwrap();
+        flate2::read::GzDecoder::new(&r.bytes().await.unwrap()[..])
+            .read_to_end(&mut unzipped)
+            .unwrap();
         assert_eq!(unzipped, raw);
 
         // Nothing in the Pacific; bad addresses and layers are 4xx with a JSON body.
-        assert_eq!(server.get("/tiles/plots/14/1000/8000.mvt").await.status(), 204);
+        assert_eq!(
+            server.get("/tiles/plots/14/1000/8000.mvt").await.status(),
+            204
+        );
         for (path, status, code) in [
             ("/tiles/plots/23/0/0.mvt", 400, "invalid_tile"),
             ("/tiles/plots/3/8/0.mvt", 400, "invalid_tile"),
@@ -125,7 +212,9 @@ async fn tiles_over_http() {
             if r.status() == 200 {
                 for (_, features) in decode_tile(&r.bytes().await.unwrap()) {
                     for f in features {
-                        if let Some(mvt_reader::feature::Value::UInt(n)) = f.properties.as_ref().unwrap().get("count") {
+                        if let Some(mvt_reader::feature::Value::UInt(n)) =
+                            f.properties.as_ref().unwrap().get("count")
+                        {
                             clustered += n;
                         }
                     }
@@ -144,20 +233,48 @@ async fn search_over_http() {
         let server = TestServer::start(&store, ServerOptions::default()).await;
         let (id, code, c) = first_plot(&server).await;
 
-        let hits = server.get_json(&format!("/api/search?lon={}&lat={}&radius_m=5000&limit=1000", c.x, c.y), 200).await;
+        let hits = server
+            .get_json(
+                &format!(
+                    "/api/search?lon={}&lat={}&radius_m=5000&limit=1000",
+                    c.x, c.y
+                ),
+                200,
+            )
+            .await;
         let features = hits["features"].as_array().unwrap();
-        assert_eq!(features[0]["id"], id, "the plot around the centre comes first");
+        assert_eq!(
+            features[0]["id"], id,
+            "the plot around the centre comes first"
+        );
         assert_eq!(features[0]["properties"]["distance_m"], 0.0);
         assert_eq!(features[0]["properties"]["code"], code);
-        assert_eq!(hits["numberReturned"].as_u64().unwrap() as usize, features.len());
-        let distances: Vec<f64> = features.iter().map(|f| f["properties"]["distance_m"].as_f64().unwrap()).collect();
-        assert!(distances.windows(2).all(|w| w[0] <= w[1]), "sorted by distance");
+        assert_eq!(
+            hits["numberReturned"].as_u64().unwrap() as usize,
+            features.len()
+        );
+        let distances: Vec<f64> = features
+            .iter()
+            .map(|f| f["properties"]["distance_m"].as_f64().unwrap())
+            .collect();
+        assert!(
+            distances.windows(2).all(|w| w[0] <= w[1]),
+            "sorted by distance"
+        );
         assert!(distances.iter().all(|d| *d <= 5000.0));
         let matched = hits["numberMatched"].as_u64().unwrap();
         assert!(matched >= 2, "{kind:?}: {matched}");
 
         // Paging slices the same order.
-        let page = server.get_json(&format!("/api/search?lon={}&lat={}&radius_m=5000&limit=1&offset=1", c.x, c.y), 200).await;
+        let page = server
+            .get_json(
+                &format!(
+                    "/api/search?lon={}&lat={}&radius_m=5000&limit=1&offset=1",
+                    c.x, c.y
+                ),
+                200,
+            )
+            .await;
         assert_eq!(page["numberMatched"], matched);
         assert_eq!(page["features"][0]["id"], features[1]["id"]);
 
@@ -185,33 +302,80 @@ async fn search_over_http() {
         }
 
         // Proximity to a highway exit: every hit is within 3 km of one.
-        let near = server.get_json(&format!("/api/search?lon={}&lat={}&radius_m=20000&near=highway_exit:3000", c.x, c.y), 200).await;
-        let exits = server.get_json("/api/search?layer=pois&kind=highway_exit&limit=1000", 200).await;
+        let near = server
+            .get_json(
+                &format!(
+                    "/api/search?lon={}&lat={}&radius_m=20000&near=highway_exit:3000",
+                    c.x, c.y
+                ),
+                200,
+            )
+            .await;
+        let exits = server
+            .get_json("/api/search?layer=pois&kind=highway_exit&limit=1000", 200)
+            .await;
         let exit_points: Vec<geo::Point<f64>> = exits["features"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|f| geo::Point::new(f["geometry"]["coordinates"][0].as_f64().unwrap(), f["geometry"]["coordinates"][1].as_f64().unwrap()))
+            .map(|f| {
+                geo::Point::new(
+                    f["geometry"]["coordinates"][0].as_f64().unwrap(),
+                    f["geometry"]["coordinates"][1].as_f64().unwrap(),
+                )
+            })
             .collect();
         assert!(!exit_points.is_empty());
         for f in near["features"].as_array().unwrap() {
             let g: geojson::Geometry = serde_json::from_value(f["geometry"].clone()).unwrap();
             let shape = Shape::try_from(&g).unwrap();
-            let closest = exit_points.iter().map(|p| siteatlas_tiles::geodesy::distance_to_shape(*p, &shape)).fold(f64::INFINITY, f64::min);
-            assert!(closest <= 3000.0 + 1.0, "{} is {closest} m from the nearest exit", f["properties"]["code"]);
+            let closest = exit_points
+                .iter()
+                .map(|p| siteatlas_tiles::geodesy::distance_to_shape(*p, &shape))
+                .fold(f64::INFINITY, f64::min);
+            assert!(
+                closest <= 3000.0 + 1.0,
+                "{} is {closest} m from the nearest exit",
+                f["properties"]["code"]
+            );
         }
 
         // Polygon search: a park's outline finds that park's plots.
-        let park = server.get_json("/collections/parks/items?limit=1", 200).await;
-        let park_code = park["features"][0]["properties"]["code"].as_str().unwrap().to_owned();
-        let in_park = server.get_json(&format!("/collections/plots/items?park={park_code}&limit=1000"), 200).await;
+        let park = server
+            .get_json("/collections/parks/items?limit=1", 200)
+            .await;
+        let park_code = park["features"][0]["properties"]["code"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let in_park = server
+            .get_json(
+                &format!("/collections/plots/items?park={park_code}&limit=1000"),
+                200,
+            )
+            .await;
         let body = json!({ "polygon": park["features"][0]["geometry"], "limit": 1000, "status": ["available", "reserved", "negotiating", "transferred", "withdrawn"] });
-        let r = server.http.post(format!("{}/api/search", server.base)).json(&body).send().await.unwrap();
+        let r = server
+            .http
+            .post(format!("{}/api/search", server.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
         let found: Value = r.json().await.unwrap();
-        let found_ids: std::collections::BTreeSet<u64> = found["features"].as_array().unwrap().iter().map(|f| f["id"].as_u64().unwrap()).collect();
+        let found_ids: std::collections::BTreeSet<u64> = found["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_u64().unwrap())
+            .collect();
         for f in in_park["features"].as_array().unwrap() {
-            assert!(found_ids.contains(&f["id"].as_u64().unwrap()), "plot {} inside its park", f["properties"]["code"]);
+            assert!(
+                found_ids.contains(&f["id"].as_u64().unwrap()),
+                "plot {} inside its park",
+                f["properties"]["code"]
+            );
         }
 
         // Bad input: 4xx with the error body, never a 500.
@@ -234,11 +398,20 @@ async fn search_over_http() {
             let body = server.get_json(&format!("/api/search?{query}"), 400).await;
             assert_error(&body, "invalid_parameter");
         }
-        let post = |body: String| server.http.post(format!("{}/api/search", server.base)).header("content-type", "application/json").body(body).send();
+        let post = |body: String| {
+            server
+                .http
+                .post(format!("{}/api/search", server.base))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+        };
         let r = post("{\"lon\": 104,".into()).await.unwrap();
         assert_eq!(r.status(), 400);
         assert_error(&r.json().await.unwrap(), "invalid_json");
-        let r = post(format!("{{\"park\": \"{}\"}}", "x".repeat(2 * 1024 * 1024))).await.unwrap();
+        let r = post(format!("{{\"park\": \"{}\"}}", "x".repeat(2 * 1024 * 1024)))
+            .await
+            .unwrap();
         assert_eq!(r.status(), 413);
         assert_error(&r.json().await.unwrap(), "body_too_large");
         let r = post(json!({"polygon": {"type": "Polygon", "coordinates": [[[104, 30], [105, 30], [104, 30]]]}}).to_string()).await.unwrap();
@@ -255,44 +428,99 @@ async fn features_and_ogc_api() {
         let server = TestServer::start(&store, ServerOptions::default()).await;
 
         let landing = server.get_json("/", 200).await;
-        let rels: Vec<&str> = landing["links"].as_array().unwrap().iter().map(|l| l["rel"].as_str().unwrap()).collect();
+        let rels: Vec<&str> = landing["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["rel"].as_str().unwrap())
+            .collect();
         for rel in ["self", "service-desc", "conformance", "data"] {
             assert!(rels.contains(&rel), "landing page lacks {rel}");
         }
         let conf = server.get_json("/conformance", 200).await;
-        assert!(conf["conformsTo"].as_array().unwrap().iter().any(|c| c.as_str().unwrap().ends_with("/conf/core")));
+        assert!(
+            conf["conformsTo"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c.as_str().unwrap().ends_with("/conf/core"))
+        );
         let cols = server.get_json("/collections", 200).await;
         assert_eq!(cols["collections"].as_array().unwrap().len(), 4);
-        assert_eq!(server.get_json("/collections/plots", 200).await["id"], "plots");
-        assert_error(&server.get_json("/collections/roads", 404).await, "not_found");
+        assert_eq!(
+            server.get_json("/collections/plots", 200).await["id"],
+            "plots"
+        );
+        assert_error(
+            &server.get_json("/collections/roads", 404).await,
+            "not_found",
+        );
 
         // Paging with links.
-        let page = server.get_json("/collections/plots/items?limit=20", 200).await;
+        let page = server
+            .get_json("/collections/plots/items?limit=20", 200)
+            .await;
         assert_eq!(page["numberMatched"], 50);
         assert_eq!(page["numberReturned"], 20);
-        let next = page["links"].as_array().unwrap().iter().find(|l| l["rel"] == "next").expect("next link");
-        let next_path = next["href"].as_str().unwrap().strip_prefix(&server.base).unwrap().to_owned();
+        let next = page["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "next")
+            .expect("next link");
+        let next_path = next["href"]
+            .as_str()
+            .unwrap()
+            .strip_prefix(&server.base)
+            .unwrap()
+            .to_owned();
         let page2 = server.get_json(&next_path, 200).await;
         assert_eq!(page2["numberReturned"], 20);
         assert_ne!(page2["features"][0]["id"], page["features"][0]["id"]);
 
         // bbox and property filters.
-        let wenjiang = server.get_json("/collections/plots/items?bbox=103.7,30.6,104.0,30.8&limit=1000", 200).await;
+        let wenjiang = server
+            .get_json(
+                "/collections/plots/items?bbox=103.7,30.6,104.0,30.8&limit=1000",
+                200,
+            )
+            .await;
         let n_wenjiang = wenjiang["numberMatched"].as_u64().unwrap();
         assert!(n_wenjiang > 0 && n_wenjiang < 50, "{n_wenjiang}");
         for f in wenjiang["features"].as_array().unwrap() {
             let lon = f["geometry"]["coordinates"][0][0][0].as_f64().unwrap();
             assert!((103.6..104.1).contains(&lon));
         }
-        let available = server.get_json("/collections/plots/items?status=available&limit=1000", 200).await;
-        assert!(available["features"].as_array().unwrap().iter().all(|f| f["properties"]["status"] == "available"));
+        let available = server
+            .get_json("/collections/plots/items?status=available&limit=1000", 200)
+            .await;
+        assert!(
+            available["features"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|f| f["properties"]["status"] == "available")
+        );
         assert!(available["numberMatched"].as_u64().unwrap() < 50);
-        assert_error(&server.get_json("/collections/plots/items?bbox=1,2,3", 400).await, "invalid_parameter");
-        assert_error(&server.get_json("/collections/plots/items?limit=0", 400).await, "invalid_parameter");
+        assert_error(
+            &server
+                .get_json("/collections/plots/items?bbox=1,2,3", 400)
+                .await,
+            "invalid_parameter",
+        );
+        assert_error(
+            &server
+                .get_json("/collections/plots/items?limit=0", 400)
+                .await,
+            "invalid_parameter",
+        );
 
         // One feature, with an ETag from its version, under both paths.
         let id = page["features"][0]["id"].as_u64().unwrap();
-        for path in [format!("/api/plots/{id}"), format!("/collections/plots/items/{id}")] {
+        for path in [
+            format!("/api/plots/{id}"),
+            format!("/collections/plots/items/{id}"),
+        ] {
             let r = server.get(&path).await;
             assert_eq!(r.status(), 200, "{path}");
             let etag = r.headers()["etag"].to_str().unwrap().to_owned();
@@ -300,11 +528,23 @@ async fn features_and_ogc_api() {
             let f: Value = r.json().await.unwrap();
             assert_eq!(f["type"], "Feature");
             assert_eq!(f["id"], id);
-            let again = server.http.get(format!("{}{path}", server.base)).header("if-none-match", &etag).send().await.unwrap();
+            let again = server
+                .http
+                .get(format!("{}{path}", server.base))
+                .header("if-none-match", &etag)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(again.status(), 304);
         }
-        assert_error(&server.get_json("/api/plots/999999", 404).await, "not_found");
-        assert_error(&server.get_json("/api/plots/abc", 400).await, "invalid_parameter");
+        assert_error(
+            &server.get_json("/api/plots/999999", 404).await,
+            "not_found",
+        );
+        assert_error(
+            &server.get_json("/api/plots/abc", 400).await,
+            "invalid_parameter",
+        );
         assert_error(&server.get_json("/api/roads/1", 404).await, "not_found");
     }
 }
@@ -315,15 +555,28 @@ async fn gdal_reads_every_layer() {
     let store = TestStore::new(StoreKind::Sqlite).await;
     let server = TestServer::start(&store, ServerOptions::default()).await;
     let url = format!("OAPIF:{}/", server.base);
-    let output = tokio::task::spawn_blocking(move || std::process::Command::new("ogrinfo").args(["-ro", "-al", "-so", &url]).output())
-        .await
-        .unwrap()
-        .expect("ogrinfo (gdal-bin) is installed");
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("ogrinfo")
+            .args(["-ro", "-al", "-so", &url])
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("ogrinfo (gdal-bin) is installed");
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{text}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     for (layer, count) in [("parks", 7), ("plots", 50), ("factories", 20), ("pois", 23)] {
-        let at = text.find(&format!("Layer name: {layer}")).unwrap_or_else(|| panic!("no layer {layer} in:\n{text}"));
+        let at = text
+            .find(&format!("Layer name: {layer}"))
+            .unwrap_or_else(|| panic!("no layer {layer} in:\n{text}"));
         let section = &text[at..];
-        assert!(section.contains(&format!("Feature Count: {count}")), "{layer}: {section}");
+        assert!(
+            section.contains(&format!("Feature Count: {count}")),
+            "{layer}: {section}"
+        );
     }
 }

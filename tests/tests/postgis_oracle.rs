@@ -18,21 +18,40 @@ fn tile_at(lon: f64, lat: f64, z: u8) -> TileId {
 }
 
 /// A PostGIS store holding a generated dataset, and a server over it.
-async fn loaded(plots: usize) -> (TestStore, TestServer, sqlx::PgPool, siteatlas_fixtures::Dataset) {
+async fn loaded(
+    plots: usize,
+) -> (
+    TestStore,
+    TestServer,
+    sqlx::PgPool,
+    siteatlas_fixtures::Dataset,
+) {
     let store = TestStore::new(StoreKind::Postgis).await;
     let data = generate(GeneratorConfig { seed: 99, plots });
-    let server = TestServer::start(&store, ServerOptions { demo: false, tile_cache_mb: 0 }).await;
+    let server = TestServer::start(
+        &store,
+        ServerOptions {
+            demo: false,
+            tile_cache_mb: 0,
+        },
+    )
+    .await;
     server
         .state
         .write(&[
             (LayerKind::Parks, data.parks.iter().map(to_row).collect()),
             (LayerKind::Plots, data.plots.iter().map(to_row).collect()),
-            (LayerKind::Factories, data.factories.iter().map(to_row).collect()),
+            (
+                LayerKind::Factories,
+                data.factories.iter().map(to_row).collect(),
+            ),
             (LayerKind::Pois, data.pois.iter().map(to_row).collect()),
         ])
         .await
         .expect("load the dataset");
-    let pool = sqlx::PgPool::connect(store.database_url.as_deref().unwrap()).await.unwrap();
+    let pool = sqlx::PgPool::connect(store.database_url.as_deref().unwrap())
+        .await
+        .unwrap();
     (store, server, pool, data)
 }
 
@@ -66,10 +85,16 @@ async fn tiles_agree_with_st_asmvtgeom() {
                 .unwrap()
                 .into_iter()
                 .collect();
-                let expected_wkt: BTreeMap<i64, String> = expected.iter().map(|(id, (_, w))| (*id, w.clone())).collect();
-                let expected: BTreeMap<i64, f64> = expected.into_iter().map(|(id, (a, _))| (id, a)).collect();
+                let expected_wkt: BTreeMap<i64, String> = expected
+                    .iter()
+                    .map(|(id, (_, w))| (*id, w.clone()))
+                    .collect();
+                let expected: BTreeMap<i64, f64> =
+                    expected.into_iter().map(|(id, (a, _))| (id, a)).collect();
 
-                let r = server.get(&format!("/tiles/plots/{z}/{}/{}.mvt", tile.x(), tile.y())).await;
+                let r = server
+                    .get(&format!("/tiles/plots/{z}/{}/{}.mvt", tile.x(), tile.y()))
+                    .await;
                 let decoded: BTreeMap<i64, Geometry<f64>> = if r.status() == 204 {
                     BTreeMap::new()
                 } else {
@@ -79,7 +104,8 @@ async fn tiles_agree_with_st_asmvtgeom() {
                         .map(|f| (f.id.unwrap() as i64, f.geometry))
                         .collect()
                 };
-                let ours: BTreeMap<i64, f64> = decoded.iter().map(|(id, g)| (*id, tile_area(g))).collect();
+                let ours: BTreeMap<i64, f64> =
+                    decoded.iter().map(|(id, g)| (*id, tile_area(g))).collect();
                 // Slivers of a unit or two along the buffer edge may round away on either side.
                 let sliver = 4.0;
                 for (id, area) in &expected {
@@ -93,11 +119,17 @@ async fn tiles_agree_with_st_asmvtgeom() {
                                 expected_wkt[id]
                             );
                         }
-                        None => assert!(*area <= sliver, "tile {tile}: plot {id} (area {area}) missing"),
+                        None => assert!(
+                            *area <= sliver,
+                            "tile {tile}: plot {id} (area {area}) missing"
+                        ),
                     }
                 }
                 for (id, area) in &ours {
-                    assert!(expected.contains_key(id) || *area <= sliver, "tile {tile}: plot {id} (area {area}) not in PostGIS's tile");
+                    assert!(
+                        expected.contains_key(id) || *area <= sliver,
+                        "tile {tile}: plot {id} (area {area}) not in PostGIS's tile"
+                    );
                 }
                 compared += expected.len();
             }
@@ -110,7 +142,10 @@ async fn tiles_agree_with_st_asmvtgeom() {
 struct Lcg(u64);
 impl Lcg {
     fn unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 11) as f64 / (1u64 << 53) as f64
     }
 }
@@ -119,7 +154,13 @@ impl Lcg {
 async fn searches_agree_with_st_dwithin() {
     let (_store, server, pool, data) = loaded(4_000).await;
     let mut rng = Lcg(7);
-    let statuses = ["available", "reserved", "negotiating", "transferred", "withdrawn"];
+    let statuses = [
+        "available",
+        "reserved",
+        "negotiating",
+        "transferred",
+        "withdrawn",
+    ];
     let uses = ["industrial", "logistics", "rnd", "commercial", "mixed"];
     let mut compared = 0;
     for round in 0..60 {
@@ -129,7 +170,13 @@ async fn searches_agree_with_st_dwithin() {
         let lat = c.y() + (rng.unit() - 0.5) * 0.08;
         let radius = 100.0 + rng.unit() * 7_900.0;
         let mut query = format!("/api/search?lon={lon}&lat={lat}&radius_m={radius}&limit=1000");
-        let status: Option<Vec<&str>> = (round % 2 == 0).then(|| statuses.iter().copied().filter(|_| rng.unit() < 0.5).collect());
+        let status: Option<Vec<&str>> = (round % 2 == 0).then(|| {
+            statuses
+                .iter()
+                .copied()
+                .filter(|_| rng.unit() < 0.5)
+                .collect()
+        });
         let land_use: Option<Vec<&str>> = (round % 3 == 0).then(|| vec![uses[round % uses.len()]]);
         let min_mu = (round % 4 == 1).then(|| 10.0 + rng.unit() * 60.0);
         let max_mu = (round % 4 == 1).then(|| 80.0 + rng.unit() * 100.0);
@@ -144,12 +191,20 @@ async fn searches_agree_with_st_dwithin() {
             query += &format!("&min_area_mu={lo}&max_area_mu={hi}");
         }
         let ours = server.get_json(&query, 200).await;
-        assert!(ours["numberMatched"].as_u64().unwrap() <= 1000, "page too small for the comparison");
+        assert!(
+            ours["numberMatched"].as_u64().unwrap() <= 1000,
+            "page too small for the comparison"
+        );
         let ours: BTreeMap<i64, f64> = ours["features"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|f| (f["id"].as_i64().unwrap(), f["properties"]["distance_m"].as_f64().unwrap()))
+            .map(|f| {
+                (
+                    f["id"].as_i64().unwrap(),
+                    f["properties"]["distance_m"].as_f64().unwrap(),
+                )
+            })
             .collect();
         // The same question in SQL, on the ellipsoid (geography), with a margin
         // so that features just beyond the radius are seen too.
@@ -165,11 +220,21 @@ async fn searches_agree_with_st_dwithin() {
         .bind(lon)
         .bind(lat)
         .bind(radius)
-        .bind(status.as_ref().map(|s| s.iter().map(|v| v.to_string()).collect::<Vec<_>>()))
-        .bind(land_use.as_ref().map(|s| s.iter().map(|v| v.to_string()).collect::<Vec<_>>()))
+        .bind(
+            status
+                .as_ref()
+                .map(|s| s.iter().map(|v| v.to_string()).collect::<Vec<_>>()),
+        )
+        .bind(
+            land_use
+                .as_ref()
+                .map(|s| s.iter().map(|v| v.to_string()).collect::<Vec<_>>()),
+        )
         .bind(min_mu)
         .bind(max_mu)
-        .try_map(|r: sqlx::postgres::PgRow| Ok((r.try_get::<i64, _>("id")?, r.try_get::<f64, _>("d")?)))
+        .try_map(|r: sqlx::postgres::PgRow| {
+            Ok((r.try_get::<i64, _>("id")?, r.try_get::<f64, _>("d")?))
+        })
         .fetch_all(&pool)
         .await
         .unwrap()
@@ -179,13 +244,22 @@ async fn searches_agree_with_st_dwithin() {
         for (id, d) in &oracle {
             let inside = *d <= radius;
             match ours.get(id) {
-                Some(ours_d) => assert!((ours_d - d).abs() <= tolerance(*d), "plot {id}: {ours_d} m here, {d} m in PostGIS"),
-                None => assert!(!inside || (radius - d) <= tolerance(*d), "plot {id} at {d} m missing from a {radius} m search"),
+                Some(ours_d) => assert!(
+                    (ours_d - d).abs() <= tolerance(*d),
+                    "plot {id}: {ours_d} m here, {d} m in PostGIS"
+                ),
+                None => assert!(
+                    !inside || (radius - d) <= tolerance(*d),
+                    "plot {id} at {d} m missing from a {radius} m search"
+                ),
             }
         }
         for (id, d) in &ours {
             let pg = oracle.get(id).copied();
-            assert!(pg.is_some_and(|pg| pg <= radius || pg - radius <= tolerance(pg)), "plot {id} at {d} m found, PostGIS says {pg:?} for radius {radius}");
+            assert!(
+                pg.is_some_and(|pg| pg <= radius || pg - radius <= tolerance(pg)),
+                "plot {id} at {d} m found, PostGIS says {pg:?} for radius {radius}"
+            );
         }
         compared += oracle.len();
     }

@@ -104,6 +104,12 @@ pub async fn metrics(State(state): State<SharedState>) -> Response {
         .into_response()
 }
 
+/// `GET /api/config`: what the web app needs to know, such as the basemap.
+#[utoipa::path(get, path = "/api/config", tag = "meta", responses((status = 200, description = "{\"basemap\": null | {type, tiles|url, datum, attribution}}")))]
+pub async fn client_config(State(state): State<SharedState>) -> Json<Value> {
+    Json(state.client_config.clone())
+}
+
 /// The OpenAPI description, generated from the handlers' annotations.
 #[derive(OpenApi)]
 #[openapi(

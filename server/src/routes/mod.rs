@@ -1,5 +1,6 @@
 //! The HTTP API: one module per resource, merged here.
 
+pub mod events;
 pub mod features;
 pub mod meta;
 pub mod ogc;
@@ -90,6 +91,8 @@ pub fn app(state: SharedState) -> Router {
             "/api/search",
             get(search::search_get).post(search::search_post),
         )
+        .route("/api/events", get(events::events))
+        .route("/api/config", get(meta::client_config))
         .route("/api/{layer}/{id}", get(features::get_feature))
         .route("/conformance", get(ogc::conformance))
         .route("/collections", get(ogc::collections))
