@@ -1,12 +1,15 @@
 //! Typed features to and from store rows, and applying them to the index.
 
 use geo::Rect;
-use siteatlas_tiles::geojson_io::{feature_from_geojson, feature_to_geojson, properties};
+use siteatlas_tiles::geojson_io::{
+    feature_from_geojson, feature_from_parts, feature_to_geojson, properties,
+};
 use siteatlas_tiles::{
-    Atlas, Attributes, FactoryAttrs, Feature, LayerKind, ModelError, ParkAttrs, PlotAttrs, PoiAttrs,
+    Atlas, Attributes, FactoryAttrs, Feature, LayerKind, ModelError, ParkAttrs, PlotAttrs,
+    PoiAttrs, Shape,
 };
 
-use crate::store::{NewRow, StoreError, StoredRow};
+use crate::store::{NewRow, StoreError, StoredGeometry, StoredRow};
 
 /// A feature of any layer.
 #[derive(Debug, Clone)]
@@ -31,23 +34,25 @@ pub fn from_row<A: Attributes>(row: StoredRow) -> Result<Feature<A>, StoreError>
         id: row.id,
         reason,
     };
-    let geometry: geojson::Geometry = row
-        .geometry
-        .parse::<geojson::Geometry>()
-        .map_err(|e| corrupt(e.to_string()))?;
-    let mut props: geojson::JsonObject =
+    let shape = match &row.geometry {
+        StoredGeometry::GeoJson(text) => {
+            let geometry: geojson::Geometry = text
+                .parse()
+                .map_err(|e: geojson::Error| corrupt(e.to_string()))?;
+            Shape::try_from(&geometry)
+        }
+        StoredGeometry::Wkb(bytes) => {
+            use geo_traits::to_geo::ToGeoGeometry;
+            let wkb = wkb::reader::read_wkb(bytes).map_err(|e| corrupt(e.to_string()))?;
+            Shape::try_from(wkb.to_geometry())
+        }
+    }
+    .map_err(|e| corrupt(e.to_string()))?;
+    let props: geojson::JsonObject =
         serde_json::from_str(&row.props).map_err(|e| corrupt(e.to_string()))?;
-    props.insert("code".into(), row.code.clone().into());
-    let gj = geojson::Feature {
-        bbox: None,
-        geometry: Some(geometry),
-        id: None,
-        properties: Some(props),
-        foreign_members: None,
-    };
     let id = u64::try_from(row.id).map_err(|_| corrupt("negative id".into()))?;
-    let mut feature: Feature<A> =
-        feature_from_geojson(id, &gj).map_err(|e| corrupt(e.to_string()))?;
+    let mut feature: Feature<A> = feature_from_parts(id, row.code.clone(), shape, props)
+        .map_err(|e| corrupt(e.to_string()))?;
     feature.version = row.version;
     feature.updated_at = row.updated_at;
     Ok(feature)
@@ -146,28 +151,31 @@ pub fn remove(atlas: &mut Atlas, layer: LayerKind, id: u64) -> Option<Rect<f64>>
     }
 }
 
-/// Builds one layer's index from all its stored rows.
-pub fn rebuild_layer(
-    atlas: &mut Atlas,
-    layer: LayerKind,
-    rows: Vec<StoredRow>,
-) -> Result<(), StoreError> {
-    fn build<A: Attributes>(
-        rows: Vec<StoredRow>,
-    ) -> Result<siteatlas_tiles::index::LayerIndex<A>, StoreError> {
-        let features = rows
-            .into_iter()
-            .map(from_row::<A>)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(siteatlas_tiles::index::LayerIndex::bulk_load(features))
+/// Parses a chunk of stored rows of one layer.
+pub fn parse_rows(layer: LayerKind, rows: Vec<StoredRow>) -> Result<Vec<AnyFeature>, StoreError> {
+    rows.into_iter()
+        .map(|r| AnyFeature::from_row(layer, r))
+        .collect()
+}
+
+/// Builds one layer's index from all its features (an R-tree bulk load).
+pub fn rebuild_layer(atlas: &mut Atlas, layer: LayerKind, features: Vec<AnyFeature>) {
+    macro_rules! build {
+        ($variant:ident) => {
+            siteatlas_tiles::index::LayerIndex::bulk_load(features.into_iter().filter_map(|f| {
+                match f {
+                    AnyFeature::$variant(f) => Some(f),
+                    _ => None,
+                }
+            }))
+        };
     }
     match layer {
-        LayerKind::Parks => atlas.parks = build(rows)?,
-        LayerKind::Plots => atlas.plots = build(rows)?,
-        LayerKind::Factories => atlas.factories = build(rows)?,
-        LayerKind::Pois => atlas.pois = build(rows)?,
+        LayerKind::Parks => atlas.parks = build!(Park),
+        LayerKind::Plots => atlas.plots = build!(Plot),
+        LayerKind::Factories => atlas.factories = build!(Factory),
+        LayerKind::Pois => atlas.pois = build!(Poi),
     }
-    Ok(())
 }
 
 /// One feature as a GeoJSON feature, if it exists.

@@ -10,7 +10,7 @@ use tokio::sync::broadcast;
 
 use crate::features::{self, AnyFeature};
 use crate::metrics::Metrics;
-use crate::store::{NewRow, Store, StoreError, StoredRow, WriteSummary};
+use crate::store::{LOAD_CHUNK, NewRow, Store, StoreError, StoredRow, WriteSummary};
 use crate::tile_cache::TileCache;
 
 /// Everything a request handler needs.
@@ -131,10 +131,10 @@ impl AppState {
         Ok(summaries)
     }
 
-    /// Replaces one layer with all its stored rows (after a bulk change).
-    pub fn replace_layer(&self, layer: LayerKind, rows: Vec<StoredRow>) -> Result<(), StoreError> {
+    /// Replaces one layer with all its features (after a bulk change).
+    pub fn replace_layer(&self, layer: LayerKind, features: Vec<AnyFeature>) {
         let mut fresh = Atlas::default();
-        features::rebuild_layer(&mut fresh, layer, rows)?;
+        features::rebuild_layer(&mut fresh, layer, features);
         let mut atlas = self.atlas.write();
         match layer {
             LayerKind::Parks => atlas.parks = fresh.parks,
@@ -149,21 +149,38 @@ impl AppState {
             id: None,
             version: None,
         });
-        Ok(())
     }
+}
+
+/// Loads one layer's features from the store. Rows are parsed in chunks on
+/// blocking threads while later rows are still arriving.
+pub async fn load_layer(store: &Store, layer: LayerKind) -> Result<Vec<AnyFeature>, StoreError> {
+    let mut parsing = Vec::new();
+    store
+        .for_each_chunk(layer, LOAD_CHUNK, |chunk| {
+            parsing.push(tokio::task::spawn_blocking(move || {
+                features::parse_rows(layer, chunk)
+            }));
+        })
+        .await?;
+    let mut all = Vec::new();
+    for task in parsing {
+        all.extend(task.await.expect("parsing task panicked")?);
+    }
+    Ok(all)
 }
 
 /// Loads every layer of the store into a new atlas.
 pub async fn load_atlas(store: &Store) -> Result<Atlas, StoreError> {
     let mut atlas = Atlas::default();
     for layer in LayerKind::ALL {
-        let rows = store.load_layer(layer).await?;
-        // Parsing a million rows takes seconds: keep it off the async workers.
+        let features = load_layer(store, layer).await?;
         atlas = tokio::task::spawn_blocking(move || {
-            features::rebuild_layer(&mut atlas, layer, rows).map(|_| atlas)
+            features::rebuild_layer(&mut atlas, layer, features);
+            atlas
         })
         .await
-        .expect("loading task panicked")?;
+        .expect("index building task panicked");
     }
     Ok(atlas)
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use siteatlas_tiles::LayerKind;
 use sqlx::postgres::PgListener;
 
-use crate::state::SharedState;
+use crate::state::{SharedState, load_layer};
 use crate::store::{CHANGES_CHANNEL, PostgresStore, StoreError};
 
 /// A change notice as published by the store.
@@ -27,11 +27,12 @@ pub struct ChangeNotice {
 /// Applies one notice to the state.
 pub async fn apply_notice(state: &SharedState, notice: ChangeNotice) -> Result<(), StoreError> {
     if notice.reload {
-        let rows = state.store.load_layer(notice.layer).await?;
+        let features = load_layer(&state.store, notice.layer).await?;
         let state = state.clone();
-        return tokio::task::spawn_blocking(move || state.replace_layer(notice.layer, rows))
+        tokio::task::spawn_blocking(move || state.replace_layer(notice.layer, features))
             .await
             .expect("reload task panicked");
+        return Ok(());
     }
     let rows = state.store.load_rows(notice.layer, &notice.ids).await?;
     // An id announced but not found was deleted since.

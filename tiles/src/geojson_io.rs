@@ -32,25 +32,38 @@ pub fn feature_from_geojson<A: Attributes>(
     let geometry = feature
         .geometry
         .as_ref()
-        .ok_or(ModelError::DegenerateGeometry("the feature has no geometry"))?;
-    let shape = Shape::try_from(geometry)?;
-    let known: JsonObject = props
-        .iter()
-        .filter(|(k, v)| A::FIELDS.contains(&k.as_str()) && !v.is_null())
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let attrs: A = serde_json::from_value(Value::Object(known)).map_err(|e| {
-        ModelError::InvalidProperty {
+        .ok_or(ModelError::DegenerateGeometry(
+            "the feature has no geometry",
+        ))?;
+    feature_from_parts(id, code, Shape::try_from(geometry)?, props.clone())
+}
+
+/// Builds a feature of layer `A` from its parts: id, code, validated shape
+/// and properties (`code` among them or not; unknown ones go to `extra`).
+pub fn feature_from_parts<A: Attributes>(
+    id: u64,
+    code: String,
+    shape: Shape,
+    props: JsonObject,
+) -> Result<Feature<A>, ModelError> {
+    let mut known = JsonObject::new();
+    let mut extra = JsonObject::new();
+    for (k, v) in props {
+        if A::FIELDS.contains(&k.as_str()) {
+            if !v.is_null() {
+                known.insert(k, v);
+            }
+        } else if !COMMON_FIELDS.contains(&k.as_str()) {
+            extra.insert(k, v);
+        }
+    }
+    let attrs: A =
+        serde_json::from_value(Value::Object(known)).map_err(|e| ModelError::InvalidProperty {
             field: "properties".into(),
             reason: e.to_string(),
-        }
-    })?;
+        })?;
     let mut built = Feature::new(id, code, shape, attrs)?;
-    built.extra = props
-        .iter()
-        .filter(|(k, _)| !A::FIELDS.contains(&k.as_str()) && !COMMON_FIELDS.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    built.extra = extra;
     Ok(built)
 }
 
@@ -88,7 +101,7 @@ pub fn feature_to_geojson<A: Attributes>(feature: &Feature<A>) -> geojson::Featu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{PlotAttrs, PlotStatus, Plot};
+    use crate::model::{Plot, PlotAttrs, PlotStatus};
 
     fn plot_json(props: &str) -> geojson::Feature {
         serde_json::from_str(&format!(
@@ -106,7 +119,11 @@ mod tests {
         assert_eq!(plot.id, 7);
         assert_eq!(plot.attrs.status, PlotStatus::Available);
         // 0.003 deg x 0.002 deg at 30.7 N is about 287 m x 222 m.
-        assert!((plot.attrs.area_m2 - 63_700.0).abs() < 700.0, "{}", plot.attrs.area_m2);
+        assert!(
+            (plot.attrs.area_m2 - 63_700.0).abs() < 700.0,
+            "{}",
+            plot.attrs.area_m2
+        );
         assert_eq!(plot.extra["owner_note"], "东侧临路");
         let props = properties(&plot);
         assert_eq!(props["code"], "WJ-01");
@@ -122,7 +139,9 @@ mod tests {
         let bad_status = plot_json(r#"{"code":"A","status":"sold","land_use":"industrial"}"#);
         let err = feature_from_geojson::<PlotAttrs>(1, &bad_status).unwrap_err();
         assert!(err.to_string().contains("sold"), "{err}");
-        let negative = plot_json(r#"{"code":"A","status":"available","land_use":"industrial","price_wan_per_mu":-3}"#);
+        let negative = plot_json(
+            r#"{"code":"A","status":"available","land_use":"industrial","price_wan_per_mu":-3}"#,
+        );
         let err = feature_from_geojson::<PlotAttrs>(1, &negative).unwrap_err();
         assert!(err.to_string().contains("price_wan_per_mu"), "{err}");
     }

@@ -113,6 +113,27 @@ impl Shape {
     }
 }
 
+impl TryFrom<geo::Geometry<f64>> for Shape {
+    type Error = ModelError;
+
+    fn try_from(geometry: geo::Geometry<f64>) -> Result<Self, Self::Error> {
+        match geometry {
+            geo::Geometry::Point(p) => Shape::point(p.x(), p.y()),
+            geo::Geometry::Polygon(p) => Shape::polygon(p),
+            geo::Geometry::MultiPolygon(mp) => Shape::area(mp),
+            other => Err(ModelError::WrongGeometryType {
+                layer: "features",
+                expected: "Point, Polygon or MultiPolygon",
+                got: format!("{other:?}")
+                    .split('(')
+                    .next()
+                    .unwrap_or("other")
+                    .to_owned(),
+            }),
+        }
+    }
+}
+
 impl TryFrom<&geojson::Geometry> for Shape {
     type Error = ModelError;
 
@@ -121,7 +142,9 @@ impl TryFrom<&geojson::Geometry> for Shape {
         let position = |p: &Position| -> Result<Coord<f64>, ModelError> {
             match p.as_slice() {
                 [x, y] | [x, y, _] => Ok(Coord { x: *x, y: *y }),
-                _ => Err(ModelError::DegenerateGeometry("a position needs 2 or 3 numbers")),
+                _ => Err(ModelError::DegenerateGeometry(
+                    "a position needs 2 or 3 numbers",
+                )),
             }
         };
         let ring = |r: &Vec<Position>| -> Result<LineString<f64>, ModelError> {
@@ -190,7 +213,8 @@ mod tests {
             Shape::polygon(flat),
             Err(ModelError::DegenerateGeometry(_))
         ));
-        let square = polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)];
+        let square =
+            polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)];
         assert!(Shape::polygon(square).is_ok());
         assert!(Shape::area(MultiPolygon(vec![])).is_err());
     }
@@ -204,7 +228,8 @@ mod tests {
         let shape = Shape::try_from(&gj).unwrap();
         assert_eq!(geojson::Geometry::from(&shape), gj);
         let line: geojson::Geometry =
-            serde_json::from_str(r#"{"type":"LineString","coordinates":[[104,30],[105,30]]}"#).unwrap();
+            serde_json::from_str(r#"{"type":"LineString","coordinates":[[104,30],[105,30]]}"#)
+                .unwrap();
         assert!(matches!(
             Shape::try_from(&line),
             Err(ModelError::WrongGeometryType { .. })

@@ -18,6 +18,9 @@ pub use error::{QueryContext, StoreError};
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
 pub use sqlite::SqliteStore;
 
+/// Rows are handed over in chunks of this many while a layer loads.
+pub const LOAD_CHUNK: usize = 20_000;
+
 /// A feature row as stored, before it becomes a typed feature.
 #[derive(Debug, Clone)]
 pub struct StoredRow {
@@ -29,10 +32,19 @@ pub struct StoredRow {
     pub version: i64,
     /// Last write, RFC 3339.
     pub updated_at: String,
-    /// Geometry as GeoJSON text.
-    pub geometry: String,
+    /// Geometry as the store returns it.
+    pub geometry: StoredGeometry,
     /// Properties as JSON text (without id, code, version, updated_at).
     pub props: String,
+}
+
+/// A geometry as read from a store.
+#[derive(Debug, Clone)]
+pub enum StoredGeometry {
+    /// GeoJSON text (SQLite).
+    GeoJson(String),
+    /// Well-Known Binary (PostGIS): far cheaper to produce and read in bulk.
+    Wkb(Vec<u8>),
 }
 
 /// A feature to insert or update by code.
@@ -109,9 +121,23 @@ impl Store {
 
     /// Every row of a layer.
     pub async fn load_layer(&self, layer: LayerKind) -> Result<Vec<StoredRow>, StoreError> {
+        let mut rows = Vec::new();
+        self.for_each_chunk(layer, usize::MAX, |chunk| rows.extend(chunk))
+            .await?;
+        Ok(rows)
+    }
+
+    /// Streams every row of a layer, handing them over in chunks of
+    /// `chunk_size` as they arrive, so that parsing can overlap the transfer.
+    pub async fn for_each_chunk(
+        &self,
+        layer: LayerKind,
+        chunk_size: usize,
+        on_chunk: impl FnMut(Vec<StoredRow>),
+    ) -> Result<(), StoreError> {
         match self {
-            Store::Sqlite(s) => s.load_layer(layer).await,
-            Store::Postgres(s) => s.load_layer(layer).await,
+            Store::Sqlite(s) => s.for_each_chunk(layer, chunk_size, on_chunk).await,
+            Store::Postgres(s) => s.for_each_chunk(layer, chunk_size, on_chunk).await,
         }
     }
 

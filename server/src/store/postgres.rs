@@ -1,11 +1,10 @@
 //! PostgreSQL + PostGIS store.
 
-use futures_util::TryStreamExt;
 use siteatlas_tiles::LayerKind;
 use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-use super::{NewRow, QueryContext, StoreError, StoredRow, WriteSummary};
+use super::{NewRow, QueryContext, StoreError, StoredGeometry, StoredRow, WriteSummary};
 
 /// NOTIFY channel on which writes are announced to every instance.
 pub const CHANGES_CHANNEL: &str = "siteatlas_changes";
@@ -22,7 +21,7 @@ pub struct PostgresStore {
 }
 
 const SELECT: &str = "SELECT id, code, version, to_json(updated_at)#>>'{}' AS updated_at, \
-                      ST_AsGeoJSON(geom, 9) AS geometry, props::text AS props FROM ";
+                      ST_AsBinary(geom) AS geometry, props::text AS props FROM ";
 
 fn row(r: sqlx::postgres::PgRow) -> Result<StoredRow, sqlx::Error> {
     Ok(StoredRow {
@@ -30,7 +29,7 @@ fn row(r: sqlx::postgres::PgRow) -> Result<StoredRow, sqlx::Error> {
         code: r.try_get("code")?,
         version: r.try_get("version")?,
         updated_at: r.try_get("updated_at")?,
-        geometry: r.try_get("geometry")?,
+        geometry: StoredGeometry::Wkb(r.try_get("geometry")?),
         props: r.try_get("props")?,
     })
 }
@@ -77,18 +76,30 @@ impl PostgresStore {
             .doing(|| format!("counting {layer}"))
     }
 
-    pub(super) async fn load_layer(&self, layer: LayerKind) -> Result<Vec<StoredRow>, StoreError> {
+    pub(super) async fn for_each_chunk(
+        &self,
+        layer: LayerKind,
+        chunk_size: usize,
+        mut on_chunk: impl FnMut(Vec<StoredRow>),
+    ) -> Result<(), StoreError> {
+        use futures_util::TryStreamExt;
         let sql = format!("{SELECT}{layer}");
-        let mut rows = Vec::new();
         let mut stream = sqlx::query(&sql).fetch(&self.pool);
+        let mut chunk = Vec::new();
         while let Some(r) = stream
             .try_next()
             .await
             .doing(|| format!("loading {layer}"))?
         {
-            rows.push(row(r).doing(|| format!("reading a row of {layer}"))?);
+            chunk.push(row(r).doing(|| format!("reading a row of {layer}"))?);
+            if chunk.len() >= chunk_size {
+                on_chunk(std::mem::take(&mut chunk));
+            }
         }
-        Ok(rows)
+        if !chunk.is_empty() {
+            on_chunk(chunk);
+        }
+        Ok(())
     }
 
     pub(super) async fn load_rows(

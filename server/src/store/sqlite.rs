@@ -9,7 +9,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::{NewRow, QueryContext, StoreError, StoredRow, WriteSummary};
+use super::{NewRow, QueryContext, StoreError, StoredGeometry, StoredRow, WriteSummary};
 
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "siteatlas.db";
@@ -28,7 +28,7 @@ fn row(r: sqlx::sqlite::SqliteRow) -> Result<StoredRow, sqlx::Error> {
         code: r.try_get("code")?,
         version: r.try_get("version")?,
         updated_at: r.try_get("updated_at")?,
-        geometry: r.try_get("geometry")?,
+        geometry: StoredGeometry::GeoJson(r.try_get("geometry")?),
         props: r.try_get("props")?,
     })
 }
@@ -84,12 +84,30 @@ impl SqliteStore {
             .doing(|| format!("counting {layer}"))
     }
 
-    pub(super) async fn load_layer(&self, layer: LayerKind) -> Result<Vec<StoredRow>, StoreError> {
-        sqlx::query(&format!("{SELECT}{layer}"))
-            .try_map(row)
-            .fetch_all(&self.pool)
+    pub(super) async fn for_each_chunk(
+        &self,
+        layer: LayerKind,
+        chunk_size: usize,
+        mut on_chunk: impl FnMut(Vec<StoredRow>),
+    ) -> Result<(), StoreError> {
+        use futures_util::TryStreamExt;
+        let sql = format!("{SELECT}{layer}");
+        let mut stream = sqlx::query(&sql).fetch(&self.pool);
+        let mut chunk = Vec::new();
+        while let Some(r) = stream
+            .try_next()
             .await
-            .doing(|| format!("loading {layer}"))
+            .doing(|| format!("loading {layer}"))?
+        {
+            chunk.push(row(r).doing(|| format!("reading a row of {layer}"))?);
+            if chunk.len() >= chunk_size {
+                on_chunk(std::mem::take(&mut chunk));
+            }
+        }
+        if !chunk.is_empty() {
+            on_chunk(chunk);
+        }
+        Ok(())
     }
 
     pub(super) async fn load_rows(
