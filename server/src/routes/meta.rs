@@ -110,6 +110,19 @@ pub async fn client_config(State(state): State<SharedState>) -> Json<Value> {
     Json(state.client_config.clone())
 }
 
+/// `GET /context.geojson`: the offline basemap context (districts, rivers, main roads).
+#[utoipa::path(get, path = "/context.geojson", tag = "meta", responses((status = 200, description = "GeoJSON FeatureCollection", content_type = "application/geo+json")))]
+pub async fn context() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/geo+json"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        siteatlas_fixtures::context::CONTEXT,
+    )
+        .into_response()
+}
+
 /// The OpenAPI description, generated from the handlers' annotations.
 #[derive(OpenApi)]
 #[openapi(

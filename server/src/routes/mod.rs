@@ -93,6 +93,7 @@ pub fn app(state: SharedState) -> Router {
         )
         .route("/api/events", get(events::events))
         .route("/api/config", get(meta::client_config))
+        .route("/context.geojson", get(meta::context))
         .route("/api/{layer}/{id}", get(features::get_feature))
         .route("/conformance", get(ogc::conformance))
         .route("/collections", get(ogc::collections))
