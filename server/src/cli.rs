@@ -35,6 +35,43 @@ pub enum Command {
     Import(ImportArgs),
     /// Create or update the store's schema.
     Migrate(StoreArgs),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `siteatlas token ...`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; it is printed once, as the last line.
+    Create {
+        /// officer, promoter or admin.
+        #[arg(long, value_parser = ["officer", "promoter", "admin"])]
+        role: String,
+        /// Park code an officer may edit (repeat for several).
+        #[arg(long = "park")]
+        parks: Vec<String>,
+        /// Who holds it (recorded in the audit log).
+        #[arg(long, default_value = "token")]
+        name: String,
+        /// The store.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        /// Token id, from `token list`.
+        id: i64,
+        /// The store.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List tokens (never the tokens themselves).
+    List {
+        /// The store.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 /// `siteatlas serve`

@@ -9,6 +9,7 @@
 //! - [`import`]: GeoJSON into the store, all or nothing;
 //! - [`cli`] and [`serve`]: the command line and start-up.
 
+pub mod auth;
 pub mod cli;
 pub mod error;
 pub mod features;
@@ -19,6 +20,7 @@ pub mod state;
 pub mod store;
 pub mod sync;
 pub mod tile_cache;
+pub mod workflow;
 
 use std::time::Instant;
 

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use siteatlas_server::cli::{Cli, Command};
+use siteatlas_server::cli::{Cli, Command, StoreArgs, TokenCommand};
 use siteatlas_server::import::import_file;
 use siteatlas_server::store::Store;
 
@@ -18,6 +18,7 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Token(command) => token(command).await,
         Command::Serve(args) => siteatlas_server::serve(args).await,
         Command::Migrate(args) => {
             async {
@@ -50,4 +51,65 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn open(args: &StoreArgs) -> anyhow::Result<Store> {
+    let store = Store::open(args.database_url.as_deref(), &args.data_dir).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+async fn token(command: TokenCommand) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Create {
+            role,
+            parks,
+            name,
+            store,
+        } => {
+            if role == "officer" && parks.is_empty() {
+                anyhow::bail!("an officer token needs at least one --park");
+            }
+            let store = open(&store).await?;
+            let token = siteatlas_server::auth::new_token()
+                .map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
+            let id = store
+                .create_token(
+                    &name,
+                    &role,
+                    &parks,
+                    &siteatlas_server::auth::token_hash(&token),
+                )
+                .await?;
+            eprintln!(
+                "token {id} for {name} ({role}{}); it is shown only now:",
+                if parks.is_empty() {
+                    String::new()
+                } else {
+                    format!(", parks {}", parks.join(", "))
+                }
+            );
+            println!("{token}");
+        }
+        TokenCommand::Revoke { id, store } => {
+            if !open(&store).await?.revoke_token(id).await? {
+                anyhow::bail!("no live token with id {id}");
+            }
+            eprintln!("token {id} revoked");
+        }
+        TokenCommand::List { store } => {
+            for t in open(&store).await?.list_tokens().await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.name,
+                    t.role,
+                    t.parks.join(","),
+                    t.created_at,
+                    if t.revoked { "revoked" } else { "live" }
+                );
+            }
+        }
+    }
+    Ok(())
 }

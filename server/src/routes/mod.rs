@@ -1,5 +1,6 @@
 //! The HTTP API: one module per resource, merged here.
 
+pub mod edits;
 pub mod events;
 pub mod features;
 pub mod meta;
@@ -94,7 +95,12 @@ pub fn app(state: SharedState) -> Router {
         .route("/api/events", get(events::events))
         .route("/api/config", get(meta::client_config))
         .route("/context.geojson", get(meta::context))
-        .route("/api/{layer}/{id}", get(features::get_feature))
+        .route("/api/audit.csv", get(edits::audit_csv))
+        .route(
+            "/api/{layer}/{id}",
+            get(features::get_feature).patch(edits::patch_feature),
+        )
+        .route("/api/{layer}/{id}/history", get(edits::history))
         .route("/conformance", get(ogc::conformance))
         .route("/collections", get(ogc::collections))
         .route("/collections/{layer}", get(ogc::one_collection))

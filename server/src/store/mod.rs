@@ -69,6 +69,68 @@ pub struct WriteSummary {
     pub ids: Vec<i64>,
 }
 
+/// An API token as stored (never the token itself).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRecord {
+    /// Row id.
+    pub id: i64,
+    /// Who or what holds it.
+    pub name: String,
+    /// `officer`, `promoter` or `admin`.
+    pub role: String,
+    /// Park codes an officer may edit.
+    pub parks: Vec<String>,
+    /// When it was created.
+    pub created_at: String,
+    /// Whether it was revoked.
+    pub revoked: bool,
+}
+
+/// One accepted edit, for the audit log.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    /// Token name of the editor.
+    pub actor: String,
+    /// Values before, as a JSON object.
+    pub old_values: serde_json::Value,
+    /// Values after, as a JSON object.
+    pub new_values: serde_json::Value,
+    /// The editor's reason.
+    pub note: String,
+}
+
+/// One line of the audit log as read back.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditRecord {
+    /// Row id.
+    pub id: i64,
+    /// Layer of the feature.
+    pub layer: String,
+    /// Feature id.
+    pub feature_id: i64,
+    /// Feature code.
+    pub code: String,
+    /// When.
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// Values before.
+    pub old_values: serde_json::Value,
+    /// Values after.
+    pub new_values: serde_json::Value,
+    /// Why.
+    pub note: String,
+}
+
+/// What an edit came to.
+#[derive(Debug)]
+pub enum EditOutcome {
+    /// Written; the row as it now is.
+    Written(StoredRow),
+    /// Someone else wrote first: the version did not match.
+    Stale,
+}
+
 /// The configured store.
 #[derive(Debug, Clone)]
 pub enum Store {
@@ -150,6 +212,78 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.load_rows(layer, ids).await,
             Store::Postgres(s) => s.load_rows(layer, ids).await,
+        }
+    }
+
+    /// Stores a new token's hash; returns its id.
+    pub async fn create_token(
+        &self,
+        name: &str,
+        role: &str,
+        parks: &[String],
+        hash: &str,
+    ) -> Result<i64, StoreError> {
+        let parks = serde_json::to_string(parks).unwrap_or_else(|_| "[]".into());
+        match self {
+            Store::Sqlite(s) => s.create_token(name, role, &parks, hash).await,
+            Store::Postgres(s) => s.create_token(name, role, &parks, hash).await,
+        }
+    }
+
+    /// Every token, revoked ones too.
+    pub async fn list_tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.tokens(None).await,
+            Store::Postgres(s) => s.tokens(None).await,
+        }
+    }
+
+    /// The live token with this hash.
+    pub async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError> {
+        let found = match self {
+            Store::Sqlite(s) => s.tokens(Some(hash)).await?,
+            Store::Postgres(s) => s.tokens(Some(hash)).await?,
+        };
+        Ok(found.into_iter().find(|t| !t.revoked))
+    }
+
+    /// Revokes a token; returns whether a live one was revoked.
+    pub async fn revoke_token(&self, id: i64) -> Result<bool, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.revoke_token(id).await,
+            Store::Postgres(s) => s.revoke_token(id).await,
+        }
+    }
+
+    /// Merges `patch` into a feature's properties if its version is still
+    /// `expected_version`, and appends to the audit log, in one transaction.
+    pub async fn edit(
+        &self,
+        layer: LayerKind,
+        id: i64,
+        expected_version: i64,
+        patch: &serde_json::Value,
+        audit: &AuditEntry,
+    ) -> Result<EditOutcome, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.edit(layer, id, expected_version, patch, audit).await,
+            Store::Postgres(s) => s.edit(layer, id, expected_version, patch, audit).await,
+        }
+    }
+
+    /// A feature's audit log, newest first.
+    pub async fn history(&self, layer: LayerKind, id: i64) -> Result<Vec<AuditRecord>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.history(Some((layer, id))).await,
+            Store::Postgres(s) => s.history(Some((layer, id))).await,
+        }
+    }
+
+    /// The whole audit log, oldest first.
+    pub async fn audit_log(&self) -> Result<Vec<AuditRecord>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.history(None).await,
+            Store::Postgres(s) => s.history(None).await,
         }
     }
 

@@ -4,7 +4,10 @@ use siteatlas_tiles::LayerKind;
 use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-use super::{NewRow, QueryContext, StoreError, StoredGeometry, StoredRow, WriteSummary};
+use super::{
+    AuditEntry, AuditRecord, EditOutcome, NewRow, QueryContext, StoreError, StoredGeometry,
+    StoredRow, TokenRecord, WriteSummary,
+};
 
 /// NOTIFY channel on which writes are announced to every instance.
 pub const CHANGES_CHANNEL: &str = "siteatlas_changes";
@@ -33,6 +36,33 @@ fn row(r: sqlx::postgres::PgRow) -> Result<StoredRow, sqlx::Error> {
         updated_at: rfc3339_from_millis(r.try_get("updated_ms")?),
         geometry: StoredGeometry::Wkb(r.try_get("geometry")?),
         props: r.try_get("props")?,
+    })
+}
+
+fn token(r: sqlx::postgres::PgRow) -> Result<TokenRecord, sqlx::Error> {
+    let parks: String = r.try_get("parks")?;
+    Ok(TokenRecord {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        role: r.try_get("role")?,
+        parks: serde_json::from_str(&parks).unwrap_or_default(),
+        created_at: r.try_get("created_at")?,
+        revoked: r.try_get::<Option<String>, _>("revoked_at")?.is_some(),
+    })
+}
+
+fn audit(r: sqlx::postgres::PgRow) -> Result<AuditRecord, sqlx::Error> {
+    let json = |s: String| serde_json::from_str(&s).unwrap_or(serde_json::Value::Null);
+    Ok(AuditRecord {
+        id: r.try_get("id")?,
+        layer: r.try_get("layer")?,
+        feature_id: r.try_get("feature_id")?,
+        code: r.try_get("code")?,
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        old_values: json(r.try_get("old_values")?),
+        new_values: json(r.try_get("new_values")?),
+        note: r.try_get("note")?,
     })
 }
 
@@ -138,6 +168,121 @@ impl PostgresStore {
             .fetch_all(&self.pool)
             .await
             .doing(|| format!("loading {layer} by id"))
+    }
+
+    pub(super) async fn create_token(
+        &self,
+        name: &str,
+        role: &str,
+        parks: &str,
+        hash: &str,
+    ) -> Result<i64, StoreError> {
+        sqlx::query_scalar("INSERT INTO api_tokens (name, role, parks, token_hash) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(name)
+            .bind(role)
+            .bind(parks)
+            .bind(hash)
+            .fetch_one(&self.pool)
+            .await
+            .doing(|| "creating a token".into())
+    }
+
+    pub(super) async fn tokens(&self, hash: Option<&str>) -> Result<Vec<TokenRecord>, StoreError> {
+        sqlx::query(
+            "SELECT id, name, role, parks, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS created_at, \
+             revoked_at::text AS revoked_at FROM api_tokens WHERE $1::text IS NULL OR token_hash = $1 ORDER BY id",
+        )
+        .bind(hash)
+        .try_map(token)
+        .fetch_all(&self.pool)
+        .await
+        .doing(|| "reading tokens".into())
+    }
+
+    pub(super) async fn revoke_token(&self, id: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .doing(|| "revoking a token".into())?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn edit(
+        &self,
+        layer: LayerKind,
+        id: i64,
+        expected_version: i64,
+        patch: &serde_json::Value,
+        entry: &AuditEntry,
+    ) -> Result<EditOutcome, StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .doing(|| "starting a transaction".into())?;
+        let code: Option<String> = sqlx::query_scalar(&format!(
+            "UPDATE {layer} SET props = props || $3::jsonb, version = version + 1, updated_at = now() \
+             WHERE id = $1 AND version = $2 RETURNING code"
+        ))
+        .bind(id)
+        .bind(expected_version)
+        .bind(patch.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .doing(|| format!("editing {layer} {id}"))?;
+        let Some(code) = code else {
+            return Ok(EditOutcome::Stale);
+        };
+        sqlx::query(
+            "INSERT INTO audit_log (layer, feature_id, code, actor, old_values, new_values, note) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(layer.as_str())
+        .bind(id)
+        .bind(&code)
+        .bind(&entry.actor)
+        .bind(entry.old_values.to_string())
+        .bind(entry.new_values.to_string())
+        .bind(&entry.note)
+        .execute(&mut *tx)
+        .await
+        .doing(|| "writing the audit log".into())?;
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANGES_CHANNEL)
+            .bind(serde_json::json!({ "layer": layer, "ids": [id] }).to_string())
+            .execute(&mut *tx)
+            .await
+            .doing(|| "announcing the change".into())?;
+        tx.commit().await.doing(|| "committing the edit".into())?;
+        let mut rows = self.load_rows(layer, &[id]).await?;
+        Ok(rows
+            .pop()
+            .map(EditOutcome::Written)
+            .unwrap_or(EditOutcome::Stale))
+    }
+
+    pub(super) async fn history(
+        &self,
+        feature: Option<(LayerKind, i64)>,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let (layer, id, order) = match feature {
+            Some((l, id)) => (Some(l.as_str()), Some(id), "DESC"),
+            None => (None, None, "ASC"),
+        };
+        sqlx::query(&format!(
+            "SELECT id, layer, feature_id, code, actor, old_values, new_values, note, \
+             to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS at FROM audit_log \
+             WHERE ($1::text IS NULL OR layer = $1) AND ($2::bigint IS NULL OR feature_id = $2) ORDER BY id {order}"
+        ))
+        .bind(layer)
+        .bind(id)
+        .try_map(audit)
+        .fetch_all(&self.pool)
+        .await
+        .doing(|| "reading the audit log".into())
     }
 
     pub(super) async fn upsert(

@@ -9,7 +9,10 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::{NewRow, QueryContext, StoreError, StoredGeometry, StoredRow, WriteSummary};
+use super::{
+    AuditEntry, AuditRecord, EditOutcome, NewRow, QueryContext, StoreError, StoredGeometry,
+    StoredRow, TokenRecord, WriteSummary,
+};
 
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "siteatlas.db";
@@ -30,6 +33,33 @@ fn row(r: sqlx::sqlite::SqliteRow) -> Result<StoredRow, sqlx::Error> {
         updated_at: r.try_get("updated_at")?,
         geometry: StoredGeometry::GeoJson(r.try_get("geometry")?),
         props: r.try_get("props")?,
+    })
+}
+
+fn token(r: sqlx::sqlite::SqliteRow) -> Result<TokenRecord, sqlx::Error> {
+    let parks: String = r.try_get("parks")?;
+    Ok(TokenRecord {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        role: r.try_get("role")?,
+        parks: serde_json::from_str(&parks).unwrap_or_default(),
+        created_at: r.try_get("created_at")?,
+        revoked: r.try_get::<Option<String>, _>("revoked_at")?.is_some(),
+    })
+}
+
+fn audit(r: sqlx::sqlite::SqliteRow) -> Result<AuditRecord, sqlx::Error> {
+    let json = |s: String| serde_json::from_str(&s).unwrap_or(serde_json::Value::Null);
+    Ok(AuditRecord {
+        id: r.try_get("id")?,
+        layer: r.try_get("layer")?,
+        feature_id: r.try_get("feature_id")?,
+        code: r.try_get("code")?,
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        old_values: json(r.try_get("old_values")?),
+        new_values: json(r.try_get("new_values")?),
+        note: r.try_get("note")?,
     })
 }
 
@@ -126,6 +156,113 @@ impl SqliteStore {
             rows.extend(found);
         }
         Ok(rows)
+    }
+
+    pub(super) async fn create_token(
+        &self,
+        name: &str,
+        role: &str,
+        parks: &str,
+        hash: &str,
+    ) -> Result<i64, StoreError> {
+        sqlx::query_scalar("INSERT INTO api_tokens (name, role, parks, token_hash) VALUES (?1, ?2, ?3, ?4) RETURNING id")
+            .bind(name)
+            .bind(role)
+            .bind(parks)
+            .bind(hash)
+            .fetch_one(&self.pool)
+            .await
+            .doing(|| "creating a token".into())
+    }
+
+    pub(super) async fn tokens(&self, hash: Option<&str>) -> Result<Vec<TokenRecord>, StoreError> {
+        sqlx::query(
+            "SELECT id, name, role, parks, created_at, \
+             revoked_at FROM api_tokens WHERE ?1 IS NULL OR token_hash = ?1 ORDER BY id",
+        )
+        .bind(hash)
+        .try_map(token)
+        .fetch_all(&self.pool)
+        .await
+        .doing(|| "reading tokens".into())
+    }
+
+    pub(super) async fn revoke_token(&self, id: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1 AND revoked_at IS NULL")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .doing(|| "revoking a token".into())?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(super) async fn edit(
+        &self,
+        layer: LayerKind,
+        id: i64,
+        expected_version: i64,
+        patch: &serde_json::Value,
+        entry: &AuditEntry,
+    ) -> Result<EditOutcome, StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .doing(|| "starting a transaction".into())?;
+        let code: Option<String> = sqlx::query_scalar(&format!(
+            "UPDATE {layer} SET props = json_patch(props, ?3), version = version + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+             WHERE id = ?1 AND version = ?2 RETURNING code"
+        ))
+        .bind(id)
+        .bind(expected_version)
+        .bind(patch.to_string())
+        .fetch_optional(&mut *tx)
+        .await
+        .doing(|| format!("editing {layer} {id}"))?;
+        let Some(code) = code else {
+            return Ok(EditOutcome::Stale);
+        };
+        sqlx::query(
+            "INSERT INTO audit_log (layer, feature_id, code, actor, old_values, new_values, note) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(layer.as_str())
+        .bind(id)
+        .bind(&code)
+        .bind(&entry.actor)
+        .bind(entry.old_values.to_string())
+        .bind(entry.new_values.to_string())
+        .bind(&entry.note)
+        .execute(&mut *tx)
+        .await
+        .doing(|| "writing the audit log".into())?;
+        tx.commit().await.doing(|| "committing the edit".into())?;
+        let mut rows = self.load_rows(layer, &[id]).await?;
+        Ok(rows
+            .pop()
+            .map(EditOutcome::Written)
+            .unwrap_or(EditOutcome::Stale))
+    }
+
+    pub(super) async fn history(
+        &self,
+        feature: Option<(LayerKind, i64)>,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let (layer, id, order) = match feature {
+            Some((l, id)) => (Some(l.as_str()), Some(id), "DESC"),
+            None => (None, None, "ASC"),
+        };
+        sqlx::query(&format!(
+            "SELECT id, layer, feature_id, code, actor, old_values, new_values, note, \
+             at FROM audit_log \
+             WHERE (?1 IS NULL OR layer = ?1) AND (?2 IS NULL OR feature_id = ?2) ORDER BY id {order}"
+        ))
+        .bind(layer)
+        .bind(id)
+        .try_map(audit)
+        .fetch_all(&self.pool)
+        .await
+        .doing(|| "reading the audit log".into())
     }
 
     pub(super) async fn upsert(

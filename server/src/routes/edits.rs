@@ -1,0 +1,359 @@
+//! Land officers' edits: `PATCH /api/{layer}/{id}` with `If-Match`, the
+//! status workflow, the audit log and its export.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use siteatlas_tiles::{Attributes, FactoryStatus, LayerKind, PlotStatus};
+
+use crate::auth::{Actor, Role};
+use crate::error::ApiError;
+use crate::routes::ApiJson;
+use crate::routes::features::{feature_response, parse_id, parse_layer};
+use crate::state::SharedState;
+use crate::store::{AuditEntry, EditOutcome};
+use crate::workflow::{allowed_targets, may_move};
+
+/// Largest note, characters.
+const MAX_NOTE: usize = 2000;
+
+fn etag(layer: LayerKind, id: u64, version: i64) -> String {
+    format!("\"{layer}-{id}-v{version}\"")
+}
+
+/// What the current feature says about an edit: its park, version and the
+/// values the patch would change.
+struct Current {
+    park: Option<String>,
+    shape: siteatlas_tiles::Shape,
+    version: i64,
+    props: Map<String, Value>,
+}
+
+fn current(state: &SharedState, layer: LayerKind, id: u64) -> Option<Current> {
+    let atlas = state.atlas.read();
+    let (park, shape, version, props) = match layer {
+        LayerKind::Plots => {
+            let f = atlas.plots.get(id)?;
+            (
+                f.attrs.park.clone(),
+                f.shape.clone(),
+                f.version,
+                siteatlas_tiles::geojson_io::properties(f),
+            )
+        }
+        LayerKind::Factories => {
+            let f = atlas.factories.get(id)?;
+            (
+                f.attrs.park.clone(),
+                f.shape.clone(),
+                f.version,
+                siteatlas_tiles::geojson_io::properties(f),
+            )
+        }
+        _ => return None,
+    };
+    Some(Current {
+        park,
+        shape,
+        version,
+        props,
+    })
+}
+
+/// Checks the patch's fields and values for the layer; returns the patch without the note.
+fn check_patch(
+    layer: LayerKind,
+    body: &Map<String, Value>,
+    role: Role,
+    current: &Current,
+) -> Result<Map<String, Value>, ApiError> {
+    let editable: &[&str] = match layer {
+        LayerKind::Plots => &["status"],
+        _ => &["status", "available_area_m2", "rent_yuan_m2_month"],
+    };
+    let mut patch = Map::new();
+    for (key, value) in body {
+        if key == "note" {
+            continue;
+        }
+        if !editable.contains(&key.as_str()) {
+            return Err(ApiError::bad_parameter(
+                key,
+                format!(
+                    "cannot be changed here; editable: {}, note",
+                    editable.join(", ")
+                ),
+            ));
+        }
+        patch.insert(key.clone(), value.clone());
+    }
+    if patch.is_empty() {
+        return Err(ApiError::bad_parameter(
+            "body",
+            format!("nothing to change; editable: {}", editable.join(", ")),
+        ));
+    }
+    if layer == LayerKind::Plots {
+        let to: PlotStatus = patch["status"]
+            .as_str()
+            .ok_or_else(|| ApiError::bad_parameter("status", "must be a string"))?
+            .parse()
+            .map_err(|e| ApiError::bad_parameter("status", e))?;
+        let from: PlotStatus = current.props["status"]
+            .as_str()
+            .unwrap_or_default()
+            .parse()
+            .map_err(ApiError::internal)?;
+        if !may_move(role, from, to) {
+            let allowed: Vec<&str> = allowed_targets(role, from)
+                .iter()
+                .map(|s| s.as_str())
+                .collect();
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "transition_not_allowed",
+                format!(
+                    "a plot cannot go from {from} to {to} for this role; allowed: {}",
+                    if allowed.is_empty() {
+                        "none".into()
+                    } else {
+                        allowed.join(", ")
+                    }
+                ),
+            ));
+        }
+    } else {
+        // Check the factory as it would be after the edit.
+        let mut after = current.props.clone();
+        after.extend(patch.clone());
+        let mut attrs: siteatlas_tiles::FactoryAttrs = serde_json::from_value(Value::Object(
+            after
+                .into_iter()
+                .filter(|(k, v)| {
+                    siteatlas_tiles::FactoryAttrs::FIELDS.contains(&k.as_str()) && !v.is_null()
+                })
+                .collect(),
+        ))
+        .map_err(|e| ApiError::bad_parameter("body", e))?;
+        attrs
+            .finish(&current.shape)
+            .map_err(|e| ApiError::bad_parameter("body", e))?;
+        if let Some(s) = patch.get("status") {
+            s.as_str()
+                .unwrap_or_default()
+                .parse::<FactoryStatus>()
+                .map_err(|e| ApiError::bad_parameter("status", e))?;
+        }
+    }
+    Ok(patch)
+}
+
+/// `PATCH /api/{layer}/{id}`
+#[utoipa::path(patch, path = "/api/{layer}/{id}", tag = "edits",
+    params(("layer" = String, Path, description = "plots or factories"), ("id" = u64, Path),
+           ("If-Match" = String, Header, description = "the ETag from GET /api/{layer}/{id}")),
+    request_body(content = Object, description = "plots: {status, note}; factories: {status?, available_area_m2?, rent_yuan_m2_month?, note}"),
+    responses((status = 200, description = "the feature as it now is, with its new ETag", content_type = "application/geo+json"),
+              (status = 400, description = "invalid field", body = crate::error::ErrorBody),
+              (status = 401, description = "no or unknown token", body = crate::error::ErrorBody),
+              (status = 403, description = "role or park not allowed", body = crate::error::ErrorBody),
+              (status = 409, description = "transition not allowed; the message lists the allowed ones", body = crate::error::ErrorBody),
+              (status = 412, description = "changed by someone else first; the body holds the current feature"),
+              (status = 428, description = "If-Match missing", body = crate::error::ErrorBody)))]
+pub async fn patch_feature(
+    State(state): State<SharedState>,
+    Path((layer, id)): Path<(String, String)>,
+    actor: Actor,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Response, ApiError> {
+    let layer = parse_layer(&layer)?;
+    if !matches!(layer, LayerKind::Plots | LayerKind::Factories) {
+        return Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "not_editable",
+            format!("{layer} are changed by import, not edited one by one"),
+        ));
+    }
+    let id = parse_id(&id)?;
+    let Value::Object(body) = body else {
+        return Err(ApiError::bad_parameter("body", "must be a JSON object"));
+    };
+    let current = current(&state, layer, id)
+        .ok_or_else(|| ApiError::not_found(format!("no {layer} feature with id {id}")))?;
+    if !actor.may_edit_park(current.park.as_deref()) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "{} may not edit {layer} of park {}",
+                actor.name,
+                current.park.as_deref().unwrap_or("(none)")
+            ),
+        ));
+    }
+    let if_match = headers
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                "if_match_required",
+                "send If-Match with the ETag from GET /api/{layer}/{id}",
+            )
+        })?;
+    if if_match.trim() != etag(layer, id, current.version) {
+        return stale(&state, layer, id, &headers);
+    }
+    let note = body
+        .get("note")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::bad_parameter("note", "a note is required with every change"))?;
+    if note.chars().count() > MAX_NOTE {
+        return Err(ApiError::bad_parameter(
+            "note",
+            format!("at most {MAX_NOTE} characters"),
+        ));
+    }
+    let patch = check_patch(layer, &body, actor.role, &current)?;
+    let old_values: Map<String, Value> = patch
+        .keys()
+        .map(|k| {
+            (
+                k.clone(),
+                current.props.get(k).cloned().unwrap_or(Value::Null),
+            )
+        })
+        .collect();
+    let entry = AuditEntry {
+        actor: actor.name.clone(),
+        old_values: Value::Object(old_values),
+        new_values: Value::Object(patch.clone()),
+        note: note.to_owned(),
+    };
+    match state
+        .store
+        .edit(
+            layer,
+            id as i64,
+            current.version,
+            &Value::Object(patch),
+            &entry,
+        )
+        .await?
+    {
+        EditOutcome::Written(row) => {
+            state.apply_rows(layer, vec![row], &[])?;
+            feature_response(&state, layer, id, &HeaderMap::new(), "application/geo+json")
+        }
+        EditOutcome::Stale => {
+            // Someone else's write is in the store; make sure this instance has it too.
+            let rows = state.store.load_rows(layer, &[id as i64]).await?;
+            state.apply_rows(layer, rows, &[])?;
+            stale(&state, layer, id, &headers)
+        }
+    }
+}
+
+/// A 412 whose body is the feature as it now is, with its ETag.
+fn stale(
+    state: &SharedState,
+    layer: LayerKind,
+    id: u64,
+    _headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let mut response =
+        feature_response(state, layer, id, &HeaderMap::new(), "application/geo+json")?;
+    *response.status_mut() = StatusCode::PRECONDITION_FAILED;
+    response.headers_mut().insert(
+        "x-error",
+        HeaderValue::from_static("changed_by_someone_else"),
+    );
+    Ok(response)
+}
+
+/// `GET /api/{layer}/{id}/history`
+#[utoipa::path(get, path = "/api/{layer}/{id}/history", tag = "edits", params(("layer" = String, Path), ("id" = u64, Path)),
+    responses((status = 200, description = "the feature's changes, newest first: [{at, actor, old_values, new_values, note}]"),
+              (status = 404, description = "no such feature", body = crate::error::ErrorBody)))]
+pub async fn history(
+    State(state): State<SharedState>,
+    Path((layer, id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let layer = parse_layer(&layer)?;
+    let id = parse_id(&id)?;
+    if crate::features::geojson_feature(&state.atlas.read(), layer, id).is_none() {
+        return Err(ApiError::not_found(format!(
+            "no {layer} feature with id {id}"
+        )));
+    }
+    let records = state.store.history(layer, id as i64).await?;
+    Ok(Json(json!(records
+        .into_iter()
+        .map(|r| json!({
+            "at": r.at, "actor": r.actor, "old_values": r.old_values, "new_values": r.new_values, "note": r.note,
+            "old_status": r.old_values.get("status"), "new_status": r.new_values.get("status"),
+        }))
+        .collect::<Vec<_>>())))
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// `GET /api/audit.csv`: the whole audit log, for admins.
+#[utoipa::path(get, path = "/api/audit.csv", tag = "edits",
+    responses((status = 200, description = "CSV: id, at, actor, layer, feature_id, code, old_values, new_values, note", content_type = "text/csv"),
+              (status = 401, description = "no token"), (status = 403, description = "not an admin")))]
+pub async fn audit_csv(
+    State(state): State<SharedState>,
+    actor: Actor,
+) -> Result<Response, ApiError> {
+    if actor.role != Role::Admin {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only admins export the audit log",
+        ));
+    }
+    let mut out = String::from("id,at,actor,layer,feature_id,code,old_values,new_values,note\n");
+    for r in state.store.audit_log().await? {
+        let fields = [
+            r.id.to_string(),
+            r.at,
+            r.actor,
+            r.layer,
+            r.feature_id.to_string(),
+            r.code,
+            r.old_values.to_string(),
+            r.new_values.to_string(),
+            r.note,
+        ];
+        out += &fields
+            .iter()
+            .map(|f| csv_field(f))
+            .collect::<Vec<_>>()
+            .join(",");
+        out.push('\n');
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"audit.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}
