@@ -228,3 +228,16 @@ pub fn decode_tile(bytes: &[u8]) -> Vec<(String, Vec<mvt_reader::feature::Featur
         .map(|(i, name)| (name, reader.get_features_as::<f64>(i).expect("features")))
         .collect()
 }
+
+/// The tile of zoom `z` holding a point.
+pub fn tile_at(lon: f64, lat: f64, z: u8) -> siteatlas_tiles::TileId {
+    let (x, y) = siteatlas_tiles::tile_math::lonlat_to_world(lon, lat);
+    let n = (1u64 << z) as f64;
+    siteatlas_tiles::TileId::new(z as u32, (x * n) as u32, (y * n) as u32)
+        .expect("a tile on the globe")
+}
+
+/// The URL path of a tile of a layer list.
+pub fn tile_path(layers: &str, t: siteatlas_tiles::TileId) -> String {
+    format!("/tiles/{layers}/{}/{}/{}.mvt", t.z(), t.x(), t.y())
+}

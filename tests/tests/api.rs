@@ -4,20 +4,10 @@ use std::io::Read;
 
 use geo::{Centroid, Coord};
 use serde_json::{Value, json};
-use siteatlas_tests::{STORES, ServerOptions, StoreKind, TestServer, TestStore, decode_tile};
-use siteatlas_tiles::tile_math::lonlat_to_world;
-use siteatlas_tiles::{Shape, TileId};
-
-/// The tile of zoom `z` holding a point.
-fn tile_at(lon: f64, lat: f64, z: u8) -> TileId {
-    let (x, y) = lonlat_to_world(lon, lat);
-    let n = (1u64 << z) as f64;
-    TileId::new(z as u32, (x * n) as u32, (y * n) as u32).unwrap()
-}
-
-fn tile_path(layers: &str, t: TileId) -> String {
-    format!("/tiles/{layers}/{}/{}/{}.mvt", t.z(), t.x(), t.y())
-}
+use siteatlas_tests::{
+    STORES, ServerOptions, StoreKind, TestServer, TestStore, decode_tile, tile_at, tile_path,
+};
+use siteatlas_tiles::Shape;
 
 /// A demo plot as served: (id, code, centroid).
 async fn first_plot(server: &TestServer) -> (u64, String, Coord<f64>) {

@@ -6,16 +6,9 @@ use std::collections::BTreeMap;
 use geo::{Area, Centroid, Geometry};
 use siteatlas_fixtures::{GeneratorConfig, generate};
 use siteatlas_server::features::to_row;
-use siteatlas_tests::{ServerOptions, StoreKind, TestServer, TestStore, decode_tile};
-use siteatlas_tiles::tile_math::lonlat_to_world;
+use siteatlas_tests::{ServerOptions, StoreKind, TestServer, TestStore, decode_tile, tile_at};
 use siteatlas_tiles::{LayerKind, TileId};
 use sqlx::Row;
-
-fn tile_at(lon: f64, lat: f64, z: u8) -> TileId {
-    let (x, y) = lonlat_to_world(lon, lat);
-    let n = (1u64 << z) as f64;
-    TileId::new(z as u32, (x * n) as u32, (y * n) as u32).unwrap()
-}
 
 /// A PostGIS store holding a generated dataset, and a server over it.
 async fn loaded(

@@ -7,20 +7,10 @@ use geo::Centroid;
 use serde_json::Value;
 use siteatlas_server::features::to_row;
 use siteatlas_tests::{
-    STORES, ServerOptions, StoreKind, TestServer, TestStore, decode_tile, siteatlas_bin,
+    STORES, ServerOptions, StoreKind, TestServer, TestStore, decode_tile, siteatlas_bin, tile_at,
+    tile_path,
 };
-use siteatlas_tiles::tile_math::lonlat_to_world;
 use siteatlas_tiles::{LayerKind, PlotStatus, TileId};
-
-fn tile_at(lon: f64, lat: f64, z: u8) -> TileId {
-    let (x, y) = lonlat_to_world(lon, lat);
-    let n = (1u64 << z) as f64;
-    TileId::new(z as u32, (x * n) as u32, (y * n) as u32).unwrap()
-}
-
-fn tile_path(layers: &str, t: TileId) -> String {
-    format!("/tiles/{layers}/{}/{}/{}.mvt", t.z(), t.x(), t.y())
-}
 
 /// Status of a plot as a tile shows it.
 async fn status_in_tile(
