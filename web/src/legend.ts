@@ -1,0 +1,63 @@
+// The legend, drawn from the same colour tables and icons as the map.
+
+import { h, replaceChildren } from './dom';
+import { label, onLangChange, t, type StringKey } from './i18n';
+import { poiIconUrl } from './icons';
+import { CLUSTER_COLOUR, FACTORY_COLOURS, LAND_USE_COLOURS, PARK_COLOURS, STATUS_COLOURS } from './palette';
+import { FACTORY_STATUSES, LAND_USES, PARK_LEVELS, PLOT_STATUSES, POI_KINDS } from './types';
+
+function section(title: StringKey, ...items: HTMLElement[]): HTMLElement {
+  return h('div', { class: 'legend-section' }, h('div', { class: 'legend-title' }, t(title)), h('ul', { class: 'legend-items' }, ...items));
+}
+
+function item(swatch: HTMLElement, text: string): HTMLElement {
+  return h('li', {}, swatch, h('span', {}, text));
+}
+
+const fill = (colour: string) => h('span', { class: 'sw sw-fill', style: `background:${colour}` });
+const outline = (colour: string, dashed = false) =>
+  h('span', { class: `sw sw-outline${dashed ? ' sw-dashed' : ''}`, style: `border-color:${colour}` });
+
+/** The plot statuses: always in view, as they are what the map is mostly about. */
+function renderStrip(strip: HTMLElement): void {
+  replaceChildren(
+    strip,
+    h('span', { class: 'legend-title' }, t('legendPlotStatus')),
+    ...PLOT_STATUSES.map((s) => h('span', { class: 'legend-chip' }, fill(STATUS_COLOURS[s]), label('st', s))),
+  );
+}
+
+function renderBody(body: HTMLElement): void {
+  replaceChildren(
+    body,
+    section('legendLandUse', ...LAND_USES.map((u) => item(outline(LAND_USE_COLOURS[u]), label('lu', u)))),
+    section('legendParks', ...PARK_LEVELS.map((l) => item(outline(PARK_COLOURS[l], true), label('lv', l)))),
+    section('legendFactories', ...FACTORY_STATUSES.map((s) => item(fill(FACTORY_COLOURS[s]), label('fs', s)))),
+    section(
+      'legendPois',
+      ...POI_KINDS.map((k) => item(h('img', { class: 'sw sw-icon', src: poiIconUrl(k), alt: '' }), label('poi', k))),
+    ),
+    section('legendCluster', item(h('span', { class: 'sw sw-cluster', style: `background:${CLUSTER_COLOUR}` }, '12'), t('layer_plots'))),
+  );
+}
+
+/** Mounts the legend: the status strip with the rest folded away until asked for. */
+export function mountLegend(parent: HTMLElement): void {
+  const strip = h('div', { class: 'legend-strip' });
+  const body = h('div', { class: 'legend-body', id: 'legend-body' });
+  const toggle = h('button', { class: 'legend-toggle', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'legend-body' });
+  const box = h('section', { class: 'legend collapsed', 'data-testid': 'legend' }, h('div', { class: 'legend-head' }, strip, toggle), body);
+  const setOpen = (open: boolean) => {
+    box.classList.toggle('collapsed', !open);
+    toggle.setAttribute('aria-expanded', String(open));
+  };
+  const render = () => {
+    toggle.textContent = t('legend');
+    renderStrip(strip);
+    renderBody(body);
+  };
+  toggle.addEventListener('click', () => setOpen(box.classList.contains('collapsed')));
+  render();
+  onLangChange(render);
+  parent.appendChild(box);
+}

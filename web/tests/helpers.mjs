@@ -1,0 +1,171 @@
+// Shared by the end-to-end tests: a real `siteatlas serve` on a free port with
+// the demo data in a temporary directory, and Debian's Chromium driven by
+// playwright-core (which never downloads a browser of its own).
+
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const ARTIFACTS = join(WEB_DIR, 'test-artifacts');
+const BIN = resolve(WEB_DIR, process.env.SITEATLAS_BIN ?? '../target/debug/siteatlas');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+async function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * An admin token in a fresh store (`siteatlas token create` prints it as its
+ * last line), or null from a server that has no tokens yet.
+ */
+function createToken(dataDir) {
+  try {
+    const out = execFileSync(BIN, ['token', 'create', '--role', 'admin', '--name', 'e2e-tests', '--data-dir', dataDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return out.trim().split('\n').pop().trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Starts the server with the demo data and waits for /health; `token` is an
+ * admin token for the write API (or null); `stop()` kills it and removes its data.
+ */
+export async function startServer() {
+  if (!existsSync(BIN)) throw new Error(`no server binary at ${BIN}: run \`cargo build --bin siteatlas\` or set SITEATLAS_BIN`);
+  if (!existsSync(join(WEB_DIR, 'dist', 'index.html'))) throw new Error('no web/dist: run `npm run build` first');
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'siteatlas-e2e-'));
+  const base = `http://127.0.0.1:${port}`;
+  const log = [];
+  const token = createToken(dataDir);
+  const child = spawn(BIN, ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir, '--web-dir', join(WEB_DIR, 'dist')], {
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (d) => log.push(String(d)));
+  child.stderr.on('data', (d) => log.push(String(d)));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`siteatlas exited with ${child.exitCode}:\n${log.join('')}`);
+    try {
+      const r = await fetch(`${base}/health`);
+      if (r.ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`siteatlas did not become healthy:\n${log.join('')}`);
+    }
+    await sleep(200);
+  }
+  return {
+    base,
+    log,
+    token,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await Promise.race([new Promise((r) => child.once('exit', r)), sleep(5000)]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'siteatlas-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1440, height: 900 },
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Opens the app at a hash and waits until the map has drawn everything it
+ * asked for. Page errors are collected on `page.errors` for the tests to check.
+ */
+export async function openApp(context, base, hash = '', viewport = { width: 1440, height: 900 }) {
+  const page = await context.newPage();
+  await page.setViewportSize(viewport);
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(`${base}/${hash}`);
+  await page.waitForFunction(() => window.siteAtlasMap?.loaded(), null, { timeout: 30_000 });
+  await waitForIdle(page);
+  return page;
+}
+
+/** Waits for the map to finish loading and drawing (tiles, labels). */
+export async function waitForIdle(page) {
+  await page.evaluate(
+    () =>
+      new Promise((done) => {
+        const map = window.siteAtlasMap;
+        if (map.loaded() && !map.isMoving() && map.areTilesLoaded()) {
+          // One more frame so symbol placement has run.
+          map.once('idle', () => done());
+          map.triggerRepaint();
+        } else {
+          map.once('idle', () => done());
+        }
+      }),
+  );
+}
+
+/** Rendered features of some layers, as plain {id, properties}. */
+export function rendered(page, layers) {
+  return page.evaluate(
+    (ids) => window.siteAtlasMap.queryRenderedFeatures({ layers: ids }).map((f) => ({ id: f.id, properties: f.properties })),
+    layers,
+  );
+}
+
+/** Screen position of a lon/lat on the page (map canvas offset included). */
+export async function pointOf(page, lngLat) {
+  return page.evaluate(([lon, lat]) => {
+    const map = window.siteAtlasMap;
+    const p = map.project([lon, lat]);
+    const r = map.getCanvas().getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y };
+  }, lngLat);
+}
+
+export function artifact(name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return join(ARTIFACTS, name);
+}
