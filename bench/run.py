@@ -131,9 +131,11 @@ def build():
     run(["cargo", "build", "--release", "--locked", "--bins"], cwd=ROOT)
     martin = TOOLS / "martin" / "bin" / "martin"
     if not martin.exists():
+        # `--features postgres` alone does not build in 1.3.1 (tokio lacks its
+        # multi-threaded runtime); mbtiles brings it and changes nothing served.
         log(f"building Martin {MARTIN_VERSION} from crates.io (once)")
         run(["cargo", "install", "martin", "--version", MARTIN_VERSION, "--locked", "--no-default-features",
-             "--features", "postgres", "--root", str(TOOLS / "martin")])
+             "--features", "postgres,mbtiles", "--root", str(TOOLS / "martin")])
     return ROOT / "target" / "release" / "siteatlas", ROOT / "target" / "release" / "siteatlas-fixtures", martin
 
 
