@@ -164,7 +164,12 @@ mod tests {
     #[test]
     fn square_overlapping_a_corner_is_cut_to_the_window() {
         // A 5000 x 6000 square from (-1000, -1000) is cut to [-64, 4160]^2.
-        let ring = [c(-1000.0, -1000.0), c(4000.0, -1000.0), c(4000.0, 5000.0), c(-1000.0, 5000.0)];
+        let ring = [
+            c(-1000.0, -1000.0),
+            c(4000.0, -1000.0),
+            c(4000.0, 5000.0),
+            c(-1000.0, 5000.0),
+        ];
         let clipped = clip_ring(&ring, WINDOW);
         approx::assert_abs_diff_eq!(area(&clipped).abs(), 4064.0 * 4224.0, epsilon = 1e-6);
     }

@@ -122,7 +122,10 @@ fn encode_area(world: &MultiPolygon<f64>, tile: TileId) -> Result<Option<GeomDat
                 .iter()
                 .map(|c| {
                     let p = tile.to_tile_units(*c);
-                    Coord { x: p.x.round(), y: p.y.round() }
+                    Coord {
+                        x: p.x.round(),
+                        y: p.y.round(),
+                    }
                 })
                 .collect();
             let clipped = clip_ring(&simplify_ring(units, SIMPLIFY_TOLERANCE), WINDOW);
@@ -145,9 +148,13 @@ fn encode_area(world: &MultiPolygon<f64>, tile: TileId) -> Result<Option<GeomDat
             }
             last_point = ring.last().copied();
             for (x, y) in ring {
-                encoder.add_point(x, y).map_err(|e| TileError::Encode(e.to_string()))?;
+                encoder
+                    .add_point(x, y)
+                    .map_err(|e| TileError::Encode(e.to_string()))?;
             }
-            encoder.complete_geom().map_err(|e| TileError::Encode(e.to_string()))?;
+            encoder
+                .complete_geom()
+                .map_err(|e| TileError::Encode(e.to_string()))?;
         }
     }
     if !any {

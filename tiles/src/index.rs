@@ -1,8 +1,10 @@
 //! The in-memory spatial index: one R-tree per layer.
 //!
 //! Features live in a slab (`Vec<Option<Entry>>`) addressed by a slot number;
-//! the R-tree holds only each feature's lon/lat bounding box and slot, so it
-//! stays small and a tree query resolves to features by array index. Upsert
+//! the R-tree holds only each feature's lon/lat bounding box, slot and
+//! [search key](Attributes::search_key), so it stays small, a tree query
+//! resolves to features by array index, and a search refuses most candidates
+//! without reading them. Upsert
 //! and remove touch one tree entry each, in O(log n): a write never rebuilds
 //! the tree.
 
@@ -17,7 +19,8 @@ use crate::geometry::Shape;
 use crate::model::{Attributes, Feature};
 use crate::tile_math::lonlat_to_world;
 
-type TreeItem = GeomWithData<Rectangle<[f64; 2]>, u32>;
+/// A feature's box, with its slot and search key.
+type TreeItem = GeomWithData<Rectangle<[f64; 2]>, (u32, u64)>;
 
 /// A feature's geometry projected to normalised Web Mercator (see [`crate::tile_math`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -65,7 +68,7 @@ impl<A: Attributes> Entry<A> {
                 [self.bbox.min().x, self.bbox.min().y],
                 [self.bbox.max().x, self.bbox.max().y],
             ),
-            slot,
+            (slot, self.feature.attrs.search_key()),
         )
     }
 }
@@ -170,13 +173,27 @@ impl<A: Attributes> LayerIndex<A> {
 
     /// Entries whose bounding box intersects a lon/lat box.
     pub fn in_bbox(&self, bbox: Rect<f64>) -> impl Iterator<Item = &Entry<A>> {
-        let envelope = AABB::from_corners(
-            [bbox.min().x, bbox.min().y],
-            [bbox.max().x, bbox.max().y],
-        );
+        let envelope =
+            AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
         self.tree
             .locate_in_envelope_intersecting(&envelope)
-            .filter_map(|item| self.slots[item.data as usize].as_ref())
+            .filter_map(|item| self.slots[item.data.0 as usize].as_ref())
+    }
+
+    /// Entries whose bounding box intersects a lon/lat box and whose
+    /// [`Attributes::search_key`] passes `keep`, which is tested before the
+    /// entry is read.
+    pub fn in_bbox_where<'a>(
+        &'a self,
+        bbox: Rect<f64>,
+        keep: impl Fn(u64) -> bool + 'a,
+    ) -> impl Iterator<Item = &'a Entry<A>> + 'a {
+        let envelope =
+            AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
+        self.tree
+            .locate_in_envelope_intersecting(&envelope)
+            .filter(move |item| keep(item.data.1))
+            .filter_map(|item| self.slots[item.data.0 as usize].as_ref())
     }
 
     /// Every entry, in no particular order.
@@ -222,7 +239,8 @@ mod tests {
 
     #[test]
     fn upsert_moves_and_remove_forgets() {
-        let mut index = LayerIndex::bulk_load((1..=100).map(|i| poi(i, 104.0 + i as f64 * 0.01, 30.0)));
+        let mut index =
+            LayerIndex::bulk_load((1..=100).map(|i| poi(i, 104.0 + i as f64 * 0.01, 30.0)));
         assert_eq!(index.len(), 100);
         assert_eq!(index.in_bbox(rect(104.0, 29.9, 104.105, 30.1)).count(), 10);
 
@@ -249,6 +267,60 @@ mod tests {
         let index = LayerIndex::bulk_load([poi(1, 104.0, 30.0), poi(1, 105.0, 31.0)]);
         assert_eq!(index.len(), 1);
         assert_eq!(index.iter().count(), 1);
-        assert_eq!(index.get(1).unwrap().shape, Shape::point(105.0, 31.0).unwrap());
+        assert_eq!(
+            index.get(1).unwrap().shape,
+            Shape::point(105.0, 31.0).unwrap()
+        );
+    }
+
+    #[test]
+    fn search_keys_follow_upserts() {
+        use crate::model::{LandUse, PlotAttrs, PlotStatus};
+        use geo::polygon;
+        let plot = |id: u64, status: PlotStatus| {
+            let square = polygon![
+                (x: 104.0, y: 30.0), (x: 104.001, y: 30.0), (x: 104.001, y: 30.001), (x: 104.0, y: 30.001)
+            ];
+            let attrs = PlotAttrs {
+                park: None,
+                name: String::new(),
+                status,
+                land_use: LandUse::Industrial,
+                area_m2: 0.0,
+                price_wan_per_mu: None,
+                plot_ratio_min: None,
+                plot_ratio_max: None,
+                building_density_max: None,
+                green_ratio_max: None,
+                height_limit_m: None,
+                investment_intensity_wan_per_mu: None,
+                tax_per_mu_wan: None,
+                power_kva: None,
+                water: None,
+                gas: None,
+                steam: None,
+            };
+            Feature::new(id, format!("P{id}"), Shape::polygon(square).unwrap(), attrs).unwrap()
+        };
+        let mut index = LayerIndex::bulk_load([
+            plot(1, PlotStatus::Available),
+            plot(2, PlotStatus::Transferred),
+        ]);
+        let area = rect(103.9, 29.9, 104.1, 30.1);
+        let available = |index: &LayerIndex<PlotAttrs>| {
+            let mut ids: Vec<u64> = index
+                .in_bbox_where(area, |key| key as u32 & PlotStatus::Available.bit() != 0)
+                .map(|e| e.feature.id)
+                .collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(available(&index), [1]);
+        index.upsert(plot(2, PlotStatus::Available));
+        index.upsert(plot(1, PlotStatus::Reserved));
+        assert_eq!(available(&index), [2]);
+        assert!(index.remove(2).is_some());
+        assert!(available(&index).is_empty());
+        assert_eq!(index.in_bbox(area).count(), 1);
     }
 }

@@ -239,6 +239,12 @@ pub trait Attributes:
     fn finish(&mut self, shape: &Shape) -> Result<(), ModelError>;
     /// Adds values derived from the attributes to a property map (a plot's `area_mu`).
     fn derived_properties(&self, _props: &mut serde_json::Map<String, serde_json::Value>) {}
+    /// What searches filter on, packed into 64 bits and kept in the R-tree
+    /// beside the feature's box (see [`crate::search`]): flag bits in the low
+    /// half, an `f32` in the high half. Layers without such filters keep 0.
+    fn search_key(&self) -> u64 {
+        0
+    }
 }
 
 /// Attributes of an industrial park.
@@ -409,7 +415,10 @@ impl Attributes for PlotAttrs {
             ("building_density_max", self.building_density_max),
             ("green_ratio_max", self.green_ratio_max),
             ("height_limit_m", self.height_limit_m),
-            ("investment_intensity_wan_per_mu", self.investment_intensity_wan_per_mu),
+            (
+                "investment_intensity_wan_per_mu",
+                self.investment_intensity_wan_per_mu,
+            ),
             ("tax_per_mu_wan", self.tax_per_mu_wan),
             ("power_kva", self.power_kva),
         ] {
@@ -436,8 +445,16 @@ impl Attributes for PlotAttrs {
         }
         Ok(())
     }
+    /// Status and land-use bits, and the area in mu.
+    fn search_key(&self) -> u64 {
+        let flags = self.status.bit() | self.land_use.bit() << 8;
+        u64::from((self.area_mu() as f32).to_bits()) << 32 | u64::from(flags)
+    }
     fn derived_properties(&self, props: &mut serde_json::Map<String, serde_json::Value>) {
-        props.insert("area_mu".into(), ((self.area_mu() * 100.0).round() / 100.0).into());
+        props.insert(
+            "area_mu".into(),
+            ((self.area_mu() * 100.0).round() / 100.0).into(),
+        );
     }
 }
 
@@ -496,7 +513,12 @@ impl Attributes for PoiAttrs {
 
 impl<A: Attributes> Feature<A> {
     /// Builds a feature, validating the shape for the layer and filling derived attributes.
-    pub fn new(id: u64, code: impl Into<String>, shape: Shape, mut attrs: A) -> Result<Self, ModelError> {
+    pub fn new(
+        id: u64,
+        code: impl Into<String>,
+        shape: Shape,
+        mut attrs: A,
+    ) -> Result<Self, ModelError> {
         if id == 0 {
             return Err(ModelError::InvalidId);
         }

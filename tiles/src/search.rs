@@ -76,7 +76,10 @@ impl Range {
         if let (Some(lo), Some(hi)) = (self.min, self.max)
             && lo > hi
         {
-            return Err(SearchError::new(field, format!("minimum {lo} is above maximum {hi}")));
+            return Err(SearchError::new(
+                field,
+                format!("minimum {lo} is above maximum {hi}"),
+            ));
         }
         Ok(())
     }
@@ -160,7 +163,10 @@ impl SearchQuery {
             if !c.radius_m.is_finite() || c.radius_m <= 0.0 || c.radius_m > MAX_RADIUS_M {
                 return Err(SearchError::new(
                     "radius_m",
-                    format!("must be above 0 and at most {MAX_RADIUS_M} m, got {}", c.radius_m),
+                    format!(
+                        "must be above 0 and at most {MAX_RADIUS_M} m, got {}",
+                        c.radius_m
+                    ),
                 ));
             }
         }
@@ -183,7 +189,9 @@ impl SearchQuery {
         }
         self.plots.area_mu.check("area_mu")?;
         self.plots.price_wan_per_mu.check("price")?;
-        self.factories.available_area_m2.check("available_area_m2")?;
+        self.factories
+            .available_area_m2
+            .check("available_area_m2")?;
         for (field, v) in [
             ("min_clear_height_m", self.factories.min_clear_height_m),
             ("min_floor_load_kn_m2", self.factories.min_floor_load_kn_m2),
@@ -218,6 +226,36 @@ pub struct SearchPage {
 /// Attribute tests of one layer.
 trait AttributeFilter {
     fn matches(&self, q: &SearchQuery) -> bool;
+    /// A necessary condition for [`Self::matches`] on the feature's
+    /// [`Attributes::search_key`], tested in the R-tree before the feature is read.
+    fn key_filter(_q: &SearchQuery) -> KeyFilter {
+        KeyFilter::ANY
+    }
+}
+
+/// A test of a search key: each non-zero mask must share a bit with the
+/// key's flags, and the key's value must lie in `[min, max]`.
+#[derive(Debug, Clone, Copy)]
+struct KeyFilter {
+    masks: [u32; 2],
+    min: f32,
+    max: f32,
+}
+
+impl KeyFilter {
+    const ANY: KeyFilter = KeyFilter {
+        masks: [0, 0],
+        min: f32::NEG_INFINITY,
+        max: f32::INFINITY,
+    };
+
+    fn keep(&self, key: u64) -> bool {
+        let flags = key as u32;
+        let value = f32::from_bits((key >> 32) as u32);
+        self.masks.iter().all(|&m| m == 0 || flags & m != 0)
+            && value >= self.min
+            && value <= self.max
+    }
 }
 
 impl AttributeFilter for PlotAttrs {
@@ -227,22 +265,38 @@ impl AttributeFilter for PlotAttrs {
             && (f.land_use.is_empty() || f.land_use.contains(&self.land_use))
             && f.area_mu.holds(Some(self.area_mu()))
             && f.price_wan_per_mu.holds(self.price_wan_per_mu)
-            && q.park.as_ref().is_none_or(|p| self.park.as_ref() == Some(p))
+            && q.park
+                .as_ref()
+                .is_none_or(|p| self.park.as_ref() == Some(p))
+    }
+    fn key_filter(q: &SearchQuery) -> KeyFilter {
+        let f = &q.plots;
+        // Rounding to f32 keeps order, so the f32 range holds every f64 match.
+        KeyFilter {
+            masks: [
+                f.status.iter().fold(0, |m, s| m | s.bit()),
+                f.land_use.iter().fold(0, |m, l| m | l.bit() << 8),
+            ],
+            min: f.area_mu.min.map_or(f32::NEG_INFINITY, |v| v as f32),
+            max: f.area_mu.max.map_or(f32::INFINITY, |v| v as f32),
+        }
     }
 }
 
 impl AttributeFilter for FactoryAttrs {
     fn matches(&self, q: &SearchQuery) -> bool {
         let f = &q.factories;
-        let at_least = |min: Option<f64>, v: Option<f64>| min.is_none_or(|m| v.is_some_and(|v| v >= m));
+        let at_least =
+            |min: Option<f64>, v: Option<f64>| min.is_none_or(|m| v.is_some_and(|v| v >= m));
         (f.status.is_empty() || f.status.contains(&self.status))
             && at_least(f.min_clear_height_m, self.clear_height_m)
             && at_least(f.min_floor_load_kn_m2, self.floor_load_kn_m2)
             && f.available_area_m2.holds(self.available_area_m2)
-            && f
-                .max_rent_yuan_m2_month
+            && f.max_rent_yuan_m2_month
                 .is_none_or(|m| self.rent_yuan_m2_month.is_some_and(|r| r <= m))
-            && q.park.as_ref().is_none_or(|p| self.park.as_ref() == Some(p))
+            && q.park
+                .as_ref()
+                .is_none_or(|p| self.park.as_ref() == Some(p))
     }
 }
 
@@ -294,7 +348,9 @@ impl Atlas {
             (None, Some(poly)) => Some(bbox_of(poly).into_iter().collect()),
             (None, None) => None,
         };
-        let nearby_pois = query.near.map(|near| self.pois_of_kind(near.kind, boxes.as_deref(), near.within_m));
+        let nearby_pois = query
+            .near
+            .map(|near| self.pois_of_kind(near.kind, boxes.as_deref(), near.within_m));
 
         let mut hits = Vec::new();
         let mut consider = |entry: &Entry<A>| {
@@ -305,7 +361,7 @@ impl Atlas {
             let distance_m = match center {
                 Some((p, r)) => {
                     let d = distance_to_shape(p, &feature.shape);
-                    if d > r * 1.002 {
+                    if d > r {
                         return;
                     }
                     Some(d)
@@ -331,10 +387,11 @@ impl Atlas {
                 distance_m,
             });
         };
+        let key_filter = A::key_filter(query);
         match &boxes {
             Some(boxes) => boxes
                 .iter()
-                .flat_map(|b| index.in_bbox(*b))
+                .flat_map(|b| index.in_bbox_where(*b, move |key| key_filter.keep(key)))
                 .for_each(&mut consider),
             None => index.iter().for_each(&mut consider),
         }
@@ -342,14 +399,24 @@ impl Atlas {
     }
 
     /// Points of the kind that can be within `within_m` of anything in `boxes`.
-    fn pois_of_kind(&self, kind: PoiKind, boxes: Option<&[Rect<f64>]>, within_m: f64) -> Vec<Point<f64>> {
+    fn pois_of_kind(
+        &self,
+        kind: PoiKind,
+        boxes: Option<&[Rect<f64>]>,
+        within_m: f64,
+    ) -> Vec<Point<f64>> {
         let matches = |e: &&Entry<PoiAttrs>| e.feature.attrs.kind == kind;
         let point = |e: &Entry<PoiAttrs>| e.feature.anchor();
         match boxes {
             None => self.pois.iter().filter(matches).map(point).collect(),
             Some(boxes) => boxes
                 .iter()
-                .flat_map(|b| self.pois.in_bbox(grow(*b, within_m)).filter(matches).map(point))
+                .flat_map(|b| {
+                    self.pois
+                        .in_bbox(grow(*b, within_m))
+                        .filter(matches)
+                        .map(point)
+                })
                 .collect(),
         }
     }
@@ -358,12 +425,22 @@ impl Atlas {
 /// Grows a lon/lat box by a distance on every side (not across the antimeridian).
 fn grow(b: Rect<f64>, by_m: f64) -> Rect<f64> {
     // The box around a point at the box's widest latitude is the widest margin needed.
-    let widest = if b.min().y.abs() > b.max().y.abs() { b.min().y } else { b.max().y };
+    let widest = if b.min().y.abs() > b.max().y.abs() {
+        b.min().y
+    } else {
+        b.max().y
+    };
     let margin = radius_bbox(Point::new(0.0, widest), by_m)[0];
     let (dlon, dlat) = (margin.max().x.min(180.0), margin.height() / 2.0);
     Rect::new(
-        Coord { x: (b.min().x - dlon).max(-180.0), y: (b.min().y - dlat).max(-90.0) },
-        Coord { x: (b.max().x + dlon).min(180.0), y: (b.max().y + dlat).min(90.0) },
+        Coord {
+            x: (b.min().x - dlon).max(-180.0),
+            y: (b.min().y - dlat).max(-90.0),
+        },
+        Coord {
+            x: (b.max().x + dlon).min(180.0),
+            y: (b.max().y + dlat).min(90.0),
+        },
     )
 }
 
@@ -383,7 +460,10 @@ fn page(mut hits: Vec<SearchHit>, offset: usize, limit: usize) -> SearchPage {
     };
     let end = offset.saturating_add(limit).min(total);
     if offset >= total {
-        return SearchPage { hits: Vec::new(), total };
+        return SearchPage {
+            hits: Vec::new(),
+            total,
+        };
     }
     // Only the first `end` hits need ordering.
     if end < total {

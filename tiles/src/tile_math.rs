@@ -121,7 +121,8 @@ impl TileRange {
         let pad = buffer as f64 / EXTENT as f64;
         let (x0, y0) = lonlat_to_world(bbox.min().x, bbox.max().y);
         let (x1, y1) = lonlat_to_world(bbox.max().x, bbox.min().y);
-        let cell = |v: f64, grow: f64| ((v * n as f64 + grow).floor().max(0.0) as u64).min(n - 1) as u32;
+        let cell =
+            |v: f64, grow: f64| ((v * n as f64 + grow).floor().max(0.0) as u64).min(n - 1) as u32;
         Self {
             z,
             x0: cell(x0, -pad),
@@ -133,7 +134,9 @@ impl TileRange {
 
     /// Whether a tile lies in the range.
     pub fn contains(&self, tile: &TileId) -> bool {
-        tile.z == self.z && (self.x0..=self.x1).contains(&tile.x) && (self.y0..=self.y1).contains(&tile.y)
+        tile.z == self.z
+            && (self.x0..=self.x1).contains(&tile.x)
+            && (self.y0..=self.y1).contains(&tile.y)
     }
 }
 
@@ -156,7 +159,10 @@ pub fn lonlat_to_world(lon: f64, lat: f64) -> (f64, f64) {
 #[inline]
 pub fn world_to_lonlat(x: f64, y: f64) -> (f64, f64) {
     let lon = x * 360.0 - 180.0;
-    let lat = (std::f64::consts::PI * (1.0 - 2.0 * y)).sinh().atan().to_degrees();
+    let lat = (std::f64::consts::PI * (1.0 - 2.0 * y))
+        .sinh()
+        .atan()
+        .to_degrees();
     (lon, lat)
 }
 

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::f64::consts::{FRAC_PI_4, PI};
 
 use geo::{
-    Area, BooleanOps, BoundingRect, Centroid, Coord, LineString, MapCoords, MultiPolygon, Polygon,
-    Rect,
+    Area, BooleanOps, BoundingRect, Centroid, Coord, Intersects, LineString, MapCoords,
+    MultiPolygon, Polygon, Rect,
 };
 use mvt_reader::Reader;
 use mvt_reader::feature::Value;
@@ -172,7 +172,12 @@ fn decode(bytes: &[u8]) -> Vec<DecodedLayer> {
                 .get_features_as::<f64>(m.layer_index)
                 .expect("features decode");
             // The reader skips features without a geometry type: none may be missing.
-            assert_eq!(features.len(), m.feature_count, "layer {} feature count", m.name);
+            assert_eq!(
+                features.len(),
+                m.feature_count,
+                "layer {} feature count",
+                m.name
+            );
             DecodedLayer {
                 name: m.name,
                 features,
@@ -197,10 +202,37 @@ fn ring_perimeter(ring: &LineString<f64>) -> f64 {
 }
 
 fn perimeter(mp: &MultiPolygon<f64>) -> f64 {
-    mp.0
-        .iter()
+    mp.0.iter()
         .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
         .map(ring_perimeter)
+        .sum()
+}
+
+/// Euclidean distance from a point to polygons, 0 inside.
+fn distance_to_polygons(p: Coord<f64>, mp: &MultiPolygon<f64>) -> f64 {
+    if mp.intersects(&geo::Point(p)) {
+        return 0.0;
+    }
+    mp.0.iter()
+        .flat_map(|poly| std::iter::once(poly.exterior()).chain(poly.interiors()))
+        .flat_map(|ring| ring.0.windows(2))
+        .map(|w| {
+            let (a, b) = (w[0], w[1]);
+            let (dx, dy) = (b.x - a.x, b.y - a.y);
+            let t = (((p.x - a.x) * dx + (p.y - a.y) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0);
+            ((a.x + t * dx - p.x).powi(2) + (a.y + t * dy - p.y).powi(2)).sqrt()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Length of the rings' edges that run along the line x = `at` (or y = `at`).
+fn length_along(mp: &MultiPolygon<f64>, at: f64, vertical: bool) -> f64 {
+    let on = |c: Coord<f64>| (if vertical { c.x } else { c.y } - at).abs() < 1e-6;
+    mp.0.iter()
+        .flat_map(|poly| std::iter::once(poly.exterior()).chain(poly.interiors()))
+        .flat_map(|ring| ring.0.windows(2))
+        .filter(|w| on(w[0]) && on(w[1]))
+        .map(|w| ((w[1].x - w[0].x).powi(2) + (w[1].y - w[0].y).powi(2)).sqrt())
         .sum()
 }
 
@@ -231,17 +263,31 @@ fn check_polygon_rings(mp: &MultiPolygon<f64>, what: &str) {
         let rings = std::iter::once((true, polygon.exterior()))
             .chain(polygon.interiors().iter().map(|r| (false, r)));
         for (exterior, ring) in rings {
-            assert!(ring.0.len() >= 4, "{what}: polygon {i} ring {ring:?} has under 3 corners");
+            assert!(
+                ring.0.len() >= 4,
+                "{what}: polygon {i} ring {ring:?} has under 3 corners"
+            );
             assert_eq!(ring.0.first(), ring.0.last(), "{what}: ring not closed");
             for c in &ring.0 {
                 assert!(in_window(*c), "{what}: {c:?} outside [-64, 4160]");
-                assert!(c.x.fract() == 0.0 && c.y.fract() == 0.0, "{what}: {c:?} not integral");
+                assert!(
+                    c.x.fract() == 0.0 && c.y.fract() == 0.0,
+                    "{what}: {c:?} not integral"
+                );
             }
             let a2 = ring_area2(ring);
             if exterior {
-                assert!(a2 > 0.0, "{what}: exterior ring of polygon {i} has area {}", a2 / 2.0);
+                assert!(
+                    a2 > 0.0,
+                    "{what}: exterior ring of polygon {i} has area {}",
+                    a2 / 2.0
+                );
             } else {
-                assert!(a2 < 0.0, "{what}: interior ring of polygon {i} has area {}", a2 / 2.0);
+                assert!(
+                    a2 < 0.0,
+                    "{what}: interior ring of polygon {i} has area {}",
+                    a2 / 2.0
+                );
             }
         }
     }
@@ -284,7 +330,11 @@ fn number(props: &mut HashMap<String, Value>, key: &str, value: Option<f64>) {
     }
 }
 
-fn expected<A: Attributes>(f: &Feature<A>, props: HashMap<String, Value>, area_m2: Option<f64>) -> Expected {
+fn expected<A: Attributes>(
+    f: &Feature<A>,
+    props: HashMap<String, Value>,
+    area_m2: Option<f64>,
+) -> Expected {
     let (geom, bbox) = match &f.shape {
         Shape::Point(p) => {
             let w = world(p.x(), p.y());
@@ -365,7 +415,10 @@ fn check_properties(decoded: &HashMap<String, Value>, want: &HashMap<String, Val
     for (key, value) in want {
         match (key.as_str(), value, &decoded[key]) {
             ("area_mu", Value::Double(w), Value::Double(d)) => {
-                assert!((w - d).abs() <= 0.05 + 1e-9, "{what}: area_mu {d}, model {w}");
+                assert!(
+                    (w - d).abs() <= 0.05 + 1e-9,
+                    "{what}: area_mu {d}, model {w}"
+                );
             }
             (_, w, d) => assert_eq!(d, w, "{what}: property {key}"),
         }
@@ -383,13 +436,22 @@ struct Fixture {
 impl Fixture {
     fn new(data: Dataset) -> Fixture {
         let mut layers = BTreeMap::new();
-        layers.insert(LayerKind::Parks, data.parks.iter().map(expected_park).collect());
-        layers.insert(LayerKind::Plots, data.plots.iter().map(expected_plot).collect());
+        layers.insert(
+            LayerKind::Parks,
+            data.parks.iter().map(expected_park).collect(),
+        );
+        layers.insert(
+            LayerKind::Plots,
+            data.plots.iter().map(expected_plot).collect(),
+        );
         layers.insert(
             LayerKind::Factories,
             data.factories.iter().map(expected_factory).collect(),
         );
-        layers.insert(LayerKind::Pois, data.pois.iter().map(expected_poi).collect());
+        layers.insert(
+            LayerKind::Pois,
+            data.pois.iter().map(expected_poi).collect(),
+        );
         let plot_centroids = data
             .plots
             .iter()
@@ -416,16 +478,10 @@ impl Fixture {
     }
 }
 
-/// A generated dataset of exactly `plots` plots. `generate` falls short of
-/// the number asked for (its parks hold fewer plots than it assumes), so ask
-/// for more and keep the first ones.
+/// A generated dataset of `plots` plots.
 fn dataset(seed: u64, plots: usize) -> Dataset {
-    let mut data = generate(GeneratorConfig {
-        seed,
-        plots: plots * 3 / 2,
-    });
-    assert!(data.plots.len() >= plots, "{} plots generated", data.plots.len());
-    data.plots.truncate(plots);
+    let data = generate(GeneratorConfig { seed, plots });
+    assert_eq!(data.plots.len(), plots);
     data
 }
 
@@ -471,6 +527,8 @@ struct Stats {
     inside_rel_err: f64,
     inside_geodesic_rel_err: f64,
     inside_checked: usize,
+    /// Sides of clipped features checked to be cut at the buffer line.
+    cut_edges: usize,
     seen: HashMap<LayerKind, HashSet<u64>>,
 }
 
@@ -479,7 +537,11 @@ struct Stats {
 fn check_detailed_tile(fx: &Fixture, requested: &[LayerKind], tile: Tile, stats: &mut Stats) {
     assert!(tile.z >= 12);
     let bytes = fx.encode(requested, tile);
-    let decoded = if bytes.is_empty() { Vec::new() } else { decode(&bytes) };
+    let decoded = if bytes.is_empty() {
+        Vec::new()
+    } else {
+        decode(&bytes)
+    };
     stats.tiles += 1;
 
     // Layers: requested ones only, each once, in the requested order.
@@ -489,7 +551,10 @@ fn check_detailed_tile(fx: &Fixture, requested: &[LayerKind], tile: Tile, stats:
         .map(|l| l.as_str())
         .filter(|n| names.contains(n))
         .collect();
-    assert_eq!(names, order, "tile {tile:?}: layers {names:?} for request {requested:?}");
+    assert_eq!(
+        names, order,
+        "tile {tile:?}: layers {names:?} for request {requested:?}"
+    );
     if !bytes.is_empty() {
         assert!(!decoded.is_empty(), "a non-empty tile has a layer");
     }
@@ -513,10 +578,18 @@ fn check_detailed_tile(fx: &Fixture, requested: &[LayerKind], tile: Tile, stats:
         let decoded_layer = decoded.iter().find(|l| l.name == layer.as_str());
         let mut by_id: HashMap<u64, &mvt_reader::feature::Feature<f64>> = HashMap::new();
         if let Some(l) = decoded_layer {
-            assert!(!l.features.is_empty(), "tile {tile:?}: empty layer {}", l.name);
+            assert!(
+                !l.features.is_empty(),
+                "tile {tile:?}: empty layer {}",
+                l.name
+            );
             for f in &l.features {
-                let id = f.id.unwrap_or_else(|| panic!("tile {tile:?}: {layer} feature without id"));
-                assert!(by_id.insert(id, f).is_none(), "tile {tile:?}: {layer} id {id} twice");
+                let id =
+                    f.id.unwrap_or_else(|| panic!("tile {tile:?}: {layer} feature without id"));
+                assert!(
+                    by_id.insert(id, f).is_none(),
+                    "tile {tile:?}: {layer} id {id} twice"
+                );
             }
         }
         let mut matched = 0;
@@ -528,7 +601,10 @@ fn check_detailed_tile(fx: &Fixture, requested: &[LayerKind], tile: Tile, stats:
             if !touches {
                 continue;
             }
-            let what = format!("tile {}/{}/{} {layer} {} ({})", tile.z, tile.x, tile.y, m.id, m.code);
+            let what = format!(
+                "tile {}/{}/{} {layer} {} ({})",
+                tile.z, tile.x, tile.y, m.id, m.code
+            );
             let got = by_id.get(&m.id);
             if got.is_some() {
                 matched += 1;
@@ -544,9 +620,13 @@ fn check_detailed_tile(fx: &Fixture, requested: &[LayerKind], tile: Tile, stats:
                             "{what}: point at {u:?} is missing"
                         ),
                         Some(f) => {
-                            let near_window = (u.x - u.x.clamp(WINDOW_MIN, WINDOW_MAX)).abs() < 1e-6
+                            let near_window = (u.x - u.x.clamp(WINDOW_MIN, WINDOW_MAX)).abs()
+                                < 1e-6
                                 && (u.y - u.y.clamp(WINDOW_MIN, WINDOW_MAX)).abs() < 1e-6;
-                            assert!(inside || near_window, "{what}: point at {u:?} is outside the tile");
+                            assert!(
+                                inside || near_window,
+                                "{what}: point at {u:?} is outside the tile"
+                            );
                             let p = decoded_point(&f.geometry);
                             assert!(
                                 (p.x - u.x).abs() <= 0.5 + 1e-6 && (p.y - u.y).abs() <= 0.5 + 1e-6,
@@ -587,16 +667,46 @@ fn check_detailed_tile(fx: &Fixture, requested: &[LayerKind], tile: Tile, stats:
                         (got_area - want_area).abs() <= tolerance,
                         "{what}: decoded area {got_area}, clipped model {want_area} (± {tolerance:.1})"
                     );
-                    // The decoded box is the clipped model's box, to the snapping:
-                    // a plot crossing the tile edge is cut at the buffer line.
-                    let (gb, wb) = (polys.bounding_rect().unwrap(), clipped.bounding_rect().unwrap());
-                    for (g, w, side) in [
-                        (gb.min().x, wb.min().x, "west"),
-                        (gb.min().y, wb.min().y, "north"),
-                        (gb.max().x, wb.max().x, "east"),
-                        (gb.max().y, wb.max().y, "south"),
+                    // Every decoded corner lies on or in the model, to the snapping
+                    // (a corner made by the cut may move a little more: it lies on
+                    // an edge whose ends were snapped, and is snapped itself).
+                    for c in polys.0.iter().flat_map(|p| p.exterior().0.iter()) {
+                        let on_line = [c.x, c.y]
+                            .iter()
+                            .any(|v| *v == WINDOW_MIN || *v == WINDOW_MAX);
+                        let off = distance_to_polygons(*c, &units);
+                        let allowed = if on_line { 1.25 } else { 0.75 };
+                        assert!(
+                            off <= allowed,
+                            "{what}: decoded corner {c:?} is {off} units off the model"
+                        );
+                    }
+                    // The decoded box is the model's box, to the snapping; where
+                    // the clipped model runs along the buffer line, so does the tile.
+                    let (gb, mb) = (
+                        polys.bounding_rect().unwrap(),
+                        units.bounding_rect().unwrap(),
+                    );
+                    for (g, m, line, side) in [
+                        (gb.min().x, mb.min().x, WINDOW_MIN, "west"),
+                        (gb.min().y, mb.min().y, WINDOW_MIN, "north"),
+                        (gb.max().x, mb.max().x, WINDOW_MAX, "east"),
+                        (gb.max().y, mb.max().y, WINDOW_MAX, "south"),
                     ] {
-                        assert!((g - w).abs() <= 1.0 + 1e-6, "{what}: {side} edge at {g}, model {w}");
+                        assert!(
+                            (WINDOW_MIN..=WINDOW_MAX).contains(&g),
+                            "{what}: {side} edge beyond the buffer"
+                        );
+                        let vertical = side == "west" || side == "east";
+                        if length_along(&clipped, line, vertical) >= 2.0 {
+                            assert_eq!(g, line, "{what}: {side} edge not cut at the buffer line");
+                            stats.cut_edges += 1;
+                        } else if wholly_inside {
+                            assert!(
+                                (g - m).abs() <= 0.5 + 1e-6,
+                                "{what}: {side} edge at {g}, model {m}"
+                            );
+                        }
                     }
                     if wholly_inside {
                         assert_eq!(polys.0.len(), units.0.len(), "{what}: polygon count");
@@ -608,24 +718,32 @@ fn check_detailed_tile(fx: &Fixture, requested: &[LayerKind], tile: Tile, stats:
                             .flat_map(|r| r.0.iter().copied())
                             .collect();
                         for c in polys.0.iter().flat_map(|p| p.exterior().0.iter()) {
-                            let near = corners
-                                .iter()
-                                .any(|k| (k.x - c.x).abs() <= 0.5 + 1e-6 && (k.y - c.y).abs() <= 0.5 + 1e-6);
+                            let near = corners.iter().any(|k| {
+                                (k.x - c.x).abs() <= 0.5 + 1e-6 && (k.y - c.y).abs() <= 0.5 + 1e-6
+                            });
                             assert!(near, "{what}: decoded corner {c:?} is no model corner");
                         }
                         if let (Some(area_m2), 14..=16) = (m.area_m2, tile.z) {
-                            let inner = units.0.iter().flat_map(|p| p.exterior().0.iter()).all(|c| {
-                                (0.0..=EXTENT).contains(&c.x) && (0.0..=EXTENT).contains(&c.y)
-                            });
+                            let inner =
+                                units.0.iter().flat_map(|p| p.exterior().0.iter()).all(|c| {
+                                    (0.0..=EXTENT).contains(&c.x) && (0.0..=EXTENT).contains(&c.y)
+                                });
                             if inner {
                                 let rel = (got_area - want_area).abs() / want_area;
                                 stats.inside_rel_err = stats.inside_rel_err.max(rel);
                                 let m2 = got_area * tile.metres_per_unit(m.lat).powi(2);
                                 let rel_geo = (m2 - area_m2).abs() / area_m2;
-                                stats.inside_geodesic_rel_err = stats.inside_geodesic_rel_err.max(rel_geo);
+                                stats.inside_geodesic_rel_err =
+                                    stats.inside_geodesic_rel_err.max(rel_geo);
                                 stats.inside_checked += 1;
-                                assert!(rel <= 0.01, "{what}: decoded area {got_area}, projected {want_area}");
-                                assert!(rel_geo <= 0.02, "{what}: {m2} m² decoded, {area_m2} m² geodesic");
+                                assert!(
+                                    rel <= 0.01,
+                                    "{what}: decoded area {got_area}, projected {want_area}"
+                                );
+                                assert!(
+                                    rel_geo <= 0.02,
+                                    "{what}: {m2} m² decoded, {area_m2} m² geodesic"
+                                );
                             }
                         }
                     } else {
@@ -636,7 +754,11 @@ fn check_detailed_tile(fx: &Fixture, requested: &[LayerKind], tile: Tile, stats:
             }
         }
         // Every decoded id is a model feature that touches the tile.
-        assert_eq!(matched, by_id.len(), "tile {tile:?}: {layer} holds ids not near the tile");
+        assert_eq!(
+            matched,
+            by_id.len(),
+            "tile {tile:?}: {layer} holds ids not near the tile"
+        );
     }
 }
 
@@ -680,16 +802,27 @@ fn detailed_tiles_of_the_first_area_decode_to_the_model() {
         check_detailed_tile(&fx, &[LayerKind::Pois, LayerKind::Plots], tile, &mut stats);
     }
     eprintln!(
-        "{} tiles, {} features ({} clipped); {} plots wholly inside at z14-16: max area error {:.3} % projected, {:.3} % geodesic",
+        "{} tiles, {} features ({} clipped, {} sides cut); {} plots wholly inside at z14-16: max area error {:.3} % projected, {:.3} % geodesic",
         stats.tiles,
         stats.features,
         stats.clipped,
+        stats.cut_edges,
         stats.inside_checked,
         stats.inside_rel_err * 100.0,
         stats.inside_geodesic_rel_err * 100.0
     );
-    assert!(stats.clipped > 100, "plots and parks crossing tile edges were checked");
-    assert!(stats.inside_checked > 1000, "plots inside tiles were checked");
+    assert!(
+        stats.clipped > 100,
+        "plots and parks crossing tile edges were checked"
+    );
+    assert!(
+        stats.cut_edges > 100,
+        "cuts at the buffer line were checked"
+    );
+    assert!(
+        stats.inside_checked > 1000,
+        "plots inside tiles were checked"
+    );
     // Every plot of the first area showed up at z16.
     let wj_plots = fx.layers[&LayerKind::Plots]
         .iter()
@@ -697,7 +830,10 @@ fn detailed_tiles_of_the_first_area_decode_to_the_model() {
         .count();
     assert!(wj_plots > 500);
     let seen = &stats.seen[&LayerKind::Plots];
-    for p in fx.layers[&LayerKind::Plots].iter().filter(|p| p.code.starts_with("WJ-")) {
+    for p in fx.layers[&LayerKind::Plots]
+        .iter()
+        .filter(|p| p.code.starts_with("WJ-"))
+    {
         assert!(seen.contains(&p.id), "plot {} never appeared", p.code);
     }
 }
@@ -753,7 +889,9 @@ fn demo_points_of_interest_keep_their_positions() {
     let fx = Fixture::new(demo_dataset());
     let mut found = 0;
     for poi in &fx.layers[&LayerKind::Pois] {
-        let WorldGeom::Point(w) = poi.geom else { unreachable!() };
+        let WorldGeom::Point(w) = poi.geom else {
+            unreachable!()
+        };
         let ll = lonlat(w);
         for z in [8, 12, 16] {
             let tile = Tile::containing(z, ll.x, ll.y);
@@ -801,11 +939,17 @@ fn below_zoom_12_plots_are_clusters_counting_centroids_in_the_tile() {
             assert_eq!(names, ["plots"], "tile {tile:?}");
             let (mut got_count, mut got_available, mut got_mu) = (0, 0, 0.0);
             let clusters = &decoded[0].features;
-            assert!(clusters.len() <= 32 * 32, "one cluster per 128-unit cell at most");
+            assert!(
+                clusters.len() <= 32 * 32,
+                "one cluster per 128-unit cell at most"
+            );
             for c in clusters {
                 assert_eq!(c.id, None, "clusters have no feature id");
                 let p = decoded_point(&c.geometry);
-                assert!((0.0..=EXTENT).contains(&p.x) && (0.0..=EXTENT).contains(&p.y), "{p:?}");
+                assert!(
+                    (0.0..=EXTENT).contains(&p.x) && (0.0..=EXTENT).contains(&p.y),
+                    "{p:?}"
+                );
                 let props = c.properties.as_ref().unwrap();
                 assert_eq!(props.get("cluster"), Some(&Value::Bool(true)));
                 let uint = |k: &str| match props.get(k) {
@@ -823,7 +967,10 @@ fn below_zoom_12_plots_are_clusters_counting_centroids_in_the_tile() {
                 };
             }
             assert_eq!(got_count, count, "tile {tile:?}: plots counted");
-            assert_eq!(got_available, available, "tile {tile:?}: available plots counted");
+            assert_eq!(
+                got_available, available,
+                "tile {tile:?}: available plots counted"
+            );
             // Each cluster's area is rounded to the mu.
             assert!(
                 (got_mu - mu).abs() <= 0.5 * clusters.len() as f64 + 1e-6,
@@ -832,14 +979,21 @@ fn below_zoom_12_plots_are_clusters_counting_centroids_in_the_tile() {
             sum_count += got_count;
             sum_mu += got_mu;
         }
-        assert_eq!(sum_count, fx.plot_centroids.len() as u64, "z{z}: every plot counted once");
+        assert_eq!(
+            sum_count,
+            fx.plot_centroids.len() as u64,
+            "z{z}: every plot counted once"
+        );
         assert!((sum_mu - total_area_mu).abs() / total_area_mu < 1e-3);
     }
     // At zoom 12 the plots layer holds polygons with ids again.
     let tile = Tile::containing(12, WJ.0, WJ.1);
     let decoded = decode(&fx.encode(&[LayerKind::Plots], tile));
     assert!(decoded[0].features.iter().all(|f| f.id.is_some()
-        && matches!(f.geometry, geo::Geometry::MultiPolygon(_) | geo::Geometry::Polygon(_))));
+        && matches!(
+            f.geometry,
+            geo::Geometry::MultiPolygon(_) | geo::Geometry::Polygon(_)
+        )));
 }
 
 #[test]
@@ -858,7 +1012,11 @@ fn tiles_without_features_are_empty() {
         let factories = fx.encode(&[LayerKind::Factories], over);
         assert_eq!(factories.is_empty(), z < 12, "z{z} factories");
     }
-    assert!(fx.atlas.encode_tile(&[], Tile::containing(10, WJ.0, WJ.1).id()).is_err());
+    assert!(
+        fx.atlas
+            .encode_tile(&[], Tile::containing(10, WJ.0, WJ.1).id())
+            .is_err()
+    );
 }
 
 #[test]
@@ -874,7 +1032,11 @@ fn tiles_of_the_dense_area_stay_under_500_kb_at_every_zoom() {
             if tile == Tile::containing(z, WJ.0, WJ.1) {
                 assert!(layers.iter().any(|l| l.name == "plots"), "z{z} shows plots");
             }
-            assert!(bytes.len() < 500 * 1024, "tile {tile:?}: {} bytes", bytes.len());
+            assert!(
+                bytes.len() < 500 * 1024,
+                "tile {tile:?}: {} bytes",
+                bytes.len()
+            );
             largest = largest.max(bytes.len());
         }
         sizes.push((z, largest));
@@ -932,8 +1094,11 @@ fn units_polygon(exterior: &[(f64, f64)], holes: &[&[(f64, f64)]]) -> Polygon<f6
     Polygon::new(ring(exterior), holes.iter().map(|h| ring(h)).collect())
 }
 
+/// A polygon in tile units: exterior and holes, each an open ring.
+type UnitsPolygon = (Vec<(f64, f64)>, Vec<Vec<(f64, f64)>>);
+
 /// Encodes one plot drawn in tile units and decodes its feature, if any.
-fn encode_one(tile: Tile, polygons: &[(Vec<(f64, f64)>, Vec<Vec<(f64, f64)>>)]) -> Option<MultiPolygon<f64>> {
+fn encode_one(tile: Tile, polygons: &[UnitsPolygon]) -> Option<MultiPolygon<f64>> {
     let mp = MultiPolygon(
         polygons
             .iter()
@@ -945,7 +1110,13 @@ fn encode_one(tile: Tile, polygons: &[(Vec<(f64, f64)>, Vec<Vec<(f64, f64)>>)]) 
             })
             .collect(),
     );
-    let plot = Plot::new(1, "T-1", Shape::area(mp).expect("valid shape"), plot_attrs()).unwrap();
+    let plot = Plot::new(
+        1,
+        "T-1",
+        Shape::area(mp).expect("valid shape"),
+        plot_attrs(),
+    )
+    .unwrap();
     let atlas = Atlas {
         plots: LayerIndex::bulk_load([plot]),
         ..Atlas::default()
@@ -969,8 +1140,18 @@ fn encode_one(tile: Tile, polygons: &[(Vec<(f64, f64)>, Vec<Vec<(f64, f64)>>)]) 
 fn parts_touching_at_a_corner_decode_whole() {
     let tile = test_tile();
     // Two squares; the second starts where the first ends, (1000, 2000).
-    let a = vec![(1000.0, 1000.0), (2000.0, 1000.0), (2000.0, 2000.0), (1000.0, 2000.0)];
-    let b = vec![(1000.0, 2000.0), (1000.0, 3000.0), (0.0, 3000.0), (0.0, 2000.0)];
+    let a = vec![
+        (1000.0, 1000.0),
+        (2000.0, 1000.0),
+        (2000.0, 2000.0),
+        (1000.0, 2000.0),
+    ];
+    let b = vec![
+        (1000.0, 2000.0),
+        (1000.0, 3000.0),
+        (0.0, 3000.0),
+        (0.0, 2000.0),
+    ];
     let got = encode_one(tile, &[(a, vec![]), (b, vec![])]).expect("in the tile");
     assert_eq!(got.0.len(), 2);
     for p in &got.0 {
@@ -979,7 +1160,12 @@ fn parts_touching_at_a_corner_decode_whole() {
     }
 
     // A hole that starts where the exterior ends, touching it at one corner.
-    let exterior = vec![(1000.0, 1000.0), (3000.0, 1000.0), (3000.0, 3000.0), (1000.0, 3000.0)];
+    let exterior = vec![
+        (1000.0, 1000.0),
+        (3000.0, 1000.0),
+        (3000.0, 3000.0),
+        (1000.0, 3000.0),
+    ];
     let hole = vec![(1000.0, 3000.0), (2000.0, 2000.0), (1500.0, 2000.0)];
     let want = units_polygon(&exterior, &[&hole]).unsigned_area();
     let got = encode_one(tile, &[(exterior, vec![hole])]).expect("in the tile");
@@ -1030,7 +1216,10 @@ fn quad_strategy(centre: std::ops::Range<f64>) -> impl Strategy<Value = Vec<(f64
 }
 
 /// Checks a decoded plot against the model drawn in tile units.
-fn check_against_units(model: &MultiPolygon<f64>, got: Option<MultiPolygon<f64>>) -> Result<(), TestCaseError> {
+fn check_against_units(
+    model: &MultiPolygon<f64>,
+    got: Option<MultiPolygon<f64>>,
+) -> Result<(), TestCaseError> {
     let clipped = model.intersection(&window());
     let want = clipped.unsigned_area();
     let tolerance = snap_tolerance(perimeter(&clipped));
@@ -1041,7 +1230,10 @@ fn check_against_units(model: &MultiPolygon<f64>, got: Option<MultiPolygon<f64>>
         || bbox.min().y > WINDOW_MAX + 1.0;
     match got {
         None => {
-            prop_assert!(want <= tolerance, "missing, though {want} units² are in the tile");
+            prop_assert!(
+                want <= tolerance,
+                "missing, though {want} units² are in the tile"
+            );
         }
         Some(polys) => {
             prop_assert!(!far, "a shape outside the tile was encoded");
@@ -1058,7 +1250,7 @@ fn check_against_units(model: &MultiPolygon<f64>, got: Option<MultiPolygon<f64>>
     Ok(())
 }
 
-fn as_units_multipolygon(polygons: &[(Vec<(f64, f64)>, Vec<Vec<(f64, f64)>>)]) -> MultiPolygon<f64> {
+fn as_units_multipolygon(polygons: &[UnitsPolygon]) -> MultiPolygon<f64> {
     MultiPolygon(
         polygons
             .iter()

@@ -10,7 +10,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use geo::{BoundingRect, Coord, Distance, Geodesic, Intersects, LineString, MultiPolygon, Point, Polygon, Relate};
+use geo::{
+    BoundingRect, Coord, Distance, Geodesic, Intersects, LineString, MultiPolygon, Point, Polygon,
+    Relate,
+};
 use siteatlas_fixtures::generate::AREAS;
 use siteatlas_fixtures::{Dataset, GeneratorConfig, generate};
 use siteatlas_tiles::index::LayerIndex;
@@ -62,15 +65,10 @@ impl Rng {
     }
 }
 
-/// A generated dataset of exactly `plots` plots. `generate` falls short of
-/// the number asked for, so ask for more and keep the first ones.
+/// A generated dataset of `plots` plots.
 fn dataset(seed: u64, plots: usize) -> Dataset {
-    let mut data = generate(GeneratorConfig {
-        seed,
-        plots: plots * 3 / 2,
-    });
-    assert!(data.plots.len() >= plots, "{} plots generated", data.plots.len());
-    data.plots.truncate(plots);
+    let data = generate(GeneratorConfig { seed, plots });
+    assert_eq!(data.plots.len(), plots);
     data
 }
 
@@ -99,7 +97,13 @@ fn edge_distance(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>, best: &mut f64) {
     bisect(p, (a, da), (b, db), length, best);
 }
 
-fn bisect(p: Coord<f64>, (a, da): (Coord<f64>, f64), (b, db): (Coord<f64>, f64), length: f64, best: &mut f64) {
+fn bisect(
+    p: Coord<f64>,
+    (a, da): (Coord<f64>, f64),
+    (b, db): (Coord<f64>, f64),
+    length: f64,
+    best: &mut f64,
+) {
     // Walking from a to b changes the distance by at most the way walked, so
     // no point between them is nearer than (da + db - length) / 2. The
     // path straight in lon/lat is longer than the geodesic by far less than
@@ -154,10 +158,17 @@ impl<'a> Candidate<'a> {
     fn new(id: u64, shape: &'a Shape) -> Self {
         let corners: Vec<Coord<f64>> = match shape {
             Shape::Point(p) => vec![p.0],
-            Shape::Area(mp) => mp.0.iter().flat_map(|p| p.exterior().0.iter().copied()).collect(),
+            Shape::Area(mp) => {
+                mp.0.iter()
+                    .flat_map(|p| p.exterior().0.iter().copied())
+                    .collect()
+            }
         };
         let corner = corners[0];
-        let reach = corners.iter().map(|c| geodesic(corner, *c)).fold(0.0, f64::max);
+        let reach = corners
+            .iter()
+            .map(|c| geodesic(corner, *c))
+            .fold(0.0, f64::max);
         Candidate {
             id,
             shape,
@@ -169,7 +180,10 @@ impl<'a> Candidate<'a> {
     /// The distance from `p`, or `None` when it is surely beyond `limit`.
     fn distance_within(&self, p: Coord<f64>, limit: f64) -> Option<f64> {
         // A cheap flat-earth screen first, with a wide margin for its error.
-        let (dx, dy) = ((self.corner.x - p.x) * p.y.to_radians().cos() * 111_320.0, (self.corner.y - p.y) * 110_574.0);
+        let (dx, dy) = (
+            (self.corner.x - p.x) * p.y.to_radians().cos() * 111_320.0,
+            (self.corner.y - p.y) * 110_574.0,
+        );
         if 0.97 * (dx * dx + dy * dy).sqrt() - self.reach - 10.0 > limit {
             return None;
         }
@@ -275,17 +289,23 @@ impl PlotConstraints {
             && (self.land_use.is_empty() || self.land_use.contains(&a.land_use))
             && within(self.area_mu, a.area_m2 / M2_PER_MU)
             && price_ok
-            && self.park.as_ref().is_none_or(|park| a.park.as_ref() == Some(park))
+            && self
+                .park
+                .as_ref()
+                .is_none_or(|park| a.park.as_ref() == Some(park))
     }
 }
 
 /// A centre near one of the generated areas (or, at times, far from all).
-fn random_centre(rng: &mut Rng) -> Coord<f64> {
+fn random_centre(rng: &mut Rng, max_offset_m: f64) -> Coord<f64> {
     if rng.chance(0.1) {
         return Coord { x: 95.0, y: 35.0 };
     }
     let (_, _, lon, lat) = AREAS[rng.below(12)];
-    let (r, bearing) = (rng.range(0.0, 15_000.0), rng.range(0.0, std::f64::consts::TAU));
+    let (r, bearing) = (
+        rng.range(0.0, max_offset_m),
+        rng.range(0.0, std::f64::consts::TAU),
+    );
     Coord {
         x: lon + r * bearing.cos() / (111_320.0 * lat.to_radians().cos()),
         y: lat + r * bearing.sin() / 110_574.0,
@@ -325,7 +345,10 @@ fn check_order(hits: &[SearchHit], what: &str) {
         let (a, b) = (&w[0], &w[1]);
         let key = |h: &SearchHit| (h.distance_m.unwrap_or(0.0), h.id);
         let (ka, kb) = (key(a), key(b));
-        assert!(ka.0 < kb.0 || (ka.0 == kb.0 && ka.1 < kb.1), "{what}: {a:?} before {b:?}");
+        assert!(
+            ka.0 < kb.0 || (ka.0 == kb.0 && ka.1 < kb.1),
+            "{what}: {a:?} before {b:?}"
+        );
     }
 }
 
@@ -341,9 +364,17 @@ fn check_against_oracle(
         match v {
             Verdict::In => {
                 sure += 1;
-                assert!(got.contains(id), "{what}: {id} missing (oracle {:?})", oracle[id]);
+                assert!(
+                    got.contains(id),
+                    "{what}: {id} missing (oracle {:?})",
+                    oracle[id]
+                );
             }
-            Verdict::Out => assert!(!got.contains(id), "{what}: {id} found (oracle {:?})", oracle[id]),
+            Verdict::Out => assert!(
+                !got.contains(id),
+                "{what}: {id} found (oracle {:?})",
+                oracle[id]
+            ),
             Verdict::Edge => edge += 1,
         }
     }
@@ -381,11 +412,15 @@ fn circle(c: Coord<f64>, radius_m: f64) -> Option<Circle> {
 fn radius_search_matches_brute_force() {
     let data = dataset(20261126, 5_000);
     let atlas = atlas_of(&data);
-    let candidates: Vec<Candidate> = data.plots.iter().map(|p| Candidate::new(p.id, &p.shape)).collect();
+    let candidates: Vec<Candidate> = data
+        .plots
+        .iter()
+        .map(|p| Candidate::new(p.id, &p.shape))
+        .collect();
     let mut rng = Rng(42);
     let (mut sure_total, mut edge_total, mut distances) = (0, 0, 0);
     for case in 0..40 {
-        let centre = random_centre(&mut rng);
+        let centre = random_centre(&mut rng, 8_000.0);
         let radius = random_radius(&mut rng);
         let constraints = if case % 4 == 0 {
             PlotConstraints::default()
@@ -409,7 +444,10 @@ fn radius_search_matches_brute_force() {
         let (hits, total) = all_hits(&atlas, &query);
         check_order(&hits, &what);
         let (sure, edge) = check_against_oracle(&hits, &oracle, &what);
-        assert!(total >= sure && total <= sure + edge, "{what}: total {total}");
+        assert!(
+            total >= sure && total <= sure + edge,
+            "{what}: total {total}"
+        );
         sure_total += sure;
         edge_total += edge;
         distances += hits.len();
@@ -424,11 +462,17 @@ fn radius_search_matches_brute_force() {
             let page = atlas.search(&q).unwrap();
             assert_eq!(page.total, total, "{what}: total with offset {offset}");
             let end = (offset + limit).min(total);
-            let want = if offset < total { &hits[offset..end] } else { &[][..] };
+            let want = if offset < total {
+                &hits[offset..end]
+            } else {
+                &[][..]
+            };
             assert_eq!(page.hits, want, "{what}: page {offset}+{limit}");
         }
     }
-    eprintln!("{sure_total} hits checked, {edge_total} on the edge of their circle, {distances} distances compared");
+    eprintln!(
+        "{sure_total} hits checked, {edge_total} on the edge of their circle, {distances} distances compared"
+    );
     assert!(sure_total > 1_000, "the queries found plots");
 }
 
@@ -458,7 +502,11 @@ fn distances_are_to_the_nearest_point_and_zero_inside() {
             q.circle = circle(p, 2_000.0);
             q.limit = 1000;
             let page = atlas.search(&q).unwrap();
-            let hit = page.hits.iter().find(|h| h.id == plot.id).expect("the plot is near");
+            let hit = page
+                .hits
+                .iter()
+                .find(|h| h.id == plot.id)
+                .expect("the plot is near");
             let d = hit.distance_m.unwrap();
             if inside_plot {
                 assert_eq!(d, 0.0, "{}", plot.code);
@@ -466,7 +514,11 @@ fn distances_are_to_the_nearest_point_and_zero_inside() {
             } else {
                 let want = oracle_distance(p, &plot.shape);
                 assert!(want > 10.0, "{}: {want}", plot.code);
-                assert!((d - want).abs() <= tolerance(want), "{}: {d} vs {want}", plot.code);
+                assert!(
+                    (d - want).abs() <= tolerance(want),
+                    "{}: {d} vs {want}",
+                    plot.code
+                );
             }
         }
     }
@@ -474,7 +526,7 @@ fn distances_are_to_the_nearest_point_and_zero_inside() {
 
 /// A random quad, or a concave "L", around a centre, in lon/lat.
 fn random_polygon(rng: &mut Rng) -> MultiPolygon<f64> {
-    let c = random_centre(rng);
+    let c = random_centre(rng, 6_000.0);
     let size = 200.0 * 40f64.powf(rng.unit());
     let (kx, ky) = (1.0 / (111_320.0 * c.y.to_radians().cos()), 1.0 / 110_574.0);
     let at = |e: f64, n: f64| Coord {
@@ -492,10 +544,17 @@ fn random_polygon(rng: &mut Rng) -> MultiPolygon<f64> {
             .collect()
     } else {
         let s = size;
-        [(0.0, 0.0), (s, 0.0), (s, 0.3 * s), (0.3 * s, 0.3 * s), (0.3 * s, s), (0.0, s)]
-            .iter()
-            .map(|&(e, n)| at(e - s / 2.0, n - s / 2.0))
-            .collect()
+        [
+            (0.0, 0.0),
+            (s, 0.0),
+            (s, 0.3 * s),
+            (0.3 * s, 0.3 * s),
+            (0.3 * s, s),
+            (0.0, s),
+        ]
+        .iter()
+        .map(|&(e, n)| at(e - s / 2.0, n - s / 2.0))
+        .collect()
     };
     let mut closed = ring;
     closed.push(closed[0]);
@@ -506,17 +565,28 @@ fn random_polygon(rng: &mut Rng) -> MultiPolygon<f64> {
 fn polygon_search_matches_brute_force() {
     let data = dataset(20261126, 5_000);
     let atlas = atlas_of(&data);
-    let candidates: Vec<Candidate> = data.plots.iter().map(|p| Candidate::new(p.id, &p.shape)).collect();
+    let candidates: Vec<Candidate> = data
+        .plots
+        .iter()
+        .map(|p| Candidate::new(p.id, &p.shape))
+        .collect();
     let mut rng = Rng(7);
     let mut found = 0;
     for case in 0..40 {
         let polygon = random_polygon(&mut rng);
-        let constraints = PlotConstraints::random(&mut rng, &data);
+        let constraints = if case % 2 == 0 {
+            PlotConstraints::default()
+        } else {
+            PlotConstraints::random(&mut rng, &data)
+        };
         let with_circle = case % 3 == 0;
         let mut query = SearchQuery::new(LayerKind::Plots);
         query.polygon = Some(polygon.clone());
         constraints.apply(&mut query);
-        let (centre, radius) = (polygon.bounding_rect().unwrap().center(), random_radius(&mut rng));
+        let (centre, radius) = (
+            polygon.bounding_rect().unwrap().center(),
+            random_radius(&mut rng),
+        );
         if with_circle {
             query.circle = circle(centre, radius);
         }
@@ -527,7 +597,11 @@ fn polygon_search_matches_brute_force() {
                 continue;
             }
             let area = plot.shape.as_area().unwrap();
-            let inside = if polygon.relate(area).is_intersects() { Verdict::In } else { Verdict::Out };
+            let inside = if polygon.relate(area).is_intersects() {
+                Verdict::In
+            } else {
+                Verdict::Out
+            };
             let (v, d) = if with_circle {
                 let d = c.distance_within(centre, radius + tolerance(radius));
                 (both(inside, verdict(d, radius)), d)
@@ -548,6 +622,7 @@ fn polygon_search_matches_brute_force() {
         }
         found += total;
     }
+    eprintln!("{found} plots found in polygons");
     assert!(found > 500, "the polygons found plots: {found}");
 }
 
@@ -562,7 +637,11 @@ fn near_highway_exit_matches_brute_force() {
         .map(|p| p.anchor().0)
         .collect();
     assert!(exits.len() >= 8);
-    let candidates: Vec<Candidate> = data.plots.iter().map(|p| Candidate::new(p.id, &p.shape)).collect();
+    let candidates: Vec<Candidate> = data
+        .plots
+        .iter()
+        .map(|p| Candidate::new(p.id, &p.shape))
+        .collect();
     let mut rng = Rng(99);
     let mut found = 0;
     for case in 0..12 {
@@ -572,7 +651,10 @@ fn near_highway_exit_matches_brute_force() {
         } else {
             PlotConstraints::random(&mut rng, &data)
         };
-        let (centre, radius) = (random_centre(&mut rng), random_radius(&mut rng) * 2.0);
+        let (centre, radius) = (
+            random_centre(&mut rng, 15_000.0),
+            random_radius(&mut rng) * 2.0,
+        );
         let with_circle = case % 3 == 1;
         let mut query = SearchQuery::new(LayerKind::Plots);
         query.near = Some(NearPoi {
@@ -610,6 +692,7 @@ fn near_highway_exit_matches_brute_force() {
         assert!(total >= sure && total <= sure + edge, "{what}");
         found += total;
     }
+    eprintln!("{found} plots found near exits");
     assert!(found > 200, "plots near exits were found: {found}");
 }
 
@@ -619,7 +702,7 @@ fn factories_and_points_of_interest_match_brute_force() {
     let atlas = atlas_of(&data);
     let mut rng = Rng(5);
     for case in 0..15 {
-        let centre = random_centre(&mut rng);
+        let centre = random_centre(&mut rng, 15_000.0);
         let radius = random_radius(&mut rng) * 2.0;
 
         // Factories with a status, a clear height and a rent.
@@ -638,7 +721,8 @@ fn factories_and_points_of_interest_match_brute_force() {
         };
         let mut oracle = BTreeMap::new();
         for f in data.factories.iter().filter(|f| matches(f)) {
-            let d = Candidate::new(f.id, &f.shape).distance_within(centre, radius + tolerance(radius));
+            let d =
+                Candidate::new(f.id, &f.shape).distance_within(centre, radius + tolerance(radius));
             if d.is_some() {
                 oracle.insert(f.id, (verdict(d, radius), d));
             }
@@ -654,14 +738,69 @@ fn factories_and_points_of_interest_match_brute_force() {
         query.circle = circle(centre, radius * 3.0);
         query.poi_kinds = kinds.clone();
         let mut oracle = BTreeMap::new();
-        for p in data.pois.iter().filter(|p: &&Poi| kinds.is_empty() || kinds.contains(&p.attrs.kind)) {
+        for p in data
+            .pois
+            .iter()
+            .filter(|p: &&Poi| kinds.is_empty() || kinds.contains(&p.attrs.kind))
+        {
             let d = oracle_distance(centre, &p.shape);
             oracle.insert(p.id, (verdict(Some(d), radius * 3.0), Some(d)));
         }
-        let what = format!("case {case}: points within {:.0} m of {centre:?}", radius * 3.0);
+        let what = format!(
+            "case {case}: points within {:.0} m of {centre:?}",
+            radius * 3.0
+        );
         let (hits, _) = all_hits(&atlas, &query);
         check_order(&hits, &what);
         check_against_oracle(&hits, &oracle, &what);
+    }
+}
+
+#[test]
+fn area_bounds_hold_to_the_last_digit() {
+    let data = dataset(4, 2_000);
+    let atlas = atlas_of(&data);
+    for plot in data.plots.iter().step_by(37) {
+        let mu = plot.attrs.area_m2 / M2_PER_MU;
+        let centre = plot.shape.as_area().unwrap().0[0].exterior().0[0];
+        let found = |min: f64, max: f64, status: Vec<PlotStatus>, land_use: Vec<LandUse>| {
+            let mut q = SearchQuery::new(LayerKind::Plots);
+            q.circle = circle(centre, 100.0);
+            q.plots.area_mu = Range {
+                min: Some(min),
+                max: Some(max),
+            };
+            q.plots.status = status;
+            q.plots.land_use = land_use;
+            q.limit = 1000;
+            let page = atlas.search(&q).unwrap();
+            page.hits.iter().any(|h| h.id == plot.id)
+        };
+        let (status, land_use) = (plot.attrs.status, plot.attrs.land_use);
+        assert!(found(mu, mu, vec![], vec![]), "{}: {mu} mu", plot.code);
+        assert!(found(mu, mu, vec![status], vec![land_use]), "{}", plot.code);
+        assert!(
+            !found(mu.next_up(), mu + 1.0, vec![], vec![]),
+            "{}",
+            plot.code
+        );
+        assert!(
+            !found(mu - 1.0, mu.next_down(), vec![], vec![]),
+            "{}",
+            plot.code
+        );
+        let others: Vec<PlotStatus> = PlotStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| *s != status)
+            .collect();
+        assert!(!found(mu, mu, others, vec![]), "{}", plot.code);
+        let others: Vec<LandUse> = LandUse::ALL
+            .iter()
+            .copied()
+            .filter(|l| *l != land_use)
+            .collect();
+        assert!(!found(mu, mu, vec![], others), "{}", plot.code);
     }
 }
 
@@ -689,11 +828,21 @@ fn invalid_queries_name_the_field_at_fault() {
     let field = |q: SearchQuery| atlas.search(&q).expect_err("refused").field;
 
     for radius in [0.0, -1.0, 100_000.5, 1e9, f64::NAN, f64::INFINITY] {
-        assert_eq!(field(with_circle(lon, lat, radius)), "radius_m", "radius {radius}");
+        assert_eq!(
+            field(with_circle(lon, lat, radius)),
+            "radius_m",
+            "radius {radius}"
+        );
     }
     assert!(atlas.search(&with_circle(lon, lat, 100_000.0)).is_ok());
     assert!(atlas.search(&with_circle(lon, lat, 0.01)).is_ok());
-    for (lo, la) in [(lon, 91.0), (lon, -90.5), (181.0, lat), (f64::NAN, lat), (lon, f64::INFINITY)] {
+    for (lo, la) in [
+        (lon, 91.0),
+        (lon, -90.5),
+        (181.0, lat),
+        (f64::NAN, lat),
+        (lon, f64::INFINITY),
+    ] {
         assert_eq!(field(with_circle(lo, la, 1_000.0)), "lon/lat", "{lo}, {la}");
     }
 
@@ -728,8 +877,14 @@ fn invalid_queries_name_the_field_at_fault() {
     let mut q = SearchQuery::new(LayerKind::Plots);
     let flat = LineString(vec![
         Coord { x: lon, y: lat },
-        Coord { x: lon + 0.01, y: lat },
-        Coord { x: lon + 0.02, y: lat },
+        Coord {
+            x: lon + 0.01,
+            y: lat,
+        },
+        Coord {
+            x: lon + 0.02,
+            y: lat,
+        },
         Coord { x: lon, y: lat },
     ]);
     q.polygon = Some(MultiPolygon(vec![Polygon::new(flat, vec![])]));
