@@ -63,7 +63,8 @@ pub fn mid_latitude_distance(a: Point<f64>, b: Point<f64>) -> f64 {
     }
     let north = m * (b.y() - a.y()).to_radians();
     let east = n * mid.to_radians().cos() * dlon.to_radians();
-    north.hypot(east)
+    // Metres on the globe cannot overflow: no need for the slower `hypot`.
+    (north * north + east * east).sqrt()
 }
 
 /// Geodesic distance between two lon/lat points, m: [`mid_latitude_distance`]
@@ -88,57 +89,134 @@ pub fn distance_to_shape(from: Point<f64>, shape: &Shape) -> f64 {
 
 /// Geodesic distance from a point to polygons (0 inside or on the boundary).
 pub fn distance_to_area(from: Point<f64>, area: &MultiPolygon<f64>) -> f64 {
-    let lat0 = from.y();
-    let s = lat0.to_radians().sin();
-    let w = 1.0 - WGS84_E2 * s * s;
-    let n = WGS84_A / w.sqrt();
-    let kx = n * lat0.to_radians().cos() * std::f64::consts::PI / 180.0;
-    let ky = n * (1.0 - WGS84_E2) / w * std::f64::consts::PI / 180.0;
-    let local = |c: Coord<f64>| {
-        let mut dlon = c.x - from.x();
-        if dlon > 180.0 {
-            dlon -= 360.0;
-        } else if dlon < -180.0 {
-            dlon += 360.0;
+    DistanceFrom::new(from).to_area(area)
+}
+
+/// Distances from one point, with the scales of its local plane worked out
+/// once: a search measures from its centre to every candidate.
+#[derive(Debug, Clone, Copy)]
+pub struct DistanceFrom {
+    from: Point<f64>,
+    /// Metres per degree of longitude and of latitude at the point.
+    kx: f64,
+    ky: f64,
+}
+
+impl DistanceFrom {
+    /// Prepares distances from `from`.
+    pub fn new(from: Point<f64>) -> Self {
+        let lat0 = from.y();
+        let s = lat0.to_radians().sin();
+        let w = 1.0 - WGS84_E2 * s * s;
+        let n = WGS84_A / w.sqrt();
+        Self {
+            from,
+            kx: n * lat0.to_radians().cos() * std::f64::consts::PI / 180.0,
+            ky: n * (1.0 - WGS84_E2) / w * std::f64::consts::PI / 180.0,
         }
-        (dlon * kx, (c.y - from.y()) * ky)
-    };
-    let mut best = (f64::INFINITY, from.0);
-    for polygon in &area.0 {
-        // Whether the point is inside, by the parity of the edges crossing
-        // the ray from it towards +x, found in the same pass as the nearest point.
-        let mut inside = false;
-        for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
-            for seg in ring.0.windows(2) {
-                let (a, b) = (seg[0], seg[1]);
-                let (ax, ay) = local(a);
-                let (bx, by) = local(b);
-                let (dx, dy) = (bx - ax, by - ay);
-                if (ay > 0.0) != (by > 0.0) && ax - ay * dx / dy > 0.0 {
-                    inside = !inside;
-                }
-                let len2 = dx * dx + dy * dy;
-                let t = if len2 > 0.0 {
-                    (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
-                } else {
-                    0.0
-                };
-                let (px, py) = (ax + t * dx, ay + t * dy);
-                let d2 = px * px + py * py;
-                if d2 < best.0 {
-                    best = (d2, a + (b - a) * t);
+    }
+
+    /// Bounds on the distance to a shape from its lon/lat bounding box, in
+    /// the point's local plane, m: `(lower, upper)`. The shape lies in the
+    /// box, so it is no nearer than the box; it touches every side of the
+    /// box, so it is no farther than the far end of the nearest side. The
+    /// bounds are within [`Self::plane_error`] of the geodesic. `None` where
+    /// the plane is no good: across the antimeridian, beyond 70° of latitude.
+    pub fn box_bounds(&self, b: Rect<f64>) -> Option<(f64, f64)> {
+        let (x0, x1) = (b.min().x - self.from.x(), b.max().x - self.from.x());
+        if x0 < -180.0 || x1 > 180.0 || self.from.y().abs() > SHORT_DISTANCE_MAX_LAT {
+            return None;
+        }
+        let (x0, x1) = (x0 * self.kx, x1 * self.kx);
+        let (y0, y1) = (
+            (b.min().y - self.from.y()) * self.ky,
+            (b.max().y - self.from.y()) * self.ky,
+        );
+        let nearest = |lo: f64, hi: f64| {
+            if lo > 0.0 {
+                lo
+            } else if hi < 0.0 {
+                hi
+            } else {
+                0.0
+            }
+        };
+        let (nx, ny) = (nearest(x0, x1), nearest(y0, y1));
+        let lower = (nx * nx + ny * ny).sqrt();
+        // Squared distances to the corners, then the far end of each side.
+        let (sw, se) = (x0 * x0 + y0 * y0, x1 * x1 + y0 * y0);
+        let (ne, nw) = (x1 * x1 + y1 * y1, x0 * x0 + y1 * y1);
+        let upper = sw.max(se).min(se.max(ne)).min(ne.max(nw)).min(nw.max(sw));
+        Some((lower, upper.sqrt()))
+    }
+
+    /// How far a distance of up to `reach_m` in the local plane can be from
+    /// the geodesic (and from [`Self::to_shape`]), m. The plane keeps the
+    /// point's scale along the parallel, which drifts by tan(latitude) per
+    /// radian of latitude away from it; twice that, plus a metre, is ample.
+    pub fn plane_error(&self, reach_m: f64) -> f64 {
+        let drift = self.from.y().to_radians().tan().abs() * reach_m / 6_300_000.0;
+        1.0 + reach_m * (2.0 * drift + 1e-5)
+    }
+
+    /// Geodesic distance to a shape: to its nearest point, 0 inside.
+    pub fn to_shape(&self, shape: &Shape) -> f64 {
+        match shape {
+            Shape::Point(p) => geodesic_distance(self.from, *p),
+            Shape::Area(mp) => self.to_area(mp),
+        }
+    }
+
+    /// Geodesic distance to polygons (0 inside or on the boundary).
+    pub fn to_area(&self, area: &MultiPolygon<f64>) -> f64 {
+        let from = self.from;
+        let (kx, ky) = (self.kx, self.ky);
+        let local = |c: Coord<f64>| {
+            let mut dlon = c.x - from.x();
+            if dlon > 180.0 {
+                dlon -= 360.0;
+            } else if dlon < -180.0 {
+                dlon += 360.0;
+            }
+            (dlon * kx, (c.y - from.y()) * ky)
+        };
+        let mut best = (f64::INFINITY, from.0);
+        for polygon in &area.0 {
+            // Whether the point is inside, by the parity of the edges crossing
+            // the ray from it towards +x, found in the same pass as the nearest point.
+            let mut inside = false;
+            for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+                for seg in ring.0.windows(2) {
+                    let (a, b) = (seg[0], seg[1]);
+                    let (ax, ay) = local(a);
+                    let (bx, by) = local(b);
+                    let (dx, dy) = (bx - ax, by - ay);
+                    if (ay > 0.0) != (by > 0.0) && ax - ay * dx / dy > 0.0 {
+                        inside = !inside;
+                    }
+                    let len2 = dx * dx + dy * dy;
+                    let t = if len2 > 0.0 {
+                        (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
+                    } else {
+                        0.0
+                    };
+                    let (px, py) = (ax + t * dx, ay + t * dy);
+                    let d2 = px * px + py * py;
+                    if d2 < best.0 {
+                        best = (d2, a + (b - a) * t);
+                    }
                 }
             }
+            if inside {
+                return 0.0;
+            }
         }
-        if inside {
+        // Within a micrometre of the boundary the parity may err: ask the exact predicate.
+        if best.0 < 1e-12 && area.intersects(&from) {
             return 0.0;
         }
+        geodesic_distance(from, best.1.into())
     }
-    // Within a micrometre of the boundary the parity may err: ask the exact predicate.
-    if best.0 < 1e-12 && area.intersects(&from) {
-        return 0.0;
-    }
-    geodesic_distance(from, best.1.into())
 }
 
 /// A lon/lat box that holds every point within `radius_m` of `center`, or two
@@ -239,6 +317,42 @@ mod tests {
             distance_to_area(between, &area),
             expected,
             max_relative = 1e-6
+        );
+    }
+
+    #[test]
+    fn box_bounds_hold_the_distance_to_the_shape() {
+        use geo::BoundingRect;
+        // A thin triangle: far from filling its box.
+        let triangle =
+            polygon![(x: 104.0, y: 30.0), (x: 104.01, y: 30.002), (x: 104.003, y: 30.008)];
+        let area = MultiPolygon(vec![triangle]);
+        let bbox = area.bounding_rect().unwrap();
+        for i in 0..400 {
+            let (a, r) = (i as f64 * 0.7, 30.0 + (i as f64 * 37.0) % 9_000.0);
+            let from = Point::new(
+                104.005 + r * a.cos() / 96_000.0,
+                30.004 + r * a.sin() / 110_900.0,
+            );
+            let d = DistanceFrom::new(from);
+            let (lower, upper) = d.box_bounds(bbox).unwrap();
+            let exact = d.to_area(&area);
+            let slack = d.plane_error(exact.max(upper));
+            assert!(
+                lower - slack <= exact && exact <= upper + slack,
+                "{from:?}: {lower} {exact} {upper}"
+            );
+        }
+        assert!(
+            DistanceFrom::new(Point::new(179.9, 0.0))
+                .box_bounds(Rect::new(
+                    Coord { x: -179.99, y: 0.0 },
+                    Coord {
+                        x: -179.98,
+                        y: 0.01
+                    }
+                ))
+                .is_none()
         );
     }
 

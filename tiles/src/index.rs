@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use geo::{Coord, MapCoords, MultiPolygon, Rect};
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{AABB, RTree};
+use rstar::{AABB, RStarInsertionStrategy, RTree, RTreeParams};
 
 use crate::geometry::Shape;
 use crate::model::{Attributes, Feature};
@@ -21,6 +21,19 @@ use crate::tile_math::lonlat_to_world;
 
 /// A feature's box, with its slot and search key.
 type TreeItem = GeomWithData<Rectangle<[f64; 2]>, (u32, u64)>;
+
+/// Nodes of up to 24 children rather than rstar's default 6: a search visits
+/// thousands of leaves, and larger nodes walk them about a quarter faster and
+/// bulk-load faster too (measured on the 1,000,000-plot dataset).
+#[derive(Debug, Clone, Copy)]
+struct TreeParams;
+
+impl RTreeParams for TreeParams {
+    const MIN_SIZE: usize = 10;
+    const MAX_SIZE: usize = 24;
+    const REINSERTION_COUNT: usize = 4;
+    type DefaultInsertionStrategy = RStarInsertionStrategy;
+}
 
 /// A feature's geometry projected to normalised Web Mercator (see [`crate::tile_math`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -73,13 +86,23 @@ impl<A: Attributes> Entry<A> {
     }
 }
 
+/// A feature as the R-tree holds it (see [`LayerIndex::candidates`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate {
+    /// The feature's [`Attributes::search_key`].
+    pub key: u64,
+    /// Its bounding box in lon/lat.
+    pub bbox: Rect<f64>,
+    slot: u32,
+}
+
 /// One layer's features, by id and by place.
 #[derive(Debug, Clone)]
 pub struct LayerIndex<A> {
     slots: Vec<Option<Entry<A>>>,
     free_slots: Vec<u32>,
     slot_of_id: HashMap<u64, u32>,
-    tree: RTree<TreeItem>,
+    tree: RTree<TreeItem, TreeParams>,
 }
 
 impl<A: Attributes> Default for LayerIndex<A> {
@@ -88,7 +111,7 @@ impl<A: Attributes> Default for LayerIndex<A> {
             slots: Vec::new(),
             free_slots: Vec::new(),
             slot_of_id: HashMap::new(),
-            tree: RTree::new(),
+            tree: RTree::new_with_params(),
         }
     }
 }
@@ -119,7 +142,7 @@ impl<A: Attributes> LayerIndex<A> {
             slots,
             free_slots: Vec::new(),
             slot_of_id,
-            tree: RTree::bulk_load(items),
+            tree: RTree::bulk_load_with_params(items),
         }
     }
 
@@ -180,20 +203,41 @@ impl<A: Attributes> LayerIndex<A> {
             .filter_map(|item| self.slots[item.data.0 as usize].as_ref())
     }
 
-    /// Entries whose bounding box intersects a lon/lat box and whose
-    /// [`Attributes::search_key`] passes `keep`, which is tested before the
-    /// entry is read.
-    pub fn in_bbox_where<'a>(
+    /// Features whose bounding box intersects a lon/lat box and whose
+    /// [`Attributes::search_key`] passes `keep`, as the R-tree knows them:
+    /// nothing of the entries is read until [`Self::entry_of`] asks.
+    pub fn candidates<'a>(
         &'a self,
         bbox: Rect<f64>,
         keep: impl Fn(u64) -> bool + 'a,
-    ) -> impl Iterator<Item = &'a Entry<A>> + 'a {
+    ) -> impl Iterator<Item = Candidate> + 'a {
         let envelope =
             AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
         self.tree
             .locate_in_envelope_intersecting(&envelope)
             .filter(move |item| keep(item.data.1))
-            .filter_map(|item| self.slots[item.data.0 as usize].as_ref())
+            .map(|item| {
+                let (lower, upper) = (item.geom().lower(), item.geom().upper());
+                Candidate {
+                    key: item.data.1,
+                    bbox: Rect::new(
+                        Coord {
+                            x: lower[0],
+                            y: lower[1],
+                        },
+                        Coord {
+                            x: upper[0],
+                            y: upper[1],
+                        },
+                    ),
+                    slot: item.data.0,
+                }
+            })
+    }
+
+    /// The entry of a candidate from [`Self::candidates`].
+    pub fn entry_of(&self, candidate: &Candidate) -> Option<&Entry<A>> {
+        self.slots[candidate.slot as usize].as_ref()
     }
 
     /// Every entry, in no particular order.
@@ -309,8 +353,8 @@ mod tests {
         let area = rect(103.9, 29.9, 104.1, 30.1);
         let available = |index: &LayerIndex<PlotAttrs>| {
             let mut ids: Vec<u64> = index
-                .in_bbox_where(area, |key| key as u32 & PlotStatus::Available.bit() != 0)
-                .map(|e| e.feature.id)
+                .candidates(area, |key| key as u32 & PlotStatus::Available.bit() != 0)
+                .map(|c| index.entry_of(&c).unwrap().feature.id)
                 .collect();
             ids.sort();
             ids

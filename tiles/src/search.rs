@@ -11,9 +11,9 @@ use geo::{Coord, Intersects, MultiPolygon, Point, Rect};
 
 use crate::atlas::Atlas;
 use crate::error::SearchError;
-use crate::geodesy::{distance_to_shape, radius_bbox};
+use crate::geodesy::{DistanceFrom, SHORT_DISTANCE_M, distance_to_shape, radius_bbox};
 use crate::geometry::{Shape, check_coord};
-use crate::index::{Entry, LayerIndex};
+use crate::index::{Candidate, Entry, LayerIndex};
 use crate::model::{
     Attributes, FactoryAttrs, FactoryStatus, LandUse, LayerKind, ParkAttrs, PlotAttrs, PlotStatus,
     PoiAttrs, PoiKind,
@@ -240,6 +240,9 @@ struct KeyFilter {
     masks: [u32; 2],
     min: f32,
     max: f32,
+    /// Whether the key holds every attribute the query tests, so that a key
+    /// clear of the range's ends decides the match alone.
+    decisive: bool,
 }
 
 impl KeyFilter {
@@ -247,14 +250,26 @@ impl KeyFilter {
         masks: [0, 0],
         min: f32::NEG_INFINITY,
         max: f32::INFINITY,
+        decisive: false,
     };
+
+    /// Whether a key that passes [`Self::keep`] proves the match: rounding
+    /// to f32 keeps order, so a value strictly inside the f32 range is
+    /// strictly inside the f64 one.
+    fn certain(&self, key: u64) -> bool {
+        let value = f32::from_bits((key >> 32) as u32);
+        self.decisive && value != self.min && value != self.max
+    }
 
     fn keep(&self, key: u64) -> bool {
         let flags = key as u32;
         let value = f32::from_bits((key >> 32) as u32);
-        self.masks.iter().all(|&m| m == 0 || flags & m != 0)
-            && value >= self.min
-            && value <= self.max
+        let [a, b] = self.masks;
+        // Without short-circuits: one branch where the tests are unpredictable.
+        (a == 0 || flags & a != 0)
+            & (b == 0 || flags & b != 0)
+            & (value >= self.min)
+            & (value <= self.max)
     }
 }
 
@@ -279,6 +294,7 @@ impl AttributeFilter for PlotAttrs {
             ],
             min: f.area_mu.min.map_or(f32::NEG_INFINITY, |v| v as f32),
             max: f.area_mu.max.map_or(f32::INFINITY, |v| v as f32),
+            decisive: f.price_wan_per_mu.is_open() && q.park.is_none(),
         }
     }
 }
@@ -351,17 +367,49 @@ impl Atlas {
         let nearby_pois = query
             .near
             .map(|near| self.pois_of_kind(near.kind, boxes.as_deref(), near.within_m));
+        // What distances from the centre need, worked out once.
+        let circle = center.map(|(p, r)| (DistanceFrom::new(p), r));
+        let key_filter = A::key_filter(query);
+        // Where the search key decides the attributes and nothing but the
+        // circle needs the geometry, a candidate whose box lies well inside
+        // the circle is a match without being read; its distance is measured
+        // only if it can reach the page (see `measure_page`).
+        let shortcut = circle
+            .filter(|(_, r)| {
+                *r <= SHORT_DISTANCE_M && query.polygon.is_none() && query.near.is_none()
+            })
+            .map(|(from, r)| (from, r, from.plane_error(r)));
 
         let mut hits = Vec::new();
-        let mut consider = |entry: &Entry<A>| {
+        let mut sure: Vec<SureHit> = Vec::new();
+        let mut consider = |candidate: Option<Candidate>, entry: Option<&Entry<A>>| {
+            if let (Some((from, r, margin)), Some(c)) = (&shortcut, &candidate)
+                && key_filter.certain(c.key)
+                && let Some((lower, upper)) = from.box_bounds(c.bbox)
+            {
+                if lower - margin > *r {
+                    return;
+                }
+                if upper + margin <= *r {
+                    sure.push(SureHit {
+                        lower: lower - margin,
+                        upper: upper + margin,
+                        candidate: *c,
+                    });
+                    return;
+                }
+            }
+            let Some(entry) = entry.or_else(|| index.entry_of(&candidate?)) else {
+                return;
+            };
             let feature = &entry.feature;
             if !feature.attrs.matches(query) {
                 return;
             }
-            let distance_m = match center {
-                Some((p, r)) => {
-                    let d = distance_to_shape(p, &feature.shape);
-                    if d > r {
+            let distance_m = match &circle {
+                Some((from, r)) => {
+                    let d = from.to_shape(&feature.shape);
+                    if d > *r {
                         return;
                     }
                     Some(d)
@@ -387,15 +435,19 @@ impl Atlas {
                 distance_m,
             });
         };
-        let key_filter = A::key_filter(query);
         match &boxes {
             Some(boxes) => boxes
                 .iter()
-                .flat_map(|b| index.in_bbox_where(*b, move |key| key_filter.keep(key)))
-                .for_each(&mut consider),
-            None => index.iter().for_each(&mut consider),
+                .flat_map(|b| index.candidates(*b, move |key| key_filter.keep(key)))
+                .for_each(|c| consider(Some(c), None)),
+            None => index.iter().for_each(|entry| consider(None, Some(entry))),
         }
-        page(hits, query.offset, query.limit)
+        let total = hits.len() + sure.len();
+        if let Some((from, _)) = &circle {
+            let first = query.offset.saturating_add(query.limit);
+            measure_page(&mut hits, sure, index, from, first);
+        }
+        page(hits, total, query.offset, query.limit)
     }
 
     /// Points of the kind that can be within `within_m` of anything in `boxes`.
@@ -449,24 +501,69 @@ fn bbox_within(bbox: Rect<f64>, p: Point<f64>, d: f64) -> bool {
     radius_bbox(p, d).iter().any(|r| r.intersects(&bbox))
 }
 
-/// Sorts hits by distance then id and cuts the page.
-fn page(mut hits: Vec<SearchHit>, offset: usize, limit: usize) -> SearchPage {
-    let total = hits.len();
+/// A match known from its box and search key, its distance not yet measured.
+struct SureHit {
+    /// Bounds on the distance, m.
+    lower: f64,
+    upper: f64,
+    candidate: Candidate,
+}
+
+/// Measures the sure matches that can be among the first `first` hits and
+/// adds them to `hits`. Those left out are beyond at least `first` hits: the
+/// `first`-th smallest of the known distances and upper bounds is below
+/// their lower bounds.
+fn measure_page<A: Attributes>(
+    hits: &mut Vec<SearchHit>,
+    sure: Vec<SureHit>,
+    index: &LayerIndex<A>,
+    from: &DistanceFrom,
+    first: usize,
+) {
+    if sure.is_empty() || first == 0 {
+        return;
+    }
+    let mut bounds: Vec<f64> = hits
+        .iter()
+        .filter_map(|h| h.distance_m)
+        .chain(sure.iter().map(|s| s.upper))
+        .collect();
+    let threshold = if first >= bounds.len() {
+        f64::INFINITY
+    } else {
+        *bounds.select_nth_unstable_by(first - 1, f64::total_cmp).1
+    };
+    for s in sure.iter().filter(|s| s.lower <= threshold) {
+        let Some(entry) = index.entry_of(&s.candidate) else {
+            continue;
+        };
+        let feature = &entry.feature;
+        hits.push(SearchHit {
+            id: feature.id,
+            distance_m: Some(from.to_shape(&feature.shape)),
+        });
+    }
+}
+
+/// Sorts hits by distance then id and cuts the page; `total` counts the
+/// matches, `hits` holds at least the first `offset + limit` of them.
+fn page(mut hits: Vec<SearchHit>, total: usize, offset: usize, limit: usize) -> SearchPage {
+    let known = hits.len();
     let key = |h: &SearchHit| (h.distance_m.unwrap_or(0.0), h.id);
     let cmp = |a: &SearchHit, b: &SearchHit| {
         let (da, ia) = key(a);
         let (db, ib) = key(b);
         da.total_cmp(&db).then(ia.cmp(&ib))
     };
-    let end = offset.saturating_add(limit).min(total);
-    if offset >= total {
+    let end = offset.saturating_add(limit).min(known);
+    if offset >= known {
         return SearchPage {
             hits: Vec::new(),
             total,
         };
     }
     // Only the first `end` hits need ordering.
-    if end < total {
+    if end < known {
         hits.select_nth_unstable_by(end, cmp);
         hits.truncate(end);
     }

@@ -756,6 +756,67 @@ fn factories_and_points_of_interest_match_brute_force() {
     }
 }
 
+/// The same search with and without a price range that every plot meets:
+/// the second reads every candidate, the first may decide matches from their
+/// boxes and search keys. Both must give the same pages.
+#[test]
+fn deciding_matches_by_box_changes_no_page() {
+    let data = dataset(20261126, 20_000);
+    let atlas = atlas_of(&data);
+    assert!(
+        data.plots
+            .iter()
+            .all(|p| p.attrs.price_wan_per_mu.is_some_and(|v| v >= 0.0))
+    );
+    let mut rng = Rng(17);
+    for case in 0..30 {
+        let centre = random_centre(&mut rng, 6_000.0);
+        let radius = rng.range(200.0, 10_000.0);
+        let mut fast = SearchQuery::new(LayerKind::Plots);
+        fast.circle = circle(centre, radius);
+        if case % 2 == 1 {
+            fast.plots.status = vec![PlotStatus::Available, PlotStatus::Reserved];
+            fast.plots.land_use = vec![LandUse::Industrial];
+            fast.plots.area_mu = Range {
+                min: Some(30.0),
+                max: Some(80.0),
+            };
+        }
+        let mut slow = fast.clone();
+        slow.plots.price_wan_per_mu = Range {
+            min: Some(0.0),
+            max: None,
+        };
+        let (all, total) = all_hits(&atlas, &slow);
+        for (offset, limit) in [
+            (0, 100),
+            (0, 1),
+            (0, 0),
+            (1, 10),
+            (total / 2, 7),
+            (total.saturating_sub(3), 100),
+            (total, 5),
+            (rng.below(total + 1), rng.below(200)),
+        ] {
+            for q in [&mut fast, &mut slow] {
+                q.offset = offset;
+                q.limit = limit;
+            }
+            let (a, b) = (atlas.search(&fast).unwrap(), atlas.search(&slow).unwrap());
+            let what = format!("case {case}: {radius:.0} m, page {offset}+{limit}");
+            assert_eq!(a, b, "{what}");
+            assert_eq!(a.total, total, "{what}");
+            let end = (offset + limit).min(total);
+            let want = if offset < total {
+                &all[offset..end]
+            } else {
+                &[][..]
+            };
+            assert_eq!(a.hits, want, "{what}");
+        }
+    }
+}
+
 #[test]
 fn area_bounds_hold_to_the_last_digit() {
     let data = dataset(4, 2_000);
@@ -765,7 +826,8 @@ fn area_bounds_hold_to_the_last_digit() {
         let centre = plot.shape.as_area().unwrap().0[0].exterior().0[0];
         let found = |min: f64, max: f64, status: Vec<PlotStatus>, land_use: Vec<LandUse>| {
             let mut q = SearchQuery::new(LayerKind::Plots);
-            q.circle = circle(centre, 100.0);
+            // Wide enough for the plot to lie well inside: its box decides the circle.
+            q.circle = circle(centre, 1_500.0);
             q.plots.area_mu = Range {
                 min: Some(min),
                 max: Some(max),
