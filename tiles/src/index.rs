@@ -1,12 +1,13 @@
-//! The in-memory spatial index: one R-tree per layer.
+//! The in-memory spatial index: R-trees per layer.
 //!
 //! Features live in a slab (`Vec<Option<Entry>>`) addressed by a slot number;
-//! the R-tree holds only each feature's lon/lat bounding box, slot and
-//! [search key](Attributes::search_key), so it stays small, a tree query
+//! the R-trees hold only each feature's lon/lat bounding box, slot and
+//! [search key](Attributes::search_key), so they stay small, a tree query
 //! resolves to features by array index, and a search refuses most candidates
-//! without reading them. Upsert
-//! and remove touch one tree entry each, in O(log n): a write never rebuilds
-//! the tree.
+//! without reading them. A layer may also keep its features in one tree per
+//! [partition](Attributes::partition) (plots: per status and land use), so
+//! that a search skips the trees it cannot match; tiles use the whole tree. Upsert and remove touch
+//! one tree entry each, in O(log n): a write never rebuilds a tree.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -93,8 +94,13 @@ pub struct Candidate {
     pub key: u64,
     /// Its bounding box in lon/lat.
     pub bbox: Rect<f64>,
-    slot: u32,
+    /// Where its entry is.
+    pub slot: Slot,
 }
+
+/// Where a feature's entry is kept (see [`LayerIndex::entry_of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot(u32);
 
 /// One layer's features, by id and by place.
 #[derive(Debug, Clone)]
@@ -102,7 +108,28 @@ pub struct LayerIndex<A> {
     slots: Vec<Option<Entry<A>>>,
     free_slots: Vec<u32>,
     slot_of_id: HashMap<u64, u32>,
+    /// Every feature, for tiles and plain box queries.
     tree: RTree<TreeItem, TreeParams>,
+    /// The same features once more, one R-tree per partition (see
+    /// [`Attributes::partition`]), for searches; empty when the layer has a
+    /// single partition. A tile wants every partition, and one walk of one
+    /// tree costs it less than a walk of each.
+    partitions: Vec<RTree<TreeItem, TreeParams>>,
+}
+
+/// The partition trees of a layer with `A`'s partitions.
+fn partition_trees<A: Attributes>(items: Option<&[TreeItem]>) -> Vec<RTree<TreeItem, TreeParams>> {
+    if A::PARTITIONS < 2 {
+        return Vec::new();
+    }
+    let mut parts: Vec<Vec<TreeItem>> = (0..A::PARTITIONS).map(|_| Vec::new()).collect();
+    for item in items.unwrap_or_default() {
+        parts[A::partition(item.data.1)].push(*item);
+    }
+    parts
+        .into_iter()
+        .map(RTree::bulk_load_with_params)
+        .collect()
 }
 
 impl<A: Attributes> Default for LayerIndex<A> {
@@ -112,6 +139,7 @@ impl<A: Attributes> Default for LayerIndex<A> {
             free_slots: Vec::new(),
             slot_of_id: HashMap::new(),
             tree: RTree::new_with_params(),
+            partitions: partition_trees::<A>(None),
         }
     }
 }
@@ -133,16 +161,18 @@ impl<A: Attributes> LayerIndex<A> {
                 }
             }
         }
-        let items = slots
+        let items: Vec<TreeItem> = slots
             .iter()
             .enumerate()
             .filter_map(|(slot, e)| e.as_ref().map(|e| e.tree_item(slot as u32)))
             .collect();
+        let partitions = partition_trees::<A>(Some(&items));
         Self {
             slots,
             free_slots: Vec::new(),
             slot_of_id,
             tree: RTree::bulk_load_with_params(items),
+            partitions,
         }
     }
 
@@ -179,7 +209,11 @@ impl<A: Attributes> LayerIndex<A> {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.tree.insert(entry.tree_item(slot));
+        let item = entry.tree_item(slot);
+        if let Some(tree) = self.partitions.get_mut(A::partition(item.data.1)) {
+            tree.insert(item);
+        }
+        self.tree.insert(item);
         self.slots[slot as usize] = Some(entry);
         self.slot_of_id.insert(id, slot);
         old
@@ -189,7 +223,11 @@ impl<A: Attributes> LayerIndex<A> {
     pub fn remove(&mut self, id: u64) -> Option<Arc<Feature<A>>> {
         let slot = self.slot_of_id.remove(&id)?;
         let entry = self.slots[slot as usize].take()?;
-        self.tree.remove(&entry.tree_item(slot));
+        let item = entry.tree_item(slot);
+        if let Some(tree) = self.partitions.get_mut(A::partition(item.data.1)) {
+            tree.remove(&item);
+        }
+        self.tree.remove(&item);
         self.free_slots.push(slot);
         Some(entry.feature)
     }
@@ -203,18 +241,29 @@ impl<A: Attributes> LayerIndex<A> {
             .filter_map(|item| self.slots[item.data.0 as usize].as_ref())
     }
 
-    /// Features whose bounding box intersects a lon/lat box and whose
-    /// [`Attributes::search_key`] passes `keep`, as the R-tree knows them:
-    /// nothing of the entries is read until [`Self::entry_of`] asks.
+    /// Features whose bounding box intersects a lon/lat box, in the
+    /// partitions `wanted` passes, and whose [`Attributes::search_key`]
+    /// passes `keep`, as the R-trees know them: nothing of the entries is read
+    /// until [`Self::entry_of`] asks.
     pub fn candidates<'a>(
         &'a self,
         bbox: Rect<f64>,
+        wanted: impl Fn(usize) -> bool + 'a,
         keep: impl Fn(u64) -> bool + 'a,
     ) -> impl Iterator<Item = Candidate> + 'a {
         let envelope =
             AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
-        self.tree
-            .locate_in_envelope_intersecting(&envelope)
+        let trees: Vec<&RTree<TreeItem, TreeParams>> = if self.partitions.is_empty() {
+            vec![&self.tree]
+        } else {
+            (self.partitions.iter().enumerate())
+                .filter(|(partition, _)| wanted(*partition))
+                .map(|(_, tree)| tree)
+                .collect()
+        };
+        trees
+            .into_iter()
+            .flat_map(move |tree| tree.locate_in_envelope_intersecting(&envelope))
             .filter(move |item| keep(item.data.1))
             .map(|item| {
                 let (lower, upper) = (item.geom().lower(), item.geom().upper());
@@ -230,14 +279,14 @@ impl<A: Attributes> LayerIndex<A> {
                             y: upper[1],
                         },
                     ),
-                    slot: item.data.0,
+                    slot: Slot(item.data.0),
                 }
             })
     }
 
-    /// The entry of a candidate from [`Self::candidates`].
-    pub fn entry_of(&self, candidate: &Candidate) -> Option<&Entry<A>> {
-        self.slots[candidate.slot as usize].as_ref()
+    /// The entry in a slot named by [`Self::candidates`].
+    pub fn entry_of(&self, slot: Slot) -> Option<&Entry<A>> {
+        self.slots[slot.0 as usize].as_ref()
     }
 
     /// Every entry, in no particular order.
@@ -247,7 +296,7 @@ impl<A: Attributes> LayerIndex<A> {
 
     /// Bounding box of the whole layer in lon/lat, if it has features.
     pub fn extent(&self) -> Option<Rect<f64>> {
-        if self.is_empty() {
+        if self.tree.size() == 0 {
             return None;
         }
         let e = self.tree.root().envelope();
@@ -353,8 +402,12 @@ mod tests {
         let area = rect(103.9, 29.9, 104.1, 30.1);
         let available = |index: &LayerIndex<PlotAttrs>| {
             let mut ids: Vec<u64> = index
-                .candidates(area, |key| key as u32 & PlotStatus::Available.bit() != 0)
-                .map(|c| index.entry_of(&c).unwrap().feature.id)
+                .candidates(
+                    area,
+                    |_| true,
+                    |key| key as u32 & PlotStatus::Available.bit() != 0,
+                )
+                .map(|c| index.entry_of(c.slot).unwrap().feature.id)
                 .collect();
             ids.sort();
             ids
@@ -366,5 +419,8 @@ mod tests {
         assert!(index.remove(2).is_some());
         assert!(available(&index).is_empty());
         assert_eq!(index.in_bbox(area).count(), 1);
+        assert_eq!(index.extent(), Some(index.get(1).unwrap().shape.bbox()));
+        assert!(index.remove(1).is_some());
+        assert_eq!(index.extent(), None);
     }
 }

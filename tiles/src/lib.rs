@@ -9,9 +9,10 @@
 //! - **Model** ([`model`], [`geometry`]): typed features in WGS84 lon/lat,
 //!   validated on entry (finite, in-range coordinates; rings that enclose an
 //!   area). A plot's area is computed geodesically when not given.
-//! - **Index** ([`index`]): one R-tree per layer over lon/lat bounding boxes,
-//!   bulk-loaded at start-up; one feature is inserted, moved or removed in
-//!   O(log n). Geometry is projected to Web Mercator once, on entry.
+//! - **Index** ([`index`]): R-trees per layer over lon/lat bounding boxes and
+//!   search keys (plots: one tree per status and land use), bulk-loaded at
+//!   start-up; one feature is inserted, moved or removed in O(log n).
+//!   Geometry is projected to Web Mercator once, on entry.
 //! - **Query**: a tile's buffered extent, or a search's circle or polygon,
 //!   becomes a box the R-tree answers.
 //! - **Clip and simplify** ([`clip`]): per tile, each ring is simplified below

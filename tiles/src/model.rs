@@ -96,7 +96,7 @@ macro_rules! vocabulary {
                 match self { $($name::$variant => $text),+ }
             }
 
-            /// Bit for this value in a [`crate::search::ValueSet`].
+            /// Bit for this value in a set of values (as in [`Attributes::search_key`]).
             pub fn bit(self) -> u32 {
                 1 << (self as u32)
             }
@@ -244,6 +244,19 @@ pub trait Attributes:
     /// half, an `f32` in the high half. Layers without such filters keep 0.
     fn search_key(&self) -> u64 {
         0
+    }
+    /// The layer's features are kept in this many R-trees, by
+    /// [`Self::partition`], so that a search passes over the trees of
+    /// features it cannot want.
+    const PARTITIONS: usize = 1;
+    /// The R-tree, below [`Self::PARTITIONS`], of a feature with this search key.
+    fn partition(_key: u64) -> usize {
+        0
+    }
+    /// The flag bits that every search key of a partition holds (all bits:
+    /// the partition says nothing about the flags).
+    fn partition_flags(_partition: usize) -> u32 {
+        u32::MAX
     }
 }
 
@@ -449,6 +462,22 @@ impl Attributes for PlotAttrs {
     fn search_key(&self) -> u64 {
         let flags = self.status.bit() | self.land_use.bit() << 8;
         u64::from((self.area_mu() as f32).to_bits()) << 32 | u64::from(flags)
+    }
+    /// One R-tree per status and land use.
+    const PARTITIONS: usize = PlotStatus::ALL.len() * LandUse::ALL.len();
+    fn partition(key: u64) -> usize {
+        let (status, land_use) = (
+            (key & 0xff).trailing_zeros(),
+            (key >> 8 & 0xff).trailing_zeros(),
+        );
+        status as usize * LandUse::ALL.len() + land_use as usize
+    }
+    fn partition_flags(partition: usize) -> u32 {
+        let (status, land_use) = (
+            partition / LandUse::ALL.len(),
+            partition % LandUse::ALL.len(),
+        );
+        PlotStatus::ALL[status].bit() | LandUse::ALL[land_use].bit() << 8
     }
     fn derived_properties(&self, props: &mut serde_json::Map<String, serde_json::Value>) {
         props.insert(
