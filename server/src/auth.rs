@@ -2,14 +2,16 @@
 //!
 //! A token is 256 random bits shown once at creation; the store keeps only
 //! its SHA-256 (a slow password hash buys nothing for a random 256-bit
-//! secret). Requests carry it as `Authorization: Bearer <token>`.
+//! secret). Requests carry it as `Authorization: Bearer <token>`, or a
+//! browser carries a session cookie made from it (see [`crate::session`]).
 
 use axum::extract::FromRequestParts;
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::session;
 use crate::state::SharedState;
 use crate::store::TokenRecord;
 
@@ -48,7 +50,8 @@ pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hex digits of bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -73,7 +76,8 @@ impl Actor {
         }
     }
 
-    fn from_record(t: TokenRecord) -> Option<Self> {
+    /// The actor of a stored token, if its role is known.
+    pub fn from_record(t: TokenRecord) -> Option<Self> {
         Some(Self {
             role: Role::parse(&t.role)?,
             name: t.name,
@@ -89,26 +93,71 @@ impl FromRequestParts<SharedState> for Actor {
         parts: &mut Parts,
         state: &SharedState,
     ) -> Result<Self, Self::Rejection> {
-        let unauthorized = |msg: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", msg);
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                unauthorized("this needs an API token: Authorization: Bearer <token>")
-            })?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| unauthorized("expected Authorization: Bearer <token>"))?;
+        let hash = request_token_hash(parts, state)?;
         let record = state
             .store
-            .token_by_hash(&token_hash(token))
+            .token_by_hash(&hash)
             .await?
             .ok_or_else(|| unauthorized("unknown or revoked token"))?;
         Actor::from_record(record).ok_or_else(|| unauthorized("the token's role is unknown"))
     }
+}
+
+fn unauthorized(message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+}
+
+/// The hash of the token a request presents: a bearer token, or else a
+/// session cookie.
+fn request_token_hash(parts: &Parts, state: &SharedState) -> Result<String, ApiError> {
+    if let Some(header) = parts.headers.get(header::AUTHORIZATION) {
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| unauthorized("expected Authorization: Bearer <token>"))?;
+        return Ok(token_hash(token));
+    }
+    let cookie = parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| session::cookie(h, session::COOKIE_NAME))
+        .ok_or_else(|| {
+            unauthorized(
+                "this needs an API token (Authorization: Bearer <token>) or a signed-in session",
+            )
+        })?;
+    let hash = session::session_token_hash(&state.signing_key, cookie, session::unix_now())
+        .ok_or_else(|| unauthorized("the session has expired or is not valid; sign in again"))?;
+    // A cookie rides along with any request the browser makes, so a change
+    // made with one must come from a page of this server (SameSite=Strict
+    // already keeps other sites' requests from carrying it; this checks
+    // again where the browser says where the request comes from).
+    if !parts.method.is_safe() && !same_origin(&parts.headers) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_origin",
+            "a change with a session cookie must come from this server's own pages",
+        ));
+    }
+    Ok(hash)
+}
+
+/// Whether the request's `Origin`, when it has one, is the host it was sent to.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get("x-forwarded-host")
+        .or_else(|| headers.get(header::HOST))
+        .and_then(|h| h.to_str().ok());
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
 #[cfg(test)]

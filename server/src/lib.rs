@@ -6,6 +6,7 @@
 //!   every write ([`sync`] carries writes between instances);
 //! - [`routes`]: the HTTP API (tiles, TileJSON, style, search, OGC API -
 //!   Features, OpenAPI, health, metrics);
+//! - [`auth`] and [`session`]: API tokens, roles and browser sessions;
 //! - [`import`]: GeoJSON into the store, all or nothing;
 //! - [`cli`] and [`serve`]: the command line and start-up.
 
@@ -16,6 +17,7 @@ pub mod features;
 pub mod import;
 pub mod metrics;
 pub mod routes;
+pub mod session;
 pub mod state;
 pub mod store;
 pub mod sync;
@@ -58,6 +60,7 @@ pub async fn prepare(args: &ServeArgs) -> anyhow::Result<SharedState> {
         args.tile_cache_mb * 1024 * 1024,
         Some(args.web_dir.clone()),
         client_config,
+        signing_key(&store).await?,
     );
     if let (Store::Postgres(pg), Some(listener)) = (&store, listener) {
         tokio::spawn(sync::run(state.clone(), pg.clone(), listener));
@@ -65,12 +68,26 @@ pub async fn prepare(args: &ServeArgs) -> anyhow::Result<SharedState> {
     Ok(state)
 }
 
+/// The store's signing key, made by the first instance that asks.
+pub async fn signing_key(store: &Store) -> anyhow::Result<session::SigningKey> {
+    let mut fresh = [0u8; 32];
+    getrandom::fill(&mut fresh).map_err(|e| anyhow::anyhow!("no random numbers: {e}"))?;
+    let stored = store
+        .setting_or_insert("signing_key", &auth::hex(&fresh))
+        .await?;
+    let bytes = session::unhex(&stored)
+        .filter(|b| b.len() >= 32)
+        .ok_or_else(|| anyhow::anyhow!("the stored signing key is damaged; delete the setting signing_key to make a new one"))?;
+    Ok(session::SigningKey::new(bytes))
+}
+
 /// Prepares the state and serves until Ctrl-C or SIGTERM.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let state = prepare(&args).await?;
     let listener = tokio::net::TcpListener::bind(args.bind).await?;
     tracing::info!(address = %listener.local_addr()?, "serving");
-    axum::serve(listener, routes::app(state))
+    let app = routes::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())

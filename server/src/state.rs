@@ -10,6 +10,7 @@ use tokio::sync::broadcast;
 
 use crate::features::{self, AnyFeature};
 use crate::metrics::Metrics;
+use crate::session::{SignInLimiter, SigningKey};
 use crate::store::{LOAD_CHUNK, NewRow, Store, StoreError, StoredRow, WriteSummary};
 use crate::tile_cache::TileCache;
 
@@ -29,6 +30,10 @@ pub struct AppState {
     pub changes: broadcast::Sender<ChangeEvent>,
     /// What the web app needs to know (basemap).
     pub client_config: serde_json::Value,
+    /// Signs session cookies and share links.
+    pub signing_key: SigningKey,
+    /// Failed sign-ins per client address.
+    pub sign_ins: SignInLimiter,
 }
 
 /// A change as open maps hear of it.
@@ -55,6 +60,7 @@ impl AppState {
         tile_cache_bytes: usize,
         web_dir: Option<PathBuf>,
         client_config: serde_json::Value,
+        signing_key: SigningKey,
     ) -> SharedState {
         Arc::new(Self {
             atlas: RwLock::new(atlas),
@@ -64,6 +70,8 @@ impl AppState {
             web_dir: web_dir.filter(|d| d.join("index.html").is_file()),
             changes: broadcast::channel(1024).0,
             client_config,
+            signing_key,
+            sign_ins: SignInLimiter::default(),
         })
     }
 

@@ -144,13 +144,16 @@ pub async fn context() -> Response {
         crate::routes::edits::patch_feature,
         crate::routes::edits::history,
         crate::routes::edits::audit_csv,
+        crate::routes::session::sign_in,
+        crate::routes::session::current,
+        crate::routes::session::sign_out,
         crate::routes::ogc::conformance,
         crate::routes::ogc::collections,
         crate::routes::ogc::one_collection,
         crate::routes::ogc::items,
         crate::routes::ogc::item,
     ),
-    components(schemas(crate::error::ErrorBody))
+    components(schemas(crate::error::ErrorBody, crate::routes::session::SignIn))
 )]
 pub struct ApiDoc;
 

@@ -6,6 +6,7 @@ pub mod features;
 pub mod meta;
 pub mod ogc;
 pub mod search;
+pub mod session;
 pub mod tiles;
 
 use std::time::Instant;
@@ -93,6 +94,12 @@ pub fn app(state: SharedState) -> Router {
             get(search::search_get).post(search::search_post),
         )
         .route("/api/events", get(events::events))
+        .route(
+            "/api/session",
+            get(session::current)
+                .post(session::sign_in)
+                .delete(session::sign_out),
+        )
         .route("/api/config", get(meta::client_config))
         .route("/context.geojson", get(meta::context))
         .route("/api/audit.csv", get(edits::audit_csv))
@@ -122,5 +129,9 @@ pub fn app(state: SharedState) -> Router {
 
 /// Serves the application on a bound listener until the future is dropped.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    axum::serve(listener, app).await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
 }

@@ -1,0 +1,223 @@
+//! Browser sessions and signed values.
+//!
+//! The web app signs in once with an API token (`POST /api/session`) and then
+//! carries a session cookie instead of the token: `HttpOnly` (scripts never
+//! see it), `Secure`, `SameSite=Strict` and limited to 12 hours. The cookie
+//! holds the token's hash, an expiry and an HMAC-SHA256 over both under a key
+//! kept in the store, so every instance on the store accepts it and nothing
+//! per session needs storing. Each request still looks the token up, so
+//! revoking the token ends its sessions at once.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use hmac::{Hmac, Mac};
+use parking_lot::Mutex;
+use sha2::Sha256;
+
+/// Name of the session cookie.
+pub const COOKIE_NAME: &str = "siteatlas_session";
+
+/// How long a session lasts.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
+
+/// A key for HMAC-SHA256 signatures, shared by the instances on one store.
+#[derive(Clone)]
+pub struct SigningKey(Vec<u8>);
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(..)")
+    }
+}
+
+impl SigningKey {
+    /// A key from its bytes (at least 32 of them).
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+
+    fn mac(&self, purpose: &str, message: &str) -> Hmac<Sha256> {
+        // The key has no length limit for HMAC, so this cannot fail.
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        // The purpose keeps a signature made for one use from passing for another.
+        mac.update(purpose.as_bytes());
+        mac.update(b"\n");
+        mac.update(message.as_bytes());
+        mac
+    }
+
+    /// Hex HMAC-SHA256 of `message` for one purpose.
+    pub fn sign(&self, purpose: &str, message: &str) -> String {
+        crate::auth::hex(&self.mac(purpose, message).finalize().into_bytes())
+    }
+
+    /// Whether `signature` is this key's signature of `message` (in constant time).
+    pub fn verify(&self, purpose: &str, message: &str, signature: &str) -> bool {
+        let Some(bytes) = unhex(signature) else {
+            return false;
+        };
+        self.mac(purpose, message).verify_slice(&bytes).is_ok()
+    }
+}
+
+/// Bytes from hex digits.
+pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+const SESSION_PURPOSE: &str = "session";
+
+/// The cookie value of a new session for the token with this hash.
+pub fn session_value(key: &SigningKey, token_hash: &str, now: u64) -> String {
+    let message = format!("{token_hash}.{}", now + SESSION_LIFETIME.as_secs());
+    let signature = key.sign(SESSION_PURPOSE, &message);
+    format!("{message}.{signature}")
+}
+
+/// The token hash a session cookie value vouches for, if it is genuine and
+/// has not expired.
+pub fn session_token_hash(key: &SigningKey, value: &str, now: u64) -> Option<String> {
+    let (message, signature) = value.rsplit_once('.')?;
+    if !key.verify(SESSION_PURPOSE, message, signature) {
+        return None;
+    }
+    let (hash, expires) = message.split_once('.')?;
+    (expires.parse::<u64>().ok()? > now).then(|| hash.to_owned())
+}
+
+/// The `Set-Cookie` value that starts a session.
+pub fn set_cookie(value: &str) -> String {
+    format!(
+        "{COOKIE_NAME}={value}; Path=/; Max-Age={}; HttpOnly; Secure; SameSite=Strict",
+        SESSION_LIFETIME.as_secs()
+    )
+}
+
+/// The `Set-Cookie` value that ends a session.
+pub fn clear_cookie() -> String {
+    format!("{COOKIE_NAME}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict")
+}
+
+/// The value of one cookie in a `Cookie` header.
+pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim_matches('"'))
+}
+
+/// Failed attempts allowed per client address in one window.
+const MAX_FAILURES: u32 = 10;
+/// The window over which failures are counted.
+const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+
+/// Slows down guessing: after [`MAX_FAILURES`] failed sign-ins from one
+/// address within a minute, further attempts are refused until the minute
+/// is over. (A 256-bit token cannot be guessed; this keeps the store from
+/// being hammered and makes attempts visible.)
+#[derive(Debug, Default)]
+pub struct SignInLimiter {
+    failures: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl SignInLimiter {
+    /// `Err(seconds to wait)` when the address has failed too often.
+    pub fn check(&self, address: IpAddr) -> Result<(), u64> {
+        let failures = self.failures.lock();
+        match failures.get(&address) {
+            Some((since, count)) if *count >= MAX_FAILURES && since.elapsed() < FAILURE_WINDOW => {
+                Err((FAILURE_WINDOW - since.elapsed()).as_secs().max(1))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a failed attempt.
+    pub fn failed(&self, address: IpAddr) {
+        let mut failures = self.failures.lock();
+        // Forget old windows so the map cannot grow without bound.
+        if failures.len() > 10_000 {
+            failures.retain(|_, (since, _)| since.elapsed() < FAILURE_WINDOW);
+        }
+        let entry = failures.entry(address).or_insert((Instant::now(), 0));
+        if entry.0.elapsed() >= FAILURE_WINDOW {
+            *entry = (Instant::now(), 0);
+        }
+        entry.1 += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_are_signed_and_expire() {
+        let key = SigningKey::new(vec![7; 32]);
+        let value = session_value(&key, "abc", 1_000);
+        assert_eq!(
+            session_token_hash(&key, &value, 1_000).as_deref(),
+            Some("abc")
+        );
+        let expired = 1_000 + SESSION_LIFETIME.as_secs();
+        assert_eq!(session_token_hash(&key, &value, expired), None);
+        // Another hash, a later expiry or another key: refused.
+        assert_eq!(
+            session_token_hash(&key, &value.replacen("abc", "abd", 1), 1_000),
+            None
+        );
+        let later = value.replacen(".44200.", ".99999999.", 1);
+        assert_ne!(later, value);
+        assert_eq!(session_token_hash(&key, &later, 1_000), None);
+        let other = SigningKey::new(vec![8; 32]);
+        assert_eq!(session_token_hash(&other, &value, 1_000), None);
+        assert_eq!(session_token_hash(&key, "garbage", 1_000), None);
+        assert_eq!(session_token_hash(&key, "a.b.zz", 1_000), None);
+    }
+
+    #[test]
+    fn signatures_are_bound_to_their_purpose() {
+        let key = SigningKey::new(vec![1; 32]);
+        let s = key.sign("share", "tour 5");
+        assert!(key.verify("share", "tour 5", &s));
+        assert!(!key.verify("session", "tour 5", &s));
+        assert!(!key.verify("share", "tour 6", &s));
+        assert!(!key.verify("share", "tour 5", "é"));
+    }
+
+    #[test]
+    fn reads_one_cookie_among_many() {
+        let header = "a=1; siteatlas_session=x.y.z; b=2";
+        assert_eq!(cookie(header, COOKIE_NAME), Some("x.y.z"));
+        assert_eq!(cookie(header, "c"), None);
+    }
+
+    #[test]
+    fn limits_failed_sign_ins_per_address() {
+        let limiter = SignInLimiter::default();
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        for _ in 0..MAX_FAILURES {
+            assert!(limiter.check(a).is_ok());
+            limiter.failed(a);
+        }
+        assert!(limiter.check(a).is_err());
+        assert!(limiter.check(b).is_ok());
+    }
+}
