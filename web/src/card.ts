@@ -2,10 +2,11 @@
 // unit, the standard-land indicators, utilities, the status history and the
 // panorama section (a hook for the site-visit feature to come).
 
-import { fetchFeature, fetchHistory } from './api';
+import { fetchHistory, fetchVersionedFeature } from './api';
 import { h, replaceChildren } from './dom';
 import { between, connected, dateTime, percent, withUnit } from './format';
 import { isKey, label, onLangChange, t, type StringKey } from './i18n';
+import { editSection, type OfficerSession } from './officer';
 import { FACTORY_COLOURS, STATUS_COLOURS } from './palette';
 import type { Selection, Store } from './state';
 import type { Feature, HistoryEntry, ParkSummary, Properties } from './types';
@@ -48,6 +49,7 @@ export class FeatureCard {
   private readonly body = h('div', { class: 'card-body' });
   private selection: Selection | null = null;
   private feature: Feature | null = null;
+  private etag = '';
   private history: HistoryEntry[] | null = null;
   private error: string | null = null;
   private parks = new Map<string, string>();
@@ -56,7 +58,9 @@ export class FeatureCard {
   constructor(
     private readonly store: Store,
     private readonly onFlyTo: (feature: Feature) => void,
+    private readonly session: OfficerSession | null = null,
   ) {
+    session?.onChange(() => this.render());
     this.el = h('aside', { class: 'card', 'data-testid': 'feature-card', hidden: true, tabindex: -1, 'aria-live': 'polite' }, this.body);
     store.subscribe((state, change) => {
       if (change.selected) void this.open(state.selected);
@@ -96,12 +100,13 @@ export class FeatureCard {
     this.el.hidden = false;
     this.render();
     try {
-      const [feature, history] = await Promise.all([
-        fetchFeature(selection.layer, selection.id),
+      const [{ feature, etag }, history] = await Promise.all([
+        fetchVersionedFeature(selection.layer, selection.id),
         fetchHistory(selection.layer, selection.id).catch(() => null),
       ]);
       if (ticket !== this.request) return;
       this.feature = feature;
+      this.etag = etag;
       this.history = history;
     } catch (e) {
       if (ticket !== this.request) return;
@@ -134,6 +139,7 @@ export class FeatureCard {
       this.keyFigures(p, plots),
       ...(plots ? this.plotSections(p) : this.factorySections(p)),
       this.otherSection(p),
+      this.editSection(),
       this.historySection(plots),
       this.panoramaSection(),
       h('p', { class: 'card-footer' }, t('cardUpdated', { at: dateTime(p.updated_at) }), p.version !== undefined ? ` · v${String(p.version)}` : ''),
@@ -161,6 +167,16 @@ export class FeatureCard {
         share,
       ),
     );
+  }
+
+  /** Officer mode: the status form, for those who may edit this feature. */
+  private editSection(): HTMLElement | null {
+    if (!this.session || !this.selection || !this.feature) return null;
+    const selection = this.selection;
+    return editSection(this.session, selection.layer, { feature: this.feature, etag: this.etag }, () => {
+      // Reload for the new history entry; the form already shows the new values.
+      if (this.selection === selection) void this.open(selection, true);
+    });
   }
 
   private parkName(code: unknown): string {

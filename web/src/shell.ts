@@ -16,6 +16,8 @@ export interface Shell {
   /** The map's padding that keeps a framed feature clear of the open card. */
   framePadding(): Insets;
   setLive(status: LiveStatus): void;
+  /** Adds a control (such as sign-in) to the top bar. */
+  mountTopbar(control: HTMLElement): void;
   /** A short line (the result count) on the folded sheet's handle. */
   setSheetSummary(text: string): void;
   fatal(message: string): void;
@@ -40,13 +42,14 @@ export function buildShell(store: Store): Shell {
   const subtitle = h('span', { class: 'brand-subtitle' });
   const tagline = h('p', { class: 'brand-tagline' });
   const live = h('span', { class: 'live connecting', 'data-testid': 'live-status' });
+  const topbarSlot = h('div', { class: 'topbar-slot' });
   const langButton = h('button', { class: 'lang-switch', type: 'button', 'data-testid': 'lang-switch' });
   langButton.addEventListener('click', () => setLang(getLang() === 'zh' ? 'en' : 'zh'));
   const header = h(
     'header',
     { class: 'topbar' },
     h('div', { class: 'brand' }, logo(), h('div', { class: 'brand-text' }, h('div', { class: 'brand-line' }, title, subtitle), tagline)),
-    h('div', { class: 'topbar-actions' }, live, langButton),
+    h('div', { class: 'topbar-actions' }, live, topbarSlot, langButton),
   );
 
   const panelBody = h('div', { class: 'panel-scroll' });
@@ -115,6 +118,7 @@ export function buildShell(store: Store): Shell {
       else pad.right += Math.max(0, map.right - slot.left);
       return pad;
     },
+    mountTopbar: (control) => topbarSlot.append(control),
     setLive: (status) => {
       liveStatus = status;
       live.className = `live ${status}`;
