@@ -50,6 +50,8 @@ export class FeatureCard {
   private selection: Selection | null = null;
   private feature: Feature | null = null;
   private etag = '';
+  /** The feature (layer/id) whose last edit from this card was saved, to say so after the reload. */
+  private savedEdit: string | null = null;
   private history: HistoryEntry[] | null = null;
   private error: string | null = null;
   private parks = new Map<string, string>();
@@ -93,6 +95,7 @@ export class FeatureCard {
       return;
     }
     if (!quiet) {
+      this.savedEdit = null;
       this.feature = null;
       this.history = null;
     }
@@ -173,10 +176,19 @@ export class FeatureCard {
   private editSection(): HTMLElement | null {
     if (!this.session || !this.selection || !this.feature) return null;
     const selection = this.selection;
-    return editSection(this.session, selection.layer, { feature: this.feature, etag: this.etag }, () => {
-      // Reload for the new history entry; the form already shows the new values.
-      if (this.selection === selection) void this.open(selection, true);
-    });
+    const key = `${selection.layer}/${selection.id}`;
+    const saved = this.savedEdit === key;
+    return editSection(
+      this.session,
+      selection.layer,
+      { feature: this.feature, etag: this.etag },
+      () => {
+        // Reload for the new history entry; the form already shows the new values.
+        this.savedEdit = key;
+        if (this.selection === selection) void this.open(selection, true);
+      },
+      saved,
+    );
   }
 
   private parkName(code: unknown): string {

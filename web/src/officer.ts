@@ -113,13 +113,13 @@ function targets(session: SessionInfo, layer: LayerName, status: string): string
  * The card's edit section for a feature the signed-in actor may edit.
  * `onSaved` gets the feature as it is after the change.
  */
-export function editSection(session: OfficerSession, layer: LayerName, current: VersionedFeature, onSaved: (saved: VersionedFeature) => void): HTMLElement | null {
+export function editSection(session: OfficerSession, layer: LayerName, current: VersionedFeature, onSaved: (saved: VersionedFeature) => void, savedNotice = false): HTMLElement | null {
   const info = session.info;
   if (!info || !session.mayEdit(current.feature.properties.park) || (layer !== 'plots' && layer !== 'factories')) return null;
   let base = current;
   const prefix = layer === 'plots' ? 'st' : 'fs';
   const status = h('select', { name: 'status', 'data-testid': 'edit-status' });
-  const note = h('textarea', { name: 'note', rows: 2, maxlength: 2000, required: true, 'data-testid': 'edit-note', placeholder: t('editNoteHint') });
+  const note = h('textarea', { name: 'note', rows: 2, maxlength: 2000, 'data-testid': 'edit-note', placeholder: t('editNoteHint') });
   const area = h('input', { type: 'number', name: 'available_area_m2', min: 0, step: 'any', 'data-testid': 'edit-area' });
   const rent = h('input', { type: 'number', name: 'rent_yuan_m2_month', min: 0, step: 'any', 'data-testid': 'edit-rent' });
   const message = h('div', { class: 'edit-message', role: 'status', 'data-testid': 'edit-message' });
@@ -138,6 +138,8 @@ export function editSection(session: OfficerSession, layer: LayerName, current: 
     rent.value = p.rent_yuan_m2_month == null ? '' : String(p.rent_yuan_m2_month);
   };
   fill();
+  // The card draws itself anew after a save (for the new history entry); the confirmation stays.
+  if (savedNotice) showMessage(message, 'ok', t('editSaved'));
 
   const form = h(
     'form',

@@ -356,6 +356,83 @@ describe('Site Atlas web map', () => {
     await page.close();
   });
 
+  test('an officer signs in, changes a plot with a note, and is told when someone else was first', async () => {
+    const plot = await getJson('/api/plots/6');
+    const park = plot.properties.park;
+    const officer = server.createToken('officer', '测试专员', [park]);
+    assert.ok(officer, '`siteatlas token create --role officer` gave no token');
+    const context = browser.context;
+    const page = await context.newPage();
+    page.errors = [];
+    page.on('pageerror', (e) => page.errors.push(e.message));
+    // No live updates on this page, so that a change made elsewhere stays unseen until it is submitted over.
+    await page.route('**/api/events', (route) => route.abort());
+    await page.goto(`${server.base}/${WENJIANG}&sel=plots/6`);
+    await page.waitForSelector('[data-testid=feature-card]:not([hidden]) .card-title');
+    assert.equal(await page.locator('[data-testid=card-edit]').count(), 0, 'no edit form before signing in');
+
+    // A wrong token is refused with a message; the right one signs in.
+    await page.click('[data-testid=signin-open]');
+    await page.fill('[data-testid=signin-token]', 'sa_wrong');
+    await page.click('[data-testid=signin-submit]');
+    await page.waitForFunction(() => /无效/.test(document.querySelector('[data-testid=signin-message]')?.textContent ?? ''));
+    await page.fill('[data-testid=signin-token]', officer);
+    await page.click('[data-testid=signin-submit]');
+    await page.waitForSelector('[data-testid=signin-who]');
+    assert.match(await page.locator('[data-testid=signin-who]').innerText(), /测试专员 · 国土专员/);
+    const cookies = await context.cookies(server.base);
+    const session = cookies.find((c) => c.name === 'siteatlas_session');
+    assert.ok(session?.httpOnly, 'the session cookie is HttpOnly');
+    assert.equal(await page.evaluate(() => document.cookie.includes('siteatlas_session')), false, 'scripts cannot read the session');
+
+    // The form offers what the workflow allows from the plot's status, for this role.
+    await page.waitForSelector('[data-testid=card-edit]');
+    const offered = await page.locator('[data-testid=edit-status] option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+    const allowed = { available: ['reserved'], reserved: ['available', 'negotiating'], negotiating: ['available', 'transferred'], transferred: [], withdrawn: [] };
+    assert.deepEqual(offered, allowed[plot.properties.status]);
+    assert.ok(offered.length > 0, 'plot 6 should be in a status an officer can move');
+    const target = offered[0];
+
+    // Without a note nothing is sent; with one the change is saved and recorded.
+    await page.selectOption('[data-testid=edit-status]', target);
+    await page.click('[data-testid=edit-submit]');
+    await page.waitForFunction(() => /说明/.test(document.querySelector('[data-testid=edit-message]')?.textContent ?? ''));
+    const note = '<b>意向书</b> 已签';
+    await page.fill('[data-testid=edit-note]', note);
+    await page.click('[data-testid=edit-submit]');
+    await page.waitForFunction(() => /已保存/.test(document.querySelector('[data-testid=edit-message]')?.textContent ?? ''), null, { timeout: 5000 }).catch(async (e) => {
+      throw new Error(`${e.message}: ${await page.locator('[data-testid=edit-message]').innerText()}`);
+    });
+    const saved = await getJson('/api/plots/6');
+    assert.equal(saved.properties.status, target);
+    await page.waitForFunction((text) => document.querySelector('[data-testid=card-history]')?.textContent.includes(text), note);
+    assert.equal(await page.locator('[data-testid=card-history] b').count(), 0, 'a note is shown as text, never as markup');
+
+    // Someone else moves the plot on; this page does not hear of it and submits over it.
+    const etag = (await fetch(`${server.base}/api/plots/6`)).headers.get('etag');
+    const back = await fetch(`${server.base}/api/plots/6`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/json', 'If-Match': etag, Authorization: `Bearer ${server.token}` },
+      body: JSON.stringify({ status: 'available', note: 'e2e: someone else first' }),
+    });
+    assert.equal(back.status, 200, await back.text());
+    const mine = await page.locator('[data-testid=edit-status] option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+    await page.selectOption('[data-testid=edit-status]', mine[0]);
+    await page.fill('[data-testid=edit-note]', 'e2e: too late');
+    await page.click('[data-testid=edit-submit]');
+    await page.waitForFunction(() => /已被他人修改/.test(document.querySelector('[data-testid=edit-message]')?.textContent ?? ''));
+    const current = await page.locator('[data-testid=edit-current]').innerText();
+    assert.match(current, /可供/, 'the message shows the status as it now is');
+    assert.equal((await getJson('/api/plots/6')).properties.status, 'available', 'the stale change was not written');
+
+    // Signing out takes the form away.
+    await page.click('[data-testid=signout]');
+    await page.waitForSelector('[data-testid=signin-open]');
+    assert.equal(await page.locator('[data-testid=card-edit]').count(), 0);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+
   test('without the optional endpoints the map still works, quietly', async () => {
     const context = browser.context;
     // As before /context.geojson, /api/config, /api/events and the history existed.

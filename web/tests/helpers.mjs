@@ -33,9 +33,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * An admin token in a fresh store (`siteatlas token create` prints it as its
  * last line), or null from a server that has no tokens yet.
  */
-function createToken(dataDir) {
+function createToken(dataDir, role = 'admin', name = 'e2e-tests', parks = []) {
   try {
-    const out = execFileSync(BIN, ['token', 'create', '--role', 'admin', '--name', 'e2e-tests', '--data-dir', dataDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ['token', 'create', '--role', role, '--name', name, '--data-dir', dataDir, ...parks.flatMap((p) => ['--park', p])];
+    const out = execFileSync(BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     return out.trim().split('\n').pop().trim() || null;
   } catch {
     return null;
@@ -79,6 +80,8 @@ export async function startServer() {
     base,
     log,
     token,
+    /** Another token in the running server's store, e.g. an officer's for some parks. */
+    createToken: (role, name, parks) => createToken(dataDir, role, name, parks),
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
