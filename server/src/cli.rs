@@ -31,7 +31,8 @@ pub struct StoreArgs {
 pub enum Command {
     /// Serve the map: tiles, search, OGC API - Features and the web app.
     Serve(ServeArgs),
-    /// Import a GeoJSON FeatureCollection or GeoJSON Sequence into one layer (upsert by code, all or nothing).
+    /// Import GeoJSON, GeoJSON Sequence, a zipped Shapefile or a GeoPackage into one layer
+    /// (upsert by code, all or nothing).
     Import(ImportArgs),
     /// Create or update the store's schema.
     Migrate(StoreArgs),
@@ -89,6 +90,9 @@ pub struct ServeArgs {
     /// Tile cache size in MiB; 0 turns the cache off.
     #[arg(long, env = "SITEATLAS_TILE_CACHE_MB", default_value_t = 256)]
     pub tile_cache_mb: usize,
+    /// Largest upload (imports, panoramas), MiB.
+    #[arg(long, env = "SITEATLAS_UPLOAD_LIMIT_MB", default_value_t = 200)]
+    pub upload_limit_mb: usize,
     /// Directory of the built web app, served at /.
     #[arg(long, env = "SITEATLAS_WEB_DIR", default_value = "web/dist")]
     pub web_dir: PathBuf,
@@ -150,11 +154,61 @@ pub struct ImportArgs {
     /// Layer to import into.
     #[arg(long, value_parser = parse_layer)]
     pub layer: LayerKind,
-    /// GeoJSON file.
+    /// The file: GeoJSON, GeoJSON Sequence, a zipped Shapefile (.shp, .shx, .dbf, .prj, .cpg)
+    /// or a GeoPackage. The format is read from the content.
     pub file: PathBuf,
+    /// The coordinate system, when the file does not say or says wrongly: EPSG:4326, 4490, 3857
+    /// or 4513-4554 (CGCS2000 3-degree Gauss-Kruger).
+    #[arg(long, value_parser = parse_crs)]
+    pub crs: Option<siteatlas_formats::Crs>,
+    /// Field-name mapping (TOML), added to the built-in one for common Chinese names.
+    #[arg(long)]
+    pub mapping: Option<PathBuf>,
+    /// The layer to read from a GeoPackage or a zip with several Shapefiles.
+    #[arg(long)]
+    pub source_layer: Option<String>,
+    /// Repair invalid geometries (unclosed rings, short holes, self-intersections) instead of
+    /// refusing them; each repair is reported.
+    #[arg(long)]
+    pub repair: bool,
+    /// Check and report only; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// The store.
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+fn parse_crs(s: &str) -> Result<siteatlas_formats::Crs, String> {
+    s.parse()
+        .map_err(|e: siteatlas_formats::FormatError| e.to_string())
+}
+
+impl ImportArgs {
+    /// The import options these arguments ask for (reads the mapping file).
+    pub fn options(&self) -> anyhow::Result<crate::import::ImportOptions> {
+        let mapping = match &self.mapping {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    anyhow::anyhow!("cannot read the mapping file {}: {e}", path.display())
+                })?;
+                siteatlas_formats::FieldMapping::from_toml(&text).map_err(|e| {
+                    anyhow::anyhow!("the mapping file {} is not valid: {e}", path.display())
+                })?
+            }
+            None => siteatlas_formats::FieldMapping::default(),
+        };
+        Ok(crate::import::ImportOptions {
+            read: siteatlas_formats::ReadOptions {
+                format: None,
+                crs: self.crs,
+                mapping,
+                repair: self.repair,
+                layer: self.source_layer.clone(),
+            },
+            dry_run: self.dry_run,
+        })
+    }
 }
 
 fn parse_layer(s: &str) -> Result<LayerKind, String> {

@@ -1,15 +1,18 @@
-//! `siteatlas import`: GeoJSON into the store, all or nothing.
+//! Imports from land departments: `siteatlas import` and `POST /api/import`,
+//! all or nothing.
 //!
-//! The whole input is read and validated before anything is written; a
-//! single invalid feature stops the import with a report naming each bad
-//! feature's index, code and fault. Valid input is upserted by code in one
-//! transaction.
+//! [`siteatlas_formats`] reads the file (GeoJSON, GeoJSON Sequence, zipped
+//! Shapefile or GeoPackage, in any supported coordinate system, with Chinese
+//! field names mapped); every feature is then checked against the layer's
+//! model. A single invalid feature stops the import with a report naming
+//! each bad record's number, code and fault; valid input is upserted by code
+//! in one transaction. A dry run stops after the report.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use siteatlas_formats::{Dataset, Format, FormatError, ReadOptions};
 use siteatlas_tiles::LayerKind;
 use thiserror::Error;
 
@@ -17,10 +20,10 @@ use crate::features::validate_for_layer;
 use crate::store::{NewRow, Store, StoreError, WriteSummary};
 
 /// One invalid feature.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FeatureIssue {
-    /// 0-based position in the input.
-    pub index: usize,
+    /// 1-based record number in the file (in its layer, for layered formats).
+    pub record: usize,
     /// Its code, when it has one.
     pub code: Option<String>,
     /// What is wrong.
@@ -30,8 +33,97 @@ pub struct FeatureIssue {
 impl std::fmt::Display for FeatureIssue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.code {
-            Some(code) => write!(f, "feature {} (code {code}): {}", self.index, self.reason),
-            None => write!(f, "feature {}: {}", self.index, self.reason),
+            Some(code) => write!(f, "record {} (code {code}): {}", self.record, self.reason),
+            None => write!(f, "record {}: {}", self.record, self.reason),
+        }
+    }
+}
+
+/// A feature whose geometry was repaired (only when asked).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Repair {
+    /// 1-based record number.
+    pub record: usize,
+    /// Its code, when it has one.
+    pub code: Option<String>,
+    /// What was done.
+    pub repairs: Vec<String>,
+}
+
+/// What an import found and did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    /// Target layer.
+    pub layer: LayerKind,
+    /// The file's format, as sniffed.
+    pub format: &'static str,
+    /// The file's coordinate reference system, such as `EPSG:4523`.
+    pub crs: String,
+    /// The layer read from a layered file (GeoPackage table, Shapefile name).
+    pub source_layer: Option<String>,
+    /// Features read.
+    pub read: usize,
+    /// Features that would be written (all of them when there are no issues).
+    pub valid: usize,
+    /// Repairs made (with `repair`).
+    pub repaired: Vec<Repair>,
+    /// Every invalid feature; when there is any, nothing is written.
+    pub issues: Vec<FeatureIssue>,
+    /// Whether this was a dry run (nothing written by design).
+    pub dry_run: bool,
+    /// Rows inserted, when written.
+    pub inserted: usize,
+    /// Rows updated, when written.
+    pub updated: usize,
+}
+
+impl std::fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} features read ({}, {}{})",
+            self.layer,
+            self.read,
+            self.format,
+            self.crs,
+            self.source_layer
+                .as_ref()
+                .map(|l| format!(", layer {l}"))
+                .unwrap_or_default()
+        )?;
+        for r in &self.repaired {
+            let code = r
+                .code
+                .as_deref()
+                .map(|c| format!(" (code {c})"))
+                .unwrap_or_default();
+            write!(
+                f,
+                "\n  repaired record {}{code}: {}",
+                r.record,
+                r.repairs.join("; ")
+            )?;
+        }
+        if !self.issues.is_empty() {
+            write!(f, "\n{} invalid feature(s):", self.issues.len())?;
+            for issue in self.issues.iter().take(50) {
+                write!(f, "\n  {issue}")?;
+            }
+            if self.issues.len() > 50 {
+                write!(f, "\n  … and {} more", self.issues.len() - 50)?;
+            }
+        }
+        if self.dry_run {
+            write!(
+                f,
+                "\ndry run: {} valid, {} invalid; nothing written",
+                self.valid,
+                self.issues.len()
+            )
+        } else if self.issues.is_empty() {
+            write!(f, ", {} inserted, {} updated", self.inserted, self.updated)
+        } else {
+            write!(f, "\nnothing written")
         }
     }
 }
@@ -47,127 +139,163 @@ pub enum ImportError {
         /// Cause.
         source: std::io::Error,
     },
-    /// The input is not GeoJSON features.
-    #[error("not a GeoJSON FeatureCollection or GeoJSON Sequence: {0}")]
-    NotGeoJson(String),
+    /// The file as a whole is not something we read (format, CRS, layers).
+    #[error(transparent)]
+    Format(#[from] FormatError),
     /// Some features are invalid; nothing was written.
-    #[error("{} invalid feature(s), nothing written:\n{}", .0.len(), .0.iter().take(50).map(|i| format!("  {i}")).collect::<Vec<_>>().join("\n"))]
-    Invalid(Vec<FeatureIssue>),
+    #[error("{0}")]
+    Invalid(Box<ImportReport>),
     /// The store refused the write; nothing was written.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Parses GeoJSON text: a FeatureCollection, a single Feature, or a GeoJSON
-/// Sequence (one feature per line, RFC 8142 record separators allowed).
-/// A line that is not a feature is reported with its index.
-pub fn parse_features(
-    reader: impl Read,
-) -> Result<Vec<Result<geojson::Feature, String>>, ImportError> {
-    let mut reader = BufReader::new(reader);
-    let mut first = String::new();
-    // Read lines until one holds something, to tell the two forms apart.
-    let mut head = Vec::new();
-    loop {
-        first.clear();
-        let n = reader
-            .read_line(&mut first)
-            .map_err(|e| ImportError::NotGeoJson(e.to_string()))?;
-        head.push(first.clone());
-        if n == 0 || !first.trim().is_empty() {
-            break;
-        }
-    }
-    let trimmed = first.trim().trim_start_matches('\u{1e}');
-    let one_line_feature = serde_json::from_str::<serde_json::Value>(trimmed)
-        .ok()
-        .filter(|v| v.get("type").and_then(|t| t.as_str()) == Some("Feature"));
-    if let Some(value) = one_line_feature {
-        let mut features =
-            vec![serde_json::from_value(value).map_err(|e: serde_json::Error| e.to_string())];
-        for line in reader.lines() {
-            let line = line.map_err(|e| ImportError::NotGeoJson(e.to_string()))?;
-            let line = line.trim().trim_start_matches('\u{1e}');
-            if line.is_empty() {
-                continue;
-            }
-            features
-                .push(serde_json::from_str::<geojson::Feature>(line).map_err(|e| e.to_string()));
-        }
-        return Ok(features);
-    }
-    let mut rest = String::new();
-    reader
-        .read_to_string(&mut rest)
-        .map_err(|e| ImportError::NotGeoJson(e.to_string()))?;
-    let text = head.concat() + &rest;
-    match text
-        .parse::<geojson::GeoJson>()
-        .map_err(|e| ImportError::NotGeoJson(e.to_string()))?
-    {
-        geojson::GeoJson::FeatureCollection(fc) => Ok(fc.features.into_iter().map(Ok).collect()),
-        geojson::GeoJson::Feature(f) => Ok(vec![Ok(f)]),
-        geojson::GeoJson::Geometry(_) => Err(ImportError::NotGeoJson(
-            "a bare geometry has no properties; give Features".into(),
-        )),
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// How to read the file (format, CRS, field mapping, repair, layer).
+    pub read: ReadOptions,
+    /// Report only; write nothing.
+    pub dry_run: bool,
+}
+
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::GeoJson => "GeoJSON",
+        Format::GeoJsonSeq => "GeoJSON Sequence",
+        Format::ShapefileZip => "Shapefile (zip)",
+        Format::GeoPackage => "GeoPackage",
     }
 }
 
-/// Validates features for a layer: the rows to write, or every issue found.
-pub fn validate(
-    layer: LayerKind,
-    features: Vec<Result<geojson::Feature, String>>,
-    progress: &ProgressBar,
-) -> Result<Vec<NewRow>, ImportError> {
-    let mut rows = Vec::with_capacity(features.len());
-    let mut issues = Vec::new();
-    let mut first_index_of_code: HashMap<String, usize> = HashMap::new();
-    for (index, parsed) in features.into_iter().enumerate() {
-        progress.inc(1);
-        let feature = match parsed {
+fn code_of(feature: &geojson::Feature) -> Option<String> {
+    feature
+        .properties
+        .as_ref()
+        .and_then(|p| p.get("code"))
+        .filter(|c| !c.is_null())
+        .map(|c| {
+            c.as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| c.to_string())
+        })
+}
+
+/// Checks what was read against the layer's model: the rows to write and the report.
+pub fn validate(layer: LayerKind, dataset: Dataset, dry_run: bool) -> (ImportReport, Vec<NewRow>) {
+    let mut report = ImportReport {
+        layer,
+        format: format_name(dataset.format),
+        crs: dataset.crs.to_string(),
+        source_layer: dataset.layer,
+        read: dataset.records.len(),
+        valid: 0,
+        repaired: Vec::new(),
+        issues: Vec::new(),
+        dry_run,
+        inserted: 0,
+        updated: 0,
+    };
+    let mut rows = Vec::with_capacity(dataset.records.len());
+    let mut first_record_of_code: HashMap<String, usize> = HashMap::new();
+    for record in dataset.records {
+        let number = record.number;
+        let feature = match record.result {
             Ok(f) => f,
-            Err(reason) => {
-                issues.push(FeatureIssue {
-                    index,
-                    code: None,
-                    reason: format!("not a GeoJSON feature: {reason}"),
+            Err(e) => {
+                report.issues.push(FeatureIssue {
+                    record: number,
+                    code: e.code,
+                    reason: e.reason,
                 });
                 continue;
             }
         };
-        let code = feature
-            .properties
-            .as_ref()
-            .and_then(|p| p.get("code"))
-            .map(|c| {
-                c.as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| c.to_string())
+        let code = code_of(&feature);
+        if !record.repairs.is_empty() {
+            report.repaired.push(Repair {
+                record: number,
+                code: code.clone(),
+                repairs: record.repairs,
             });
+        }
         match validate_for_layer(layer, &feature) {
             Ok((code, row)) => {
-                if let Some(first) = first_index_of_code.insert(code.clone(), index) {
-                    issues.push(FeatureIssue {
-                        index,
+                if let Some(first) = first_record_of_code.insert(code.clone(), number) {
+                    report.issues.push(FeatureIssue {
+                        record: number,
                         code: Some(code),
-                        reason: format!("duplicate code: feature {first} has it too"),
+                        reason: format!("duplicate code: record {first} has it too"),
                     });
                 } else {
                     rows.push(row);
                 }
             }
-            Err(e) => issues.push(FeatureIssue {
-                index,
+            Err(e) => report.issues.push(FeatureIssue {
+                record: number,
                 code,
                 reason: e.to_string(),
             }),
         }
     }
-    if issues.is_empty() {
-        Ok(rows)
-    } else {
-        Err(ImportError::Invalid(issues))
+    report.valid = rows.len();
+    (report, rows)
+}
+
+/// Reads a file from disk.
+pub fn read_file(path: &Path, options: &ReadOptions) -> Result<Dataset, ImportError> {
+    siteatlas_formats::read_path(path, options).map_err(|e| match e {
+        FormatError::Io(source) => ImportError::Read {
+            path: path.display().to_string(),
+            source,
+        },
+        other => ImportError::Format(other),
+    })
+}
+
+/// Validates a dataset and, unless it is a dry run or anything is invalid,
+/// writes it in one transaction through `write`.
+pub async fn import_dataset<F, Fut>(
+    layer: LayerKind,
+    dataset: Dataset,
+    dry_run: bool,
+    write: F,
+) -> Result<ImportReport, ImportError>
+where
+    F: FnOnce(Vec<NewRow>) -> Fut,
+    Fut: Future<Output = Result<WriteSummary, StoreError>>,
+{
+    let (mut report, rows) = tokio::task::block_in_place(|| validate(layer, dataset, dry_run));
+    if !report.issues.is_empty() {
+        return Err(ImportError::Invalid(Box::new(report)));
     }
+    if dry_run {
+        return Ok(report);
+    }
+    let summary = write(rows).await?;
+    report.inserted = summary.inserted;
+    report.updated = summary.updated;
+    Ok(report)
+}
+
+/// Imports one file into one layer of a store (the command line).
+pub async fn import_file(
+    store: &Store,
+    layer: LayerKind,
+    path: &Path,
+    options: &ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    let dataset = {
+        let (path, read) = (path.to_owned(), options.read.clone());
+        tokio::task::spawn_blocking(move || read_file(&path, &read))
+            .await
+            .expect("reading task panicked")?
+    };
+    import_dataset(layer, dataset, options.dry_run, |rows| async move {
+        let mut summaries = store.upsert(&[(layer, rows)]).await?;
+        Ok(summaries.pop().unwrap_or_default())
+    })
+    .await
 }
 
 /// Imports several layers in one transaction (the demo data).
@@ -177,35 +305,14 @@ pub async fn import_texts(
 ) -> Result<Vec<WriteSummary>, ImportError> {
     let mut batches = Vec::new();
     for (layer, text) in inputs {
-        let features = parse_features(text.as_bytes())?;
-        batches.push((*layer, validate(*layer, features, &ProgressBar::hidden())?));
+        let dataset = siteatlas_formats::read(text.as_bytes(), &ReadOptions::default())?;
+        let (report, rows) = validate(*layer, dataset, false);
+        if !report.issues.is_empty() {
+            return Err(ImportError::Invalid(Box::new(report)));
+        }
+        batches.push((*layer, rows));
     }
     Ok(store.upsert(&batches).await?)
-}
-
-/// Imports one file into one layer; returns (features read, write summary).
-pub async fn import_file(
-    store: &Store,
-    layer: LayerKind,
-    path: &Path,
-) -> Result<(usize, WriteSummary), ImportError> {
-    let file = std::fs::File::open(path).map_err(|source| ImportError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let features = parse_features(file)?;
-    let read = features.len();
-    let progress = ProgressBar::new(read as u64);
-    progress.set_style(
-        ProgressStyle::with_template("{prefix} {bar:40} {pos}/{len} validated")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    progress.set_prefix(layer.as_str());
-    let rows = validate(layer, features, &progress);
-    progress.finish_and_clear();
-    let rows = rows?;
-    let mut summaries = store.upsert(&[(layer, rows)]).await?;
-    Ok((read, summaries.pop().unwrap_or_default()))
 }
 
 /// Fills an empty store with the demo areas; returns whether it did.
@@ -234,17 +341,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_sequences_and_collections() {
-        let seq = "\u{1e}{\"type\":\"Feature\",\"properties\":{\"code\":\"A\"},\"geometry\":null}\n\n{\"type\":\"Feature\",\"properties\":{},\"geometry\":null}\nnot json\n";
-        let parsed = parse_features(seq.as_bytes()).unwrap();
-        assert_eq!(parsed.len(), 3);
-        assert!(parsed[0].is_ok() && parsed[1].is_ok() && parsed[2].is_err());
-        let fc = "{\n \"type\": \"FeatureCollection\",\n \"features\": [{\"type\":\"Feature\",\"properties\":null,\"geometry\":null}]\n}";
-        assert_eq!(parse_features(fc.as_bytes()).unwrap().len(), 1);
-        assert!(parse_features("[1,2]".as_bytes()).is_err());
-    }
-
-    #[test]
     fn reports_every_bad_feature_and_duplicates() {
         let text = r#"{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"code":"P1","kind":"highway_exit","name":"a"},"geometry":{"type":"Point","coordinates":[104,30]}},
@@ -252,22 +348,25 @@ mod tests {
  {"type":"Feature","properties":{"code":"P1","kind":"port","name":"c"},"geometry":{"type":"Point","coordinates":[104,30]}},
  {"type":"Feature","properties":{"code":"P4","kind":"port","name":"d"},"geometry":{"type":"Point","coordinates":[104,95]}}
 ]}"#;
-        let features = parse_features(text.as_bytes()).unwrap();
-        let Err(ImportError::Invalid(issues)) =
-            validate(LayerKind::Pois, features, &ProgressBar::hidden())
-        else {
-            panic!("invalid input accepted");
-        };
-        let summary: Vec<(usize, Option<&str>)> = issues
+        let dataset = siteatlas_formats::read(text.as_bytes(), &ReadOptions::default()).unwrap();
+        let (report, rows) = validate(LayerKind::Pois, dataset, false);
+        assert_eq!(rows.len(), 1);
+        let summary: Vec<(usize, Option<&str>)> = report
+            .issues
             .iter()
-            .map(|i| (i.index, i.code.as_deref()))
+            .map(|i| (i.record, i.code.as_deref()))
             .collect();
         assert_eq!(
             summary,
-            vec![(1, Some("P2")), (2, Some("P1")), (3, Some("P4"))]
+            vec![(2, Some("P2")), (3, Some("P1")), (4, Some("P4"))]
         );
-        assert!(issues[0].reason.contains("volcano"));
-        assert!(issues[1].reason.contains("duplicate"));
-        assert!(issues[2].reason.contains("latitude"));
+        assert!(report.issues[0].reason.contains("volcano"));
+        assert!(report.issues[1].reason.contains("duplicate"));
+        assert!(
+            report.issues[2].reason.contains("latitude"),
+            "{}",
+            report.issues[2]
+        );
+        assert!(report.to_string().contains("nothing written"));
     }
 }

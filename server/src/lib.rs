@@ -27,7 +27,7 @@ pub mod workflow;
 use std::time::Instant;
 
 use crate::cli::ServeArgs;
-use crate::state::{AppState, SharedState, load_atlas};
+use crate::state::{AppState, Settings, SharedState, load_atlas};
 use crate::store::Store;
 
 /// Opens and migrates the store, seeds the demo data if asked, loads the
@@ -54,14 +54,15 @@ pub async fn prepare(args: &ServeArgs) -> anyhow::Result<SharedState> {
         seconds = started.elapsed().as_secs_f64(),
         "index loaded"
     );
-    let state = AppState::new(
-        store.clone(),
-        atlas,
-        args.tile_cache_mb * 1024 * 1024,
-        Some(args.web_dir.clone()),
+    let settings = Settings {
+        tile_cache_bytes: args.tile_cache_mb * 1024 * 1024,
+        web_dir: Some(args.web_dir.clone()),
         client_config,
-        signing_key(&store).await?,
-    );
+        signing_key: signing_key(&store).await?,
+        upload_limit_bytes: args.upload_limit_mb * 1024 * 1024,
+        data_dir: args.store.data_dir.clone(),
+    };
+    let state = AppState::new(store.clone(), atlas, settings);
     if let (Store::Postgres(pg), Some(listener)) = (&store, listener) {
         tokio::spawn(sync::run(state.clone(), pg.clone(), listener));
     }

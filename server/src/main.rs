@@ -31,14 +31,12 @@ async fn main() -> ExitCode {
         }
         Command::Import(args) => {
             async {
+                let options = args.options()?;
                 let store =
                     Store::open(args.store.database_url.as_deref(), &args.store.data_dir).await?;
                 store.migrate().await?;
-                let (read, summary) = import_file(&store, args.layer, &args.file).await?;
-                eprintln!(
-                    "{}: {read} features read, {} inserted, {} updated",
-                    args.layer, summary.inserted, summary.updated
-                );
+                let report = import_file(&store, args.layer, &args.file, &options).await?;
+                eprintln!("{report}");
                 Ok(())
             }
             .await

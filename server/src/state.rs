@@ -34,6 +34,27 @@ pub struct AppState {
     pub signing_key: SigningKey,
     /// Failed sign-ins per client address.
     pub sign_ins: SignInLimiter,
+    /// Largest upload (imports, panoramas), bytes.
+    pub upload_limit_bytes: usize,
+    /// Where files (panoramas) are kept.
+    pub data_dir: PathBuf,
+}
+
+/// How a server is set up, beyond its store and index.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Tile cache size, bytes (0: no cache).
+    pub tile_cache_bytes: usize,
+    /// Built web app served at `/`, when present.
+    pub web_dir: Option<PathBuf>,
+    /// What the web app needs to know (basemap).
+    pub client_config: serde_json::Value,
+    /// Signs session cookies and share links.
+    pub signing_key: SigningKey,
+    /// Largest upload, bytes.
+    pub upload_limit_bytes: usize,
+    /// Where files (panoramas) are kept.
+    pub data_dir: PathBuf,
 }
 
 /// A change as open maps hear of it.
@@ -54,24 +75,19 @@ pub type SharedState = Arc<AppState>;
 
 impl AppState {
     /// State over a loaded atlas.
-    pub fn new(
-        store: Store,
-        atlas: Atlas,
-        tile_cache_bytes: usize,
-        web_dir: Option<PathBuf>,
-        client_config: serde_json::Value,
-        signing_key: SigningKey,
-    ) -> SharedState {
+    pub fn new(store: Store, atlas: Atlas, settings: Settings) -> SharedState {
         Arc::new(Self {
             atlas: RwLock::new(atlas),
-            cache: Mutex::new(TileCache::new(tile_cache_bytes)),
+            cache: Mutex::new(TileCache::new(settings.tile_cache_bytes)),
             store,
             metrics: Metrics::default(),
-            web_dir: web_dir.filter(|d| d.join("index.html").is_file()),
+            web_dir: settings.web_dir.filter(|d| d.join("index.html").is_file()),
             changes: broadcast::channel(1024).0,
-            client_config,
-            signing_key,
+            client_config: settings.client_config,
+            signing_key: settings.signing_key,
             sign_ins: SignInLimiter::default(),
+            upload_limit_bytes: settings.upload_limit_bytes,
+            data_dir: settings.data_dir,
         })
     }
 

@@ -165,6 +165,7 @@ impl TestServer {
             store: store.args(),
             no_demo: !options.demo,
             tile_cache_mb: options.tile_cache_mb,
+            upload_limit_mb: 200,
             web_dir: PathBuf::from("/nonexistent"),
             basemap: Default::default(),
         };

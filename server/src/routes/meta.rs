@@ -144,6 +144,7 @@ pub async fn context() -> Response {
         crate::routes::edits::patch_feature,
         crate::routes::edits::history,
         crate::routes::edits::audit_csv,
+        crate::routes::import::import,
         crate::routes::session::sign_in,
         crate::routes::session::current,
         crate::routes::session::sign_out,

@@ -3,6 +3,7 @@
 pub mod edits;
 pub mod events;
 pub mod features;
+pub mod import;
 pub mod meta;
 pub mod ogc;
 pub mod search;
@@ -103,6 +104,12 @@ pub fn app(state: SharedState) -> Router {
         .route("/api/config", get(meta::client_config))
         .route("/context.geojson", get(meta::context))
         .route("/api/audit.csv", get(edits::audit_csv))
+        .route(
+            "/api/import",
+            axum::routing::post(import::import).layer(axum::extract::DefaultBodyLimit::max(
+                state.upload_limit_bytes,
+            )),
+        )
         .route(
             "/api/{layer}/{id}",
             get(features::get_feature).patch(edits::patch_feature),
