@@ -10,6 +10,7 @@ use tokio::sync::broadcast;
 
 use crate::features::{self, AnyFeature};
 use crate::metrics::Metrics;
+use crate::routes::live::LiveHub;
 use crate::session::{SignInLimiter, SigningKey};
 use crate::store::{LOAD_CHUNK, NewRow, Store, StoreError, StoredRow, WriteSummary};
 use crate::tile_cache::TileCache;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub upload_limit_bytes: usize,
     /// Where files (panoramas) are kept.
     pub data_dir: PathBuf,
+    /// Live guided tours in progress on this instance.
+    pub live: Arc<LiveHub>,
 }
 
 /// How a server is set up, beyond its store and index.
@@ -88,6 +91,7 @@ impl AppState {
             sign_ins: SignInLimiter::default(),
             upload_limit_bytes: settings.upload_limit_bytes,
             data_dir: settings.data_dir,
+            live: Arc::default(),
         })
     }
 

@@ -145,6 +145,15 @@ pub async fn context() -> Response {
         crate::routes::edits::history,
         crate::routes::edits::audit_csv,
         crate::routes::import::import,
+        crate::routes::panoramas::upload,
+        crate::routes::panoramas::get_scene,
+        crate::routes::panoramas::of_feature,
+        crate::routes::panoramas::add_hotspot,
+        crate::routes::tours::create,
+        crate::routes::tours::get,
+        crate::routes::tours::create_link,
+        crate::routes::tours::revoke_link,
+        crate::routes::tours::shared,
         crate::routes::session::sign_in,
         crate::routes::session::current,
         crate::routes::session::sign_out,
@@ -154,7 +163,14 @@ pub async fn context() -> Response {
         crate::routes::ogc::items,
         crate::routes::ogc::item,
     ),
-    components(schemas(crate::error::ErrorBody, crate::routes::session::SignIn))
+    components(schemas(
+        crate::error::ErrorBody,
+        crate::routes::session::SignIn,
+        crate::routes::panoramas::NewHotspot,
+        crate::routes::tours::NewTour,
+        crate::routes::tours::StopInput,
+        crate::routes::tours::NewLink
+    ))
 )]
 pub struct ApiDoc;
 

@@ -4,11 +4,14 @@ pub mod edits;
 pub mod events;
 pub mod features;
 pub mod import;
+pub mod live;
 pub mod meta;
 pub mod ogc;
+pub mod panoramas;
 pub mod search;
 pub mod session;
 pub mod tiles;
+pub mod tours;
 
 use std::time::Instant;
 
@@ -79,6 +82,28 @@ async fn not_found() -> ApiError {
     ApiError::not_found("no such resource; see /openapi.json")
 }
 
+/// The processed panorama images: immutable (their folder is named by
+/// their content), served as the JPEGs they are and never sniffed.
+fn media_service(
+    state: &SharedState,
+) -> tower_http::set_header::SetResponseHeader<
+    tower_http::set_header::SetResponseHeader<ServeDir, axum::http::HeaderValue>,
+    axum::http::HeaderValue,
+> {
+    use axum::http::HeaderValue;
+    use tower_http::set_header::SetResponseHeaderLayer;
+    tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        ))
+        .service(ServeDir::new(panoramas::media_root(&state.data_dir)))
+}
+
 /// The application: every route over a shared state. The state's web
 /// directory, when set, is served for browsers at `/`.
 pub fn app(state: SharedState) -> Router {
@@ -115,6 +140,32 @@ pub fn app(state: SharedState) -> Router {
             get(features::get_feature).patch(edits::patch_feature),
         )
         .route("/api/{layer}/{id}/history", get(edits::history))
+        .route("/api/{layer}/{id}/panoramas", get(panoramas::of_feature))
+        .route(
+            "/api/panoramas",
+            axum::routing::post(panoramas::upload).layer(axum::extract::DefaultBodyLimit::max(
+                state.upload_limit_bytes,
+            )),
+        )
+        .route("/api/panoramas/{id}", get(panoramas::get_scene))
+        .route(
+            "/api/panoramas/{id}/hotspots",
+            axum::routing::post(panoramas::add_hotspot),
+        )
+        .route("/api/tours", axum::routing::post(tours::create))
+        .route("/api/tours/{id}", get(tours::get))
+        .route(
+            "/api/tours/{id}/links",
+            axum::routing::post(tours::create_link),
+        )
+        .route(
+            "/api/tours/{id}/links/{link}",
+            axum::routing::delete(tours::revoke_link),
+        )
+        .route("/api/shared/{token}", get(tours::shared))
+        .route("/api/live/{token}", get(live::join))
+        .route("/t/{token}", get(tours::tour_page))
+        .nest_service(panoramas::MEDIA_PREFIX, media_service(&state))
         .route("/conformance", get(ogc::conformance))
         .route("/collections", get(ogc::collections))
         .route("/collections/{layer}", get(ogc::one_collection))

@@ -7,6 +7,7 @@
 //! [`LayerKind`], never from input; every value is bound as a parameter.
 
 mod error;
+mod media;
 mod postgres;
 mod sqlite;
 
@@ -15,6 +16,7 @@ use std::path::Path;
 use siteatlas_tiles::LayerKind;
 
 pub use error::{QueryContext, StoreError};
+pub use media::{HotspotRecord, NewPanorama, PanoramaRecord, ShareLinkRecord, TourRecord};
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
 pub use sqlite::SqliteStore;
 

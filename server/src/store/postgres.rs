@@ -20,7 +20,7 @@ const ROWS_PER_STATEMENT: usize = 5_000;
 /// A pool of connections to PostGIS.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
 }
 
 // Timestamps travel as epoch milliseconds: formatting a million of them in

@@ -20,7 +20,7 @@ pub const DATABASE_FILE: &str = "siteatlas.db";
 /// A pool of connections to the embedded database.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
 }
 
 const SELECT: &str = "SELECT id, code, version, updated_at, geom AS geometry, props FROM ";

@@ -1,0 +1,333 @@
+//! Tours of panorama scenes and their share links.
+//!
+//! A promoter orders scenes of plots and factories into a tour and shares it
+//! as `/t/{token}`: no account needed, signed with the store's key (HMAC),
+//! expiring (7 days unless asked otherwise), and revocable, since each link
+//! is also a row the signature points to. The token is
+//! `{link id}.{expiry}.{signature}`.
+
+use axum::Json;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::{Actor, Role};
+use crate::error::ApiError;
+use crate::routes::ApiJson;
+use crate::routes::features::parse_id;
+use crate::routes::panoramas::load_scene;
+use crate::session::{SigningKey, unix_now};
+use crate::state::SharedState;
+use crate::store::ShareLinkRecord;
+
+const SHARE_PURPOSE: &str = "share";
+/// Default lifetime of a share link.
+pub const DEFAULT_LINK_DAYS: u32 = 7;
+/// Longest lifetime of a share link.
+pub const MAX_LINK_DAYS: u32 = 90;
+const MAX_STOPS: usize = 100;
+
+fn may_build_tours(actor: &Actor) -> Result<(), ApiError> {
+    match actor.role {
+        Role::Promoter | Role::Admin => Ok(()),
+        Role::Officer => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("{} may not manage tours; promoters do", actor.name),
+        )),
+    }
+}
+
+/// One stop of a tour as sent.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StopInput {
+    /// Panorama scene id.
+    pub panorama: i64,
+    /// What the guide says there.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Body of `POST /api/tours`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTour {
+    /// Title.
+    pub title: String,
+    /// Ordered stops.
+    pub stops: Vec<StopInput>,
+}
+
+/// `POST /api/tours`
+#[utoipa::path(post, path = "/api/tours", tag = "tours", request_body = NewTour,
+    responses((status = 201, description = "the tour with its scenes"),
+              (status = 400, description = "invalid tour", body = crate::error::ErrorBody),
+              (status = 403, description = "not a promoter or admin", body = crate::error::ErrorBody),
+              (status = 404, description = "a stop's panorama does not exist", body = crate::error::ErrorBody)))]
+pub async fn create(
+    State(state): State<SharedState>,
+    actor: Actor,
+    ApiJson(body): ApiJson<NewTour>,
+) -> Result<Response, ApiError> {
+    may_build_tours(&actor)?;
+    let title = body.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(ApiError::bad_parameter("title", "1 to 200 characters"));
+    }
+    if body.stops.is_empty() || body.stops.len() > MAX_STOPS {
+        return Err(ApiError::bad_parameter(
+            "stops",
+            format!("1 to {MAX_STOPS} stops"),
+        ));
+    }
+    for stop in &body.stops {
+        if stop.note.chars().count() > 2000 {
+            return Err(ApiError::bad_parameter("note", "at most 2000 characters"));
+        }
+        if state.store.panorama(stop.panorama).await?.is_none() {
+            return Err(ApiError::not_found(format!(
+                "no panorama with id {}",
+                stop.panorama
+            )));
+        }
+    }
+    let stops = json!(
+        body.stops
+            .iter()
+            .map(|s| json!({"panorama": s.panorama, "note": s.note.trim()}))
+            .collect::<Vec<_>>()
+    );
+    let id = state
+        .store
+        .insert_tour(title, &stops.to_string(), &actor.name, unix_now() as i64)
+        .await?;
+    Ok((StatusCode::CREATED, Json(tour_json(&state, id).await?)).into_response())
+}
+
+/// A tour with each stop's scene.
+async fn tour_json(state: &SharedState, id: i64) -> Result<Value, ApiError> {
+    let tour = state
+        .store
+        .tour(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no tour with id {id}")))?;
+    let stops: Vec<Value> = serde_json::from_str(&tour.stops).map_err(ApiError::internal)?;
+    let mut out = Vec::with_capacity(stops.len());
+    for stop in stops {
+        let scene = match stop["panorama"].as_i64() {
+            Some(p) => load_scene(state, p).await.ok(),
+            None => None,
+        };
+        // A scene deleted since is left out rather than breaking the tour.
+        if let Some(scene) = scene {
+            out.push(json!({"note": stop["note"], "scene": scene}));
+        }
+    }
+    Ok(json!({"id": tour.id, "title": tour.title, "created_by": tour.created_by, "stops": out}))
+}
+
+/// `GET /api/tours/{id}`
+#[utoipa::path(get, path = "/api/tours/{id}", tag = "tours", params(("id" = i64, Path)),
+    responses((status = 200, description = "the tour with its scenes"),
+              (status = 403, description = "not a promoter or admin", body = crate::error::ErrorBody),
+              (status = 404, description = "no such tour", body = crate::error::ErrorBody)))]
+pub async fn get(
+    State(state): State<SharedState>,
+    actor: Actor,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    may_build_tours(&actor)?;
+    let id = parse_id(&id)? as i64;
+    Ok(Json(tour_json(&state, id).await?))
+}
+
+/// Body of `POST /api/tours/{id}/links`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLink {
+    /// Days until the link expires (default 7, at most 90).
+    pub days: Option<u32>,
+}
+
+/// The share token of a link.
+pub fn share_token(key: &SigningKey, link_id: i64, expires_at: i64) -> String {
+    let message = format!("{link_id}.{expires_at}");
+    format!("{message}.{}", key.sign(SHARE_PURPOSE, &message))
+}
+
+/// Why a share link does not open a tour.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LinkProblem {
+    /// Not a link this server signed.
+    Forged,
+    /// Past its expiry.
+    Expired,
+    /// Revoked by a promoter.
+    Revoked,
+}
+
+impl From<LinkProblem> for ApiError {
+    fn from(p: LinkProblem) -> Self {
+        match p {
+            LinkProblem::Forged => ApiError::not_found("no such share link"),
+            LinkProblem::Expired => ApiError::new(
+                StatusCode::GONE,
+                "link_expired",
+                "this share link has expired; ask for a new one",
+            ),
+            LinkProblem::Revoked => ApiError::new(
+                StatusCode::GONE,
+                "link_revoked",
+                "this share link has been withdrawn",
+            ),
+        }
+    }
+}
+
+/// The live link a token stands for.
+pub async fn open_link(state: &SharedState, token: &str) -> Result<ShareLinkRecord, ApiError> {
+    let (message, signature) = token.rsplit_once('.').ok_or(LinkProblem::Forged)?;
+    if !state.signing_key.verify(SHARE_PURPOSE, message, signature) {
+        return Err(LinkProblem::Forged.into());
+    }
+    let (id, expires) = message.split_once('.').ok_or(LinkProblem::Forged)?;
+    let (id, expires): (i64, i64) = (
+        id.parse().map_err(|_| LinkProblem::Forged)?,
+        expires.parse().map_err(|_| LinkProblem::Forged)?,
+    );
+    let link = state
+        .store
+        .share_link(id)
+        .await?
+        .filter(|l| l.expires_at == expires)
+        .ok_or(LinkProblem::Forged)?;
+    if link.revoked_at.is_some() {
+        return Err(LinkProblem::Revoked.into());
+    }
+    if link.expires_at <= unix_now() as i64 {
+        return Err(LinkProblem::Expired.into());
+    }
+    Ok(link)
+}
+
+/// `POST /api/tours/{id}/links`
+#[utoipa::path(post, path = "/api/tours/{id}/links", tag = "tours", params(("id" = i64, Path)),
+    request_body = NewLink,
+    responses((status = 201, description = "{id, token, url, expires_at}"),
+              (status = 400, description = "invalid lifetime", body = crate::error::ErrorBody),
+              (status = 403, description = "not a promoter or admin", body = crate::error::ErrorBody),
+              (status = 404, description = "no such tour", body = crate::error::ErrorBody)))]
+pub async fn create_link(
+    State(state): State<SharedState>,
+    actor: Actor,
+    UrlPath(id): UrlPath<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    // The body is optional: none means the default lifetime.
+    let body: NewLink = if body.iter().all(u8::is_ascii_whitespace) {
+        NewLink::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_parameter("body", e))?
+    };
+    may_build_tours(&actor)?;
+    let tour = parse_id(&id)? as i64;
+    if state.store.tour(tour).await?.is_none() {
+        return Err(ApiError::not_found(format!("no tour with id {tour}")));
+    }
+    let days = body.days.unwrap_or(DEFAULT_LINK_DAYS);
+    if !(1..=MAX_LINK_DAYS).contains(&days) {
+        return Err(ApiError::bad_parameter(
+            "days",
+            format!("1 to {MAX_LINK_DAYS}"),
+        ));
+    }
+    let now = unix_now() as i64;
+    let expires_at = now + i64::from(days) * 86_400;
+    let link = state
+        .store
+        .insert_share_link(tour, expires_at, &actor.name, now)
+        .await?;
+    let token = share_token(&state.signing_key, link, expires_at);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": link, "token": token, "url": format!("/t/{token}"), "expires_at": expires_at})),
+    )
+        .into_response())
+}
+
+/// `DELETE /api/tours/{id}/links/{link}`
+#[utoipa::path(delete, path = "/api/tours/{id}/links/{link}", tag = "tours",
+    params(("id" = i64, Path), ("link" = i64, Path)),
+    responses((status = 204, description = "revoked"),
+              (status = 403, description = "not a promoter or admin", body = crate::error::ErrorBody),
+              (status = 404, description = "no such live link of this tour", body = crate::error::ErrorBody)))]
+pub async fn revoke_link(
+    State(state): State<SharedState>,
+    actor: Actor,
+    UrlPath((id, link)): UrlPath<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    may_build_tours(&actor)?;
+    let (tour, link) = (parse_id(&id)? as i64, parse_id(&link)? as i64);
+    if state
+        .store
+        .revoke_share_link(tour, link, unix_now() as i64)
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!(
+            "tour {tour} has no live share link {link}"
+        )))
+    }
+}
+
+/// `GET /api/shared/{token}`: the shared tour, for anyone holding the link.
+#[utoipa::path(get, path = "/api/shared/{token}", tag = "tours", params(("token" = String, Path)),
+    responses((status = 200, description = "{tour, expires_at}"),
+              (status = 404, description = "not a genuine link", body = crate::error::ErrorBody),
+              (status = 410, description = "expired or revoked", body = crate::error::ErrorBody)))]
+pub async fn shared(
+    State(state): State<SharedState>,
+    UrlPath(token): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    let link = open_link(&state, &token).await?;
+    let tour = tour_json(&state, link.tour_id).await?;
+    if let Err(e) = state
+        .store
+        .count_use(
+            "tour_open",
+            None,
+            None,
+            Some(link.tour_id),
+            unix_now() as i64,
+        )
+        .await
+    {
+        tracing::warn!(%e, "a tour open was not counted");
+    }
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({"tour": tour, "expires_at": link.expires_at})),
+    )
+        .into_response())
+}
+
+/// `GET /t/{token}`: the tour page (the web app's `tour.html`), which reads
+/// the token from its address.
+pub async fn tour_page(State(state): State<SharedState>) -> Result<Response, ApiError> {
+    let page = state
+        .web_dir
+        .as_ref()
+        .map(|d| d.join("tour.html"))
+        .filter(|p| p.is_file())
+        .ok_or_else(|| ApiError::not_found("the web app is not installed on this server"))?;
+    let html = tokio::fs::read_to_string(page)
+        .await
+        .map_err(ApiError::internal)?;
+    // Relative asset paths in the page resolve against /t/, so point them at the root.
+    let html = html.replacen("<head>", "<head><base href=\"/\">", 1);
+    Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+}

@@ -1,0 +1,412 @@
+//! Panoramas, hotspots, tours, share links and usage counts in the store.
+//!
+//! These tables hold only plain columns (integers, reals, text; times as Unix
+//! seconds), so one query text serves both stores: [`on_pool!`] runs it on
+//! whichever pool the store has.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{QueryContext, Store, StoreError};
+
+/// Runs the same query code on the store's pool, SQLite or PostgreSQL.
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store {
+            Store::Sqlite(s) => {
+                let $pool = &s.pool;
+                $body
+            }
+            Store::Postgres(s) => {
+                let $pool = &s.pool;
+                $body
+            }
+        }
+    };
+}
+
+/// A stored panorama scene.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PanoramaRecord {
+    /// Scene id.
+    pub id: i64,
+    /// Folder of its processed images under the data directory.
+    pub content_id: String,
+    /// Layer of the feature it shows.
+    pub layer: String,
+    /// That feature's id.
+    pub feature_id: i64,
+    /// Title.
+    pub title: String,
+    /// Camera position, when known.
+    pub lon: Option<f64>,
+    /// Camera position, when known.
+    pub lat: Option<f64>,
+    /// Compass heading of the image's centre, degrees.
+    pub heading_deg: f64,
+    /// Source width, pixels.
+    pub width: i64,
+    /// Source height, pixels.
+    pub height: i64,
+    /// Tile levels as JSON: `[{"face_size", "nb_tiles"}]`, smallest first.
+    pub levels: String,
+    /// Who uploaded it.
+    pub created_by: String,
+    /// When, Unix seconds.
+    pub created_at: i64,
+}
+
+/// A new panorama scene (everything but its id).
+#[derive(Debug, Clone)]
+pub struct NewPanorama {
+    /// Folder of its processed images.
+    pub content_id: String,
+    /// Layer.
+    pub layer: String,
+    /// Feature id.
+    pub feature_id: i64,
+    /// Title.
+    pub title: String,
+    /// Camera longitude.
+    pub lon: Option<f64>,
+    /// Camera latitude.
+    pub lat: Option<f64>,
+    /// Heading, degrees.
+    pub heading_deg: f64,
+    /// Width, pixels.
+    pub width: i64,
+    /// Height, pixels.
+    pub height: i64,
+    /// Levels JSON.
+    pub levels: String,
+    /// Uploader.
+    pub created_by: String,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// A hotspot in a scene: a link to another scene, or a note.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct HotspotRecord {
+    /// Hotspot id.
+    pub id: i64,
+    /// Scene it is in.
+    pub panorama_id: i64,
+    /// Direction, degrees (0 = the image's centre, positive to the right).
+    pub yaw_deg: f64,
+    /// Elevation, degrees (positive up).
+    pub pitch_deg: f64,
+    /// Scene it leads to.
+    pub target_id: Option<i64>,
+    /// Note shown at it.
+    pub note: Option<String>,
+}
+
+/// A stored tour.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TourRecord {
+    /// Tour id.
+    pub id: i64,
+    /// Title.
+    pub title: String,
+    /// Stops as JSON: `[{"panorama", "note"}]`.
+    pub stops: String,
+    /// Who made it.
+    pub created_by: String,
+    /// When, Unix seconds.
+    pub created_at: i64,
+}
+
+/// A stored share link.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ShareLinkRecord {
+    /// Link id (signed into the link).
+    pub id: i64,
+    /// Tour shared.
+    pub tour_id: i64,
+    /// Expiry, Unix seconds.
+    pub expires_at: i64,
+    /// Revocation time, if revoked.
+    pub revoked_at: Option<i64>,
+}
+
+fn panorama_row<R: Row>(r: R) -> Result<PanoramaRecord, sqlx::Error>
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> f64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+{
+    Ok(PanoramaRecord {
+        id: r.try_get("id")?,
+        content_id: r.try_get("content_id")?,
+        layer: r.try_get("layer")?,
+        feature_id: r.try_get("feature_id")?,
+        title: r.try_get("title")?,
+        lon: r.try_get("lon")?,
+        lat: r.try_get("lat")?,
+        heading_deg: r.try_get("heading_deg")?,
+        width: r.try_get("width")?,
+        height: r.try_get("height")?,
+        levels: r.try_get("levels")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn hotspot_row<R: Row>(r: R) -> Result<HotspotRecord, sqlx::Error>
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> f64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+{
+    Ok(HotspotRecord {
+        id: r.try_get("id")?,
+        panorama_id: r.try_get("panorama_id")?,
+        yaw_deg: r.try_get("yaw_deg")?,
+        pitch_deg: r.try_get("pitch_deg")?,
+        target_id: r.try_get("target_id")?,
+        note: r.try_get("note")?,
+    })
+}
+
+fn tour_row<R: Row>(r: R) -> Result<TourRecord, sqlx::Error>
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+{
+    Ok(TourRecord {
+        id: r.try_get("id")?,
+        title: r.try_get("title")?,
+        stops: r.try_get("stops")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn link_row<R: Row>(r: R) -> Result<ShareLinkRecord, sqlx::Error>
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+{
+    Ok(ShareLinkRecord {
+        id: r.try_get("id")?,
+        tour_id: r.try_get("tour_id")?,
+        expires_at: r.try_get("expires_at")?,
+        revoked_at: r.try_get("revoked_at")?,
+    })
+}
+
+fn count_row<R: Row>(r: R) -> Result<(String, i64), sqlx::Error>
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+{
+    Ok((r.try_get("kind")?, r.try_get("n")?))
+}
+
+const PANORAMA_COLUMNS: &str = "id, content_id, layer, feature_id, title, lon, lat, heading_deg, width, height, levels, created_by, created_at";
+
+impl Store {
+    /// Stores a scene; returns its id.
+    pub async fn insert_panorama(&self, p: &NewPanorama) -> Result<i64, StoreError> {
+        let sql = "INSERT INTO panoramas (content_id, layer, feature_id, title, lon, lat, heading_deg, width, height, levels, created_by, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
+        on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(&p.content_id)
+            .bind(&p.layer)
+            .bind(p.feature_id)
+            .bind(&p.title)
+            .bind(p.lon)
+            .bind(p.lat)
+            .bind(p.heading_deg)
+            .bind(p.width)
+            .bind(p.height)
+            .bind(&p.levels)
+            .bind(&p.created_by)
+            .bind(p.created_at)
+            .fetch_one(pool)
+            .await)
+        .doing(|| "storing a panorama".into())
+    }
+
+    /// One scene.
+    pub async fn panorama(&self, id: i64) -> Result<Option<PanoramaRecord>, StoreError> {
+        let sql = format!("SELECT {PANORAMA_COLUMNS} FROM panoramas WHERE id = $1");
+        on_pool!(self, |pool| sqlx::query(&sql)
+            .bind(id)
+            .try_map(panorama_row)
+            .fetch_optional(pool)
+            .await)
+        .doing(|| format!("reading panorama {id}"))
+    }
+
+    /// The scenes of a feature, oldest first.
+    pub async fn panoramas_of(
+        &self,
+        layer: &str,
+        feature_id: i64,
+    ) -> Result<Vec<PanoramaRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {PANORAMA_COLUMNS} FROM panoramas WHERE layer = $1 AND feature_id = $2 ORDER BY id"
+        );
+        on_pool!(self, |pool| sqlx::query(&sql)
+            .bind(layer)
+            .bind(feature_id)
+            .try_map(panorama_row)
+            .fetch_all(pool)
+            .await)
+        .doing(|| format!("reading the panoramas of {layer} {feature_id}"))
+    }
+
+    /// Adds a hotspot; returns its id.
+    pub async fn insert_hotspot(
+        &self,
+        panorama_id: i64,
+        yaw_deg: f64,
+        pitch_deg: f64,
+        target_id: Option<i64>,
+        note: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let sql = "INSERT INTO hotspots (panorama_id, yaw_deg, pitch_deg, target_id, note) VALUES ($1, $2, $3, $4, $5) RETURNING id";
+        on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(panorama_id)
+            .bind(yaw_deg)
+            .bind(pitch_deg)
+            .bind(target_id)
+            .bind(note)
+            .fetch_one(pool)
+            .await)
+        .doing(|| "storing a hotspot".into())
+    }
+
+    /// The hotspots of a scene.
+    pub async fn hotspots(&self, panorama_id: i64) -> Result<Vec<HotspotRecord>, StoreError> {
+        let sql = "SELECT id, panorama_id, yaw_deg, pitch_deg, target_id, note FROM hotspots WHERE panorama_id = $1 ORDER BY id";
+        on_pool!(self, |pool| sqlx::query(sql)
+            .bind(panorama_id)
+            .try_map(hotspot_row)
+            .fetch_all(pool)
+            .await)
+        .doing(|| format!("reading the hotspots of panorama {panorama_id}"))
+    }
+
+    /// Stores a tour; returns its id.
+    pub async fn insert_tour(
+        &self,
+        title: &str,
+        stops: &str,
+        created_by: &str,
+        created_at: i64,
+    ) -> Result<i64, StoreError> {
+        let sql = "INSERT INTO tours (title, stops, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
+        on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(title)
+            .bind(stops)
+            .bind(created_by)
+            .bind(created_at)
+            .fetch_one(pool)
+            .await)
+        .doing(|| "storing a tour".into())
+    }
+
+    /// One tour.
+    pub async fn tour(&self, id: i64) -> Result<Option<TourRecord>, StoreError> {
+        let sql = "SELECT id, title, stops, created_by, created_at FROM tours WHERE id = $1";
+        on_pool!(self, |pool| sqlx::query(sql)
+            .bind(id)
+            .try_map(tour_row)
+            .fetch_optional(pool)
+            .await)
+        .doing(|| format!("reading tour {id}"))
+    }
+
+    /// Records a share link of a tour; returns its id.
+    pub async fn insert_share_link(
+        &self,
+        tour_id: i64,
+        expires_at: i64,
+        created_by: &str,
+        created_at: i64,
+    ) -> Result<i64, StoreError> {
+        let sql = "INSERT INTO share_links (tour_id, expires_at, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id";
+        on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(tour_id)
+            .bind(expires_at)
+            .bind(created_by)
+            .bind(created_at)
+            .fetch_one(pool)
+            .await)
+        .doing(|| "storing a share link".into())
+    }
+
+    /// One share link.
+    pub async fn share_link(&self, id: i64) -> Result<Option<ShareLinkRecord>, StoreError> {
+        let sql = "SELECT id, tour_id, expires_at, revoked_at FROM share_links WHERE id = $1";
+        on_pool!(self, |pool| sqlx::query(sql)
+            .bind(id)
+            .try_map(link_row)
+            .fetch_optional(pool)
+            .await)
+        .doing(|| format!("reading share link {id}"))
+    }
+
+    /// Revokes a share link of a tour; returns whether a live one was revoked.
+    pub async fn revoke_share_link(
+        &self,
+        tour_id: i64,
+        id: i64,
+        at: i64,
+    ) -> Result<bool, StoreError> {
+        let sql = "UPDATE share_links SET revoked_at = $1 WHERE id = $2 AND tour_id = $3 AND revoked_at IS NULL";
+        let done = on_pool!(self, |pool| sqlx::query(sql)
+            .bind(at)
+            .bind(id)
+            .bind(tour_id)
+            .execute(pool)
+            .await
+            .map(|d| d.rows_affected()))
+        .doing(|| format!("revoking share link {id}"))?;
+        Ok(done == 1)
+    }
+
+    /// Counts one use (a panorama view, a tour open, a live join, a card
+    /// view, a search), with what was used and never who used it.
+    pub async fn count_use(
+        &self,
+        kind: &str,
+        layer: Option<&str>,
+        feature_id: Option<i64>,
+        ref_id: Option<i64>,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        let sql = "INSERT INTO usage_events (kind, layer, feature_id, ref_id, at) VALUES ($1, $2, $3, $4, $5)";
+        on_pool!(self, |pool| sqlx::query(sql)
+            .bind(kind)
+            .bind(layer)
+            .bind(feature_id)
+            .bind(ref_id)
+            .bind(at)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+        .doing(|| format!("counting a {kind}"))?;
+        Ok(())
+    }
+
+    /// Uses counted per kind (and layer), in `[from, to)` Unix seconds.
+    pub async fn usage_counts(&self, from: i64, to: i64) -> Result<Vec<(String, i64)>, StoreError> {
+        let sql = "SELECT kind, COUNT(*) AS n FROM usage_events WHERE at >= $1 AND at < $2 GROUP BY kind ORDER BY kind";
+        on_pool!(self, |pool| sqlx::query(sql)
+            .bind(from)
+            .bind(to)
+            .try_map(count_row)
+            .fetch_all(pool)
+            .await)
+        .doing(|| "counting uses".into())
+    }
+}

@@ -1,0 +1,641 @@
+//! Panoramas, tours, share links and live guided tours over real HTTP and
+//! WebSocket: upload and processing, refusals, served files, permissions,
+//! hotspots, link forgery, expiry and revocation, and a two-person live tour.
+
+use std::io::Cursor;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use siteatlas_server::auth::{new_token, token_hash};
+use siteatlas_server::routes::tours::share_token;
+use siteatlas_tests::{ServerOptions, StoreKind, TestServer, TestStore};
+use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+
+/// A 2:1 JPEG with some structure (a gradient and a grid), `width` wide.
+fn equirect_jpeg(width: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, width / 2, |x, y| {
+        let grid = if x % 64 < 2 || y % 64 < 2 { 0 } else { 255 };
+        image::Rgb([(x * 255 / width) as u8, (y * 510 / width) as u8, grid])
+    });
+    let mut out = Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .unwrap();
+    out.into_inner()
+}
+
+async fn token(server: &TestServer, role: &str, parks: &[String]) -> String {
+    let t = new_token().unwrap();
+    server
+        .state
+        .store
+        .create_token(role, role, parks, &token_hash(&t))
+        .await
+        .unwrap();
+    t
+}
+
+async fn upload(
+    server: &TestServer,
+    token: Option<&str>,
+    layer: &str,
+    feature: u64,
+    image: Vec<u8>,
+    file_name: &str,
+) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("layer", layer.to_owned())
+        .text("feature", feature.to_string())
+        .text("title", "南门 <入口>")
+        .text("heading_deg", "90")
+        .part(
+            "image",
+            reqwest::multipart::Part::bytes(image)
+                .file_name(file_name.to_owned())
+                .mime_str("image/jpeg")
+                .unwrap(),
+        );
+    let mut req = server
+        .http
+        .post(format!("{}/api/panoramas", server.base))
+        .multipart(form);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.unwrap()
+}
+
+struct Setup {
+    server: TestServer,
+    promoter: String,
+    officer: String,
+    plot: u64,
+    other_plot: u64,
+    _store: TestStore,
+}
+
+async fn setup() -> Setup {
+    let store = TestStore::new(StoreKind::Sqlite).await;
+    let server = TestServer::start(&store, ServerOptions::default()).await;
+    let (plot, park, other_plot) = {
+        let atlas = server.state.atlas.read();
+        let first = atlas.plots.iter().next().unwrap();
+        let park = first.feature.attrs.park.clone().unwrap();
+        let other = atlas
+            .plots
+            .iter()
+            .find(|e| e.feature.attrs.park.as_deref() != Some(&park))
+            .unwrap();
+        (first.feature.id, park, other.feature.id)
+    };
+    let promoter = token(&server, "promoter", &[]).await;
+    let officer = token(&server, "officer", &[park]).await;
+    Setup {
+        server,
+        promoter,
+        officer,
+        plot,
+        other_plot,
+        _store: store,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_process_and_serve() {
+    let s = setup().await;
+    let server = &s.server;
+    let jpeg = equirect_jpeg(4096);
+    let r = upload(
+        server,
+        Some(&s.promoter),
+        "plots",
+        s.plot,
+        jpeg.clone(),
+        "site.jpg",
+    )
+    .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let scene: Value = r.json().await.unwrap();
+    assert_eq!(scene["title"], "南门 <入口>");
+    assert_eq!(scene["heading_deg"], 90.0);
+    assert_eq!(
+        scene["levels"],
+        json!([{"face_size": 512, "nb_tiles": 1}, {"face_size": 1024, "nb_tiles": 2}])
+    );
+
+    // The thumbnail and tiles: re-encoded JPEGs, immutable, never sniffed.
+    let thumb = server.get(scene["thumbnail_url"].as_str().unwrap()).await;
+    assert_eq!(thumb.status(), 200);
+    assert_eq!(thumb.headers()["content-type"], "image/jpeg");
+    assert_eq!(thumb.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        thumb.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    let thumb = image::load_from_memory(&thumb.bytes().await.unwrap()).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (400, 200));
+    let tile_url = scene["tile_url_template"]
+        .as_str()
+        .unwrap()
+        .replace("{level}", "1")
+        .replace("{face}", "front")
+        .replace("{row}", "1")
+        .replace("{col}", "0");
+    let tile = server.get(&tile_url).await;
+    assert_eq!(tile.status(), 200, "{tile_url}");
+    let tile = image::load_from_memory(&tile.bytes().await.unwrap()).unwrap();
+    assert_eq!((tile.width(), tile.height()), (512, 512));
+    // Outside the media folder, and files that are not there.
+    for path in [
+        "/media/panoramas/../siteatlas.db",
+        "/media/panoramas/%2e%2e/siteatlas.db",
+        "/media/panoramas/nope/thumb.jpg",
+    ] {
+        assert_eq!(server.get(path).await.status(), 404, "{path}");
+    }
+
+    // Listed with the feature, and readable one by one.
+    let listed = server
+        .get_json(&format!("/api/plots/{}/panoramas", s.plot), 200)
+        .await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["id"], scene["id"]);
+    let again = server
+        .get_json(&format!("/api/panoramas/{}", scene["id"]), 200)
+        .await;
+    assert_eq!(again["thumbnail_url"], scene["thumbnail_url"]);
+    assert_eq!(server.get("/api/panoramas/999999").await.status(), 404);
+    // Nothing left behind in the upload folder.
+    let uploads = server.state.data_dir.join("uploads");
+    assert_eq!(
+        std::fs::read_dir(&uploads).unwrap().count(),
+        0,
+        "temporary uploads remain"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_uploads_are_refused_quickly() {
+    let s = setup().await;
+    let server = &s.server;
+    let good = equirect_jpeg(2048);
+    // A PNG header claiming 100000 x 50000 pixels, and nothing else.
+    let mut claimed = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    claimed.extend(100_000u32.to_be_bytes());
+    claimed.extend(50_000u32.to_be_bytes());
+    claimed.extend([8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    let square = {
+        let mut out = Cursor::new(Vec::new());
+        image::DynamicImage::new_rgb8(2048, 2048)
+            .write_to(&mut out, image::ImageFormat::Jpeg)
+            .unwrap();
+        out.into_inner()
+    };
+    let cases: Vec<(&str, Vec<u8>, u16)> = vec![
+        (
+            "text named .jpg",
+            b"just some text, not a picture".to_vec(),
+            415,
+        ),
+        ("truncated JPEG", good[..good.len() / 3].to_vec(), 422),
+        ("claims 100000x50000", claimed, 422),
+        ("square", square, 422),
+    ];
+    for (what, bytes, want) in cases {
+        let started = Instant::now();
+        let r = upload(
+            server,
+            Some(&s.promoter),
+            "plots",
+            s.plot,
+            bytes,
+            "photo.jpg",
+        )
+        .await;
+        let status = r.status().as_u16();
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(status, want, "{what}: {body}");
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{what}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{what} took {:?}",
+            started.elapsed()
+        );
+    }
+    // Who may upload where.
+    assert_eq!(
+        upload(server, None, "plots", s.plot, good.clone(), "a.jpg")
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        upload(
+            server,
+            Some(&s.officer),
+            "plots",
+            s.other_plot,
+            good.clone(),
+            "a.jpg"
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        upload(
+            server,
+            Some(&s.officer),
+            "plots",
+            s.plot,
+            good.clone(),
+            "a.jpg"
+        )
+        .await
+        .status(),
+        201
+    );
+    assert_eq!(
+        upload(server, Some(&s.promoter), "pois", 1, good.clone(), "a.jpg")
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(
+        upload(server, Some(&s.promoter), "plots", 987_654, good, "a.jpg")
+            .await
+            .status(),
+        404
+    );
+    let uploads = server.state.data_dir.join("uploads");
+    assert_eq!(
+        std::fs::read_dir(&uploads).unwrap().count(),
+        0,
+        "temporary uploads remain"
+    );
+}
+
+/// Two scenes of the plot, the first with a hotspot to the second.
+async fn two_scenes(s: &Setup) -> (i64, i64) {
+    let server = &s.server;
+    let a: Value = upload(
+        server,
+        Some(&s.promoter),
+        "plots",
+        s.plot,
+        equirect_jpeg(2048),
+        "a.jpg",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    // Another picture, so another folder.
+    let mut other = equirect_jpeg(2048);
+    other = {
+        let mut img = image::load_from_memory(&other).unwrap().to_rgb8();
+        img.put_pixel(10, 10, image::Rgb([255, 0, 0]));
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        std::mem::take(&mut other);
+        out.into_inner()
+    };
+    let b: Value = upload(server, Some(&s.promoter), "plots", s.plot, other, "b.png")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (a, b) = (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap());
+    let r = server
+        .http
+        .post(format!("{}/api/panoramas/{a}/hotspots", server.base))
+        .bearer_auth(&s.promoter)
+        .json(&json!({"yaw_deg": 30.0, "pitch_deg": -5.0, "target": b}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let scene: Value = r.json().await.unwrap();
+    assert_eq!(scene["hotspots"][0]["target"], b);
+    for bad in [
+        json!({"yaw_deg": 500.0, "pitch_deg": 0.0, "note": "x"}),
+        json!({"yaw_deg": 0.0, "pitch_deg": 0.0}),
+        json!({"yaw_deg": 0.0, "pitch_deg": 0.0, "target": a}),
+    ] {
+        let r = server
+            .http
+            .post(format!("{}/api/panoramas/{a}/hotspots", server.base))
+            .bearer_auth(&s.promoter)
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{bad}");
+    }
+    (a, b)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn share_links_are_signed_expiring_and_revocable() {
+    let s = setup().await;
+    let server = &s.server;
+    let (a, b) = two_scenes(&s).await;
+    let create = |token: &str| {
+        server
+            .http
+            .post(format!("{}/api/tours", server.base))
+            .bearer_auth(token)
+            .json(&json!({"title": "温江医学城云看地", "stops": [{"panorama": a, "note": "南门"}, {"panorama": b, "note": "地块东侧"}]}))
+            .send()
+    };
+    assert_eq!(create(&s.officer).await.unwrap().status(), 403);
+    let r = create(&s.promoter).await.unwrap();
+    assert_eq!(r.status(), 201);
+    let tour: Value = r.json().await.unwrap();
+    let tour_id = tour["id"].as_i64().unwrap();
+    assert_eq!(tour["stops"][1]["scene"]["id"], b);
+
+    let r = server
+        .http
+        .post(format!("{}/api/tours/{tour_id}/links", server.base))
+        .bearer_auth(&s.promoter)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let link: Value = r.json().await.unwrap();
+    let token = link["token"].as_str().unwrap().to_owned();
+    let days = (link["expires_at"].as_i64().unwrap() - siteatlas_server::session::unix_now() as i64)
+        as f64
+        / 86_400.0;
+    assert!(
+        (days - 7.0).abs() < 0.01,
+        "default lifetime 7 days, got {days}"
+    );
+
+    // No account needed.
+    let shared = server.get_json(&format!("/api/shared/{token}"), 200).await;
+    assert_eq!(shared["tour"]["title"], "温江医学城云看地");
+    assert_eq!(
+        shared["tour"]["stops"][0]["scene"]["hotspots"][0]["target"],
+        b
+    );
+
+    // Forgeries: another link id or expiry under the same signature, a signature changed.
+    let parts: Vec<&str> = token.split('.').collect();
+    let forged = [
+        format!(
+            "{}.{}.{}",
+            parts[0].parse::<i64>().unwrap() + 1,
+            parts[1],
+            parts[2]
+        ),
+        format!(
+            "{}.{}.{}",
+            parts[0],
+            parts[1].parse::<i64>().unwrap() + 86_400,
+            parts[2]
+        ),
+        format!(
+            "{}.{}.{}",
+            parts[0],
+            parts[1],
+            parts[2].replace(|c: char| c.is_ascii_digit(), "a")
+        ),
+        "garbage".to_owned(),
+    ];
+    for f in &forged {
+        assert_eq!(
+            server.get(&format!("/api/shared/{f}")).await.status(),
+            404,
+            "{f}"
+        );
+    }
+
+    // Expired: a genuine signature over a past expiry.
+    let past = siteatlas_server::session::unix_now() as i64 - 60;
+    let old = server
+        .state
+        .store
+        .insert_share_link(tour_id, past, "promoter", past - 86_400)
+        .await
+        .unwrap();
+    let expired = share_token(&server.state.signing_key, old, past);
+    let r = server.get(&format!("/api/shared/{expired}")).await;
+    assert_eq!(r.status(), 410);
+
+    // Revoked: gone at once.
+    let link_id = link["id"].as_i64().unwrap();
+    let revoke = server
+        .http
+        .delete(format!(
+            "{}/api/tours/{tour_id}/links/{link_id}",
+            server.base
+        ))
+        .bearer_auth(&s.promoter)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoke.status(), 204);
+    let r = server.get(&format!("/api/shared/{token}")).await;
+    assert_eq!(r.status(), 410);
+    assert!(r.text().await.unwrap().contains("withdrawn"));
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(server: &TestServer, token: &str, name: &str, bearer: Option<&str>) -> Socket {
+    let url = format!(
+        "{}/api/live/{token}?name={name}",
+        server.base.replace("http://", "ws://")
+    );
+    let mut request = url.into_client_request().unwrap();
+    if let Some(b) = bearer {
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {b}").parse().unwrap());
+    }
+    tokio_tungstenite::connect_async(request).await.unwrap().0
+}
+
+/// The next message of a type (others, such as presence updates, are skipped).
+async fn next_of(socket: &mut Socket, kind: &str) -> Value {
+    tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            let Some(Ok(Message::Text(text))) = socket.next().await else {
+                panic!("socket closed while waiting for {kind}");
+            };
+            let v: Value = serde_json::from_str(&text).unwrap();
+            if v["type"] == kind {
+                return v;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {kind} message within 3 s"))
+}
+
+async fn send(socket: &mut Socket, v: Value) {
+    socket
+        .send(Message::Text(v.to_string().into()))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_tour_with_two_people() {
+    let s = setup().await;
+    let server = &s.server;
+    let (a, b) = two_scenes(&s).await;
+    let tour: Value = server
+        .http
+        .post(format!("{}/api/tours", server.base))
+        .bearer_auth(&s.promoter)
+        .json(&json!({"title": "live", "stops": [{"panorama": a}, {"panorama": b}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let link: Value = server
+        .http
+        .post(format!("{}/api/tours/{}/links", server.base, tour["id"]))
+        .bearer_auth(&s.promoter)
+        .json(&json!({"days": 1}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = link["token"].as_str().unwrap();
+
+    let mut guide = connect(server, token, "guide", Some(&s.promoter)).await;
+    let welcome = next_of(&mut guide, "welcome").await;
+    assert_eq!(welcome["role"], "guide");
+    let guide_id = welcome["you"].clone();
+    assert_eq!(
+        welcome["controller"], guide_id,
+        "a guide takes control of an empty session"
+    );
+
+    let mut visitor = connect(server, token, "investor", None).await;
+    let welcome = next_of(&mut visitor, "welcome").await;
+    assert_eq!(welcome["role"], "attendee");
+    let visitor_id = welcome["you"].clone();
+    let presence = next_of(&mut guide, "presence").await;
+    assert_eq!(
+        presence["people"].as_array().unwrap().len(),
+        2,
+        "{presence}"
+    );
+
+    // The guide moves; the visitor follows.
+    let started = Instant::now();
+    send(
+        &mut guide,
+        json!({"type": "view", "scene": b, "yaw": 42.0, "pitch": -10.0, "zoom": 60}),
+    )
+    .await;
+    let moved = next_of(&mut visitor, "view").await;
+    let latency = started.elapsed();
+    eprintln!("guide to visitor on loopback: {latency:?}");
+    assert_eq!(
+        moved["view"],
+        json!({"scene": b, "yaw": 42.0, "pitch": -10.0, "zoom": 60.0})
+    );
+    assert!(latency < Duration::from_millis(1000), "{latency:?}");
+
+    // The visitor cannot steer until handed control; then can; then the guide takes it back.
+    send(
+        &mut visitor,
+        json!({"type": "view", "scene": a, "yaw": 0, "pitch": 0}),
+    )
+    .await;
+    assert!(
+        next_of(&mut visitor, "error").await["message"]
+            .as_str()
+            .unwrap()
+            .contains("control")
+    );
+    send(
+        &mut guide,
+        json!({"type": "hand_control", "to": visitor_id}),
+    )
+    .await;
+    assert_eq!(
+        next_of(&mut visitor, "presence").await["controller"],
+        visitor_id
+    );
+    send(
+        &mut visitor,
+        json!({"type": "view", "scene": a, "yaw": 5, "pitch": 1}),
+    )
+    .await;
+    assert_eq!(next_of(&mut guide, "view").await["view"]["scene"], a);
+    send(
+        &mut visitor,
+        json!({"type": "hand_control", "to": guide_id}),
+    )
+    .await;
+    assert!(
+        next_of(&mut visitor, "error").await["message"]
+            .as_str()
+            .unwrap()
+            .contains("guide")
+    );
+    send(&mut guide, json!({"type": "take_control"})).await;
+    assert_eq!(
+        next_of(&mut visitor, "presence").await["controller"],
+        guide_id
+    );
+
+    // A visitor who drops out and comes back rejoins where the tour is.
+    visitor.close(None).await.unwrap();
+    // (The guide may first hear the presence its own take-back caused.)
+    loop {
+        let presence = next_of(&mut guide, "presence").await;
+        if presence["people"].as_array().unwrap().len() == 1 {
+            break;
+        }
+    }
+    send(
+        &mut guide,
+        json!({"type": "view", "scene": b, "yaw": -90.0, "pitch": 0.0, "zoom": 40}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut back = connect(server, token, "investor", None).await;
+    let welcome = next_of(&mut back, "welcome").await;
+    assert_eq!(
+        welcome["view"],
+        json!({"scene": b, "yaw": -90.0, "pitch": 0.0, "zoom": 40.0})
+    );
+    assert_eq!(welcome["controller"], guide_id);
+
+    // A revoked link lets no one in.
+    let r = server
+        .http
+        .delete(format!(
+            "{}/api/tours/{}/links/{}",
+            server.base, tour["id"], link["id"]
+        ))
+        .bearer_auth(&s.promoter)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let url = format!(
+        "{}/api/live/{token}",
+        server.base.replace("http://", "ws://")
+    );
+    assert!(tokio_tungstenite::connect_async(url).await.is_err());
+}
