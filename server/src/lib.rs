@@ -22,6 +22,7 @@ pub mod state;
 pub mod store;
 pub mod sync;
 pub mod tile_cache;
+pub mod usage;
 pub mod workflow;
 
 use std::time::Instant;
@@ -63,6 +64,7 @@ pub async fn prepare(args: &ServeArgs) -> anyhow::Result<SharedState> {
         data_dir: args.store.data_dir.clone(),
     };
     let state = AppState::new(store.clone(), atlas, settings);
+    tokio::spawn(usage::run_flusher(state.clone()));
     if let (Store::Postgres(pg), Some(listener)) = (&store, listener) {
         tokio::spawn(sync::run(state.clone(), pg.clone(), listener));
     }
@@ -87,10 +89,15 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let state = prepare(&args).await?;
     let listener = tokio::net::TcpListener::bind(args.bind).await?;
     tracing::info!(address = %listener.local_addr()?, "serving");
-    let app = routes::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app =
+        routes::app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    // The last seconds' usage counts.
+    if let Err(e) = state.usage.flush(&state.store).await {
+        tracing::warn!(%e, "usage counts of the last seconds were not written");
+    }
     Ok(())
 }
 

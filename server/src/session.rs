@@ -164,6 +164,42 @@ impl SignInLimiter {
     }
 }
 
+/// At most `max` uses per client address in a window (public forms).
+#[derive(Debug)]
+pub struct RateLimiter {
+    max: u32,
+    window: Duration,
+    uses: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl RateLimiter {
+    /// A limit of `max` uses per `window`.
+    pub fn new(max: u32, window: Duration) -> Self {
+        Self {
+            max,
+            window,
+            uses: Mutex::default(),
+        }
+    }
+
+    /// Counts a use; `Err(seconds to wait)` when the address is over its limit.
+    pub fn take(&self, address: IpAddr) -> Result<(), u64> {
+        let mut uses = self.uses.lock();
+        if uses.len() > 10_000 {
+            uses.retain(|_, (since, _)| since.elapsed() < self.window);
+        }
+        let entry = uses.entry(address).or_insert((Instant::now(), 0));
+        if entry.0.elapsed() >= self.window {
+            *entry = (Instant::now(), 0);
+        }
+        if entry.1 >= self.max {
+            return Err((self.window - entry.0.elapsed()).as_secs().max(1));
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

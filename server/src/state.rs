@@ -11,9 +11,10 @@ use tokio::sync::broadcast;
 use crate::features::{self, AnyFeature};
 use crate::metrics::Metrics;
 use crate::routes::live::LiveHub;
-use crate::session::{SignInLimiter, SigningKey};
+use crate::session::{RateLimiter, SignInLimiter, SigningKey};
 use crate::store::{LOAD_CHUNK, NewRow, Store, StoreError, StoredRow, WriteSummary};
 use crate::tile_cache::TileCache;
+use crate::usage::UsageCounter;
 
 /// Everything a request handler needs.
 pub struct AppState {
@@ -41,6 +42,10 @@ pub struct AppState {
     pub data_dir: PathBuf,
     /// Live guided tours in progress on this instance.
     pub live: Arc<LiveHub>,
+    /// Usage counts not yet written.
+    pub usage: UsageCounter,
+    /// Public forms (leads) per client address.
+    pub form_limiter: RateLimiter,
 }
 
 /// How a server is set up, beyond its store and index.
@@ -92,6 +97,8 @@ impl AppState {
             upload_limit_bytes: settings.upload_limit_bytes,
             data_dir: settings.data_dir,
             live: Arc::default(),
+            usage: UsageCounter::default(),
+            form_limiter: RateLimiter::new(5, std::time::Duration::from_secs(600)),
         })
     }
 

@@ -46,9 +46,11 @@ CREATE TABLE share_links (
     created_at BIGINT NOT NULL
 );
 
--- What was looked at, never who: no addresses, names or cookies.
+-- What was looked at, never who: no addresses, names or cookies. Counts
+-- are gathered in memory and written in batches (`n` uses of one thing).
 CREATE TABLE usage_events (
     id         BIGSERIAL PRIMARY KEY,
+    n          BIGINT NOT NULL DEFAULT 1,
     kind       TEXT NOT NULL,
     layer      TEXT,
     feature_id BIGINT,

@@ -73,5 +73,10 @@ pub async fn get_feature(
 ) -> Result<Response, ApiError> {
     let layer = parse_layer(&layer)?;
     let id = parse_id(&id)?;
-    feature_response(&state, layer, id, &headers, "application/geo+json")
+    let response = feature_response(&state, layer, id, &headers, "application/geo+json")?;
+    // A site's card was opened (the web app reads the feature for it).
+    state
+        .usage
+        .count("card_view", Some(layer.as_str()), Some(id as i64), None);
+    Ok(response)
 }

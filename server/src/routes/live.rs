@@ -32,7 +32,6 @@ use tokio::sync::broadcast;
 use crate::auth::{Actor, Role};
 use crate::error::ApiError;
 use crate::routes::tours::open_link;
-use crate::session::unix_now;
 use crate::state::SharedState;
 
 /// Largest message a client may send, bytes.
@@ -138,19 +137,9 @@ pub async fn join(
         (Ok(a), _) if guide => a.name.clone(),
         _ => "访客".into(),
     };
-    if let Err(e) = state
-        .store
-        .count_use(
-            "live_join",
-            None,
-            None,
-            Some(link.tour_id),
-            unix_now() as i64,
-        )
-        .await
-    {
-        tracing::warn!(%e, "a live join was not counted");
-    }
+    state
+        .usage
+        .count("live_join", None, None, Some(link.tour_id));
     let hub = state.live.clone();
     Ok(upgrade
         .max_message_size(MAX_MESSAGE)

@@ -107,6 +107,8 @@ pub async fn metrics(State(state): State<SharedState>) -> Response {
 /// `GET /api/config`: what the web app needs to know, such as the basemap.
 #[utoipa::path(get, path = "/api/config", tag = "meta", responses((status = 200, description = "{\"basemap\": null | {type, tiles|url, datum, attribution}}")))]
 pub async fn client_config(State(state): State<SharedState>) -> Json<Value> {
+    // The web app reads its configuration once per visit.
+    state.usage.count("map_visit", None, None, None);
     Json(state.client_config.clone())
 }
 
@@ -154,6 +156,15 @@ pub async fn context() -> Response {
         crate::routes::tours::create_link,
         crate::routes::tours::revoke_link,
         crate::routes::tours::shared,
+        crate::routes::advice::match_sites,
+        crate::routes::advice::get_policy,
+        crate::routes::advice::put_policy,
+        crate::routes::advice::estimate,
+        crate::routes::leads::submit,
+        crate::routes::leads::inbox,
+        crate::routes::leads::one,
+        crate::routes::leads::change,
+        crate::routes::stats::stats,
         crate::routes::session::sign_in,
         crate::routes::session::current,
         crate::routes::session::sign_out,

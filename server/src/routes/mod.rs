@@ -1,15 +1,18 @@
 //! The HTTP API: one module per resource, merged here.
 
+pub mod advice;
 pub mod edits;
 pub mod events;
 pub mod features;
 pub mod import;
+pub mod leads;
 pub mod live;
 pub mod meta;
 pub mod ogc;
 pub mod panoramas;
 pub mod search;
 pub mod session;
+pub mod stats;
 pub mod tiles;
 pub mod tours;
 
@@ -163,6 +166,18 @@ pub fn app(state: SharedState) -> Router {
             axum::routing::delete(tours::revoke_link),
         )
         .route("/api/shared/{token}", get(tours::shared))
+        .route("/api/match", axum::routing::post(advice::match_sites))
+        .route(
+            "/api/parks/{code}/policy",
+            get(advice::get_policy).put(advice::put_policy),
+        )
+        .route(
+            "/api/policy/estimate",
+            axum::routing::post(advice::estimate),
+        )
+        .route("/api/leads", get(leads::inbox).post(leads::submit))
+        .route("/api/leads/{id}", get(leads::one).patch(leads::change))
+        .route("/api/stats", get(stats::stats))
         .route("/api/live/{token}", get(live::join))
         .route("/t/{token}", get(tours::tour_page))
         .nest_service(panoramas::MEDIA_PREFIX, media_service(&state))

@@ -311,19 +311,9 @@ pub async fn get_scene(
     // Counted for the analytics: which scene, never who.
     let layer = scene["layer"].as_str().map(str::to_owned);
     let feature = scene["feature"].as_i64();
-    if let Err(e) = state
-        .store
-        .count_use(
-            "panorama_view",
-            layer.as_deref(),
-            feature,
-            Some(id),
-            unix_now() as i64,
-        )
-        .await
-    {
-        tracing::warn!(%e, "a panorama view was not counted");
-    }
+    state
+        .usage
+        .count("panorama_view", layer.as_deref(), feature, Some(id));
     Ok(Json(scene))
 }
 

@@ -226,6 +226,7 @@ pub async fn search_get(
     let Query(pairs) = query.map_err(|e| ApiError::bad_parameter("query", e.body_text()))?;
     let params: BTreeMap<String, String> = pairs.into_iter().collect();
     let q = build_query(&params, None)?;
+    state.usage.count("search", None, None, None);
     answer(&state.atlas.read(), &q)
 }
 
@@ -278,5 +279,6 @@ pub async fn search_post(
         params.insert(key, text);
     }
     let q = build_query(&params, polygon)?;
+    state.usage.count("search", None, None, None);
     answer(&state.atlas.read(), &q)
 }

@@ -295,19 +295,9 @@ pub async fn shared(
 ) -> Result<Response, ApiError> {
     let link = open_link(&state, &token).await?;
     let tour = tour_json(&state, link.tour_id).await?;
-    if let Err(e) = state
-        .store
-        .count_use(
-            "tour_open",
-            None,
-            None,
-            Some(link.tour_id),
-            unix_now() as i64,
-        )
-        .await
-    {
-        tracing::warn!(%e, "a tour open was not counted");
-    }
+    state
+        .usage
+        .count("tour_open", None, None, Some(link.tour_id));
     Ok((
         [(header::CACHE_CONTROL, "no-store")],
         Json(json!({"tour": tour, "expires_at": link.expires_at})),

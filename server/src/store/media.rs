@@ -1,29 +1,13 @@
 //! Panoramas, hotspots, tours, share links and usage counts in the store.
 //!
 //! These tables hold only plain columns (integers, reals, text; times as Unix
-//! seconds), so one query text serves both stores: [`on_pool!`] runs it on
+//! seconds), so one query text serves both stores: `on_pool!` runs it on
 //! whichever pool the store has.
 
 use serde::Serialize;
 use sqlx::Row;
 
 use super::{QueryContext, Store, StoreError};
-
-/// Runs the same query code on the store's pool, SQLite or PostgreSQL.
-macro_rules! on_pool {
-    ($store:expr, |$pool:ident| $body:expr) => {
-        match $store {
-            Store::Sqlite(s) => {
-                let $pool = &s.pool;
-                $body
-            }
-            Store::Postgres(s) => {
-                let $pool = &s.pool;
-                $body
-            }
-        }
-    };
-}
 
 /// A stored panorama scene.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -200,13 +184,38 @@ where
     })
 }
 
-fn count_row<R: Row>(r: R) -> Result<(String, i64), sqlx::Error>
+/// Uses of one thing on one day.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct UsageRow {
+    /// What kind of use: `map_visit`, `card_view`, `search`, `match`,
+    /// `panorama_view`, `tour_open`, `live_join`, `lead`.
+    pub kind: String,
+    /// Layer of the feature used, if any.
+    pub layer: Option<String>,
+    /// Feature used, if any.
+    pub feature_id: Option<i64>,
+    /// Other thing used (a panorama, a tour), if any.
+    pub ref_id: Option<i64>,
+    /// Day, counted from 1970-01-01 (UTC).
+    pub day: i64,
+    /// How many uses.
+    pub n: i64,
+}
+
+fn usage_row<R: Row>(r: R) -> Result<UsageRow, sqlx::Error>
 where
     for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> &'a str: sqlx::ColumnIndex<R>,
 {
-    Ok((r.try_get("kind")?, r.try_get("n")?))
+    Ok(UsageRow {
+        kind: r.try_get("kind")?,
+        layer: r.try_get("layer")?,
+        feature_id: r.try_get("feature_id")?,
+        ref_id: r.try_get("ref_id")?,
+        day: r.try_get("day")?,
+        n: r.try_get("n")?,
+    })
 }
 
 const PANORAMA_COLUMNS: &str = "id, content_id, layer, feature_id, title, lon, lat, heading_deg, width, height, levels, created_by, created_at";
@@ -374,39 +383,60 @@ impl Store {
         Ok(done == 1)
     }
 
-    /// Counts one use (a panorama view, a tour open, a live join, a card
-    /// view, a search), with what was used and never who used it.
-    pub async fn count_use(
-        &self,
-        kind: &str,
-        layer: Option<&str>,
-        feature_id: Option<i64>,
-        ref_id: Option<i64>,
-        at: i64,
-    ) -> Result<(), StoreError> {
-        let sql = "INSERT INTO usage_events (kind, layer, feature_id, ref_id, at) VALUES ($1, $2, $3, $4, $5)";
-        on_pool!(self, |pool| sqlx::query(sql)
-            .bind(kind)
-            .bind(layer)
-            .bind(feature_id)
-            .bind(ref_id)
-            .bind(at)
-            .execute(pool)
-            .await
-            .map(|_| ()))
-        .doing(|| format!("counting a {kind}"))?;
-        Ok(())
+    /// Adds counted uses (see [`crate::usage`]) in one transaction.
+    pub async fn add_uses(&self, uses: &[UsageRow]) -> Result<(), StoreError> {
+        let sql = "INSERT INTO usage_events (n, kind, layer, feature_id, ref_id, at) VALUES ($1, $2, $3, $4, $5, $6)";
+        on_pool!(self, |pool| async {
+            let mut tx = pool.begin().await?;
+            for u in uses {
+                sqlx::query(sql)
+                    .bind(u.n)
+                    .bind(&u.kind)
+                    .bind(&u.layer)
+                    .bind(u.feature_id)
+                    .bind(u.ref_id)
+                    .bind(u.day * 86_400)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await
+        }
+        .await)
+        .doing(|| "recording usage counts".into())
     }
 
-    /// Uses counted per kind (and layer), in `[from, to)` Unix seconds.
-    pub async fn usage_counts(&self, from: i64, to: i64) -> Result<Vec<(String, i64)>, StoreError> {
-        let sql = "SELECT kind, COUNT(*) AS n FROM usage_events WHERE at >= $1 AND at < $2 GROUP BY kind ORDER BY kind";
+    /// Uses counted in `[from, to)` Unix seconds, per kind, thing and day.
+    pub async fn usage(&self, from: i64, to: i64) -> Result<Vec<UsageRow>, StoreError> {
+        let sql = "SELECT kind, layer, feature_id, ref_id, at / 86400 AS day, SUM(n) AS n FROM usage_events \
+                   WHERE at >= $1 AND at < $2 GROUP BY kind, layer, feature_id, ref_id, at / 86400";
         on_pool!(self, |pool| sqlx::query(sql)
             .bind(from)
             .bind(to)
-            .try_map(count_row)
+            .try_map(usage_row)
             .fetch_all(pool)
             .await)
-        .doing(|| "counting uses".into())
+        .doing(|| "reading usage counts".into())
+    }
+
+    /// A setting's value, if set.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let sql = "SELECT value FROM settings WHERE key = $1";
+        on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(key)
+            .fetch_optional(pool)
+            .await)
+        .doing(|| format!("reading the setting {key}"))
+    }
+
+    /// Sets a setting, replacing any value.
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let sql = "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        on_pool!(self, |pool| sqlx::query(sql)
+            .bind(key)
+            .bind(value)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+        .doing(|| format!("storing the setting {key}"))
     }
 }

@@ -7,6 +7,24 @@
 //! [`LayerKind`], never from input; every value is bound as a parameter.
 
 mod error;
+
+/// Runs the same query code on the store's pool, SQLite or PostgreSQL.
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match $store {
+            Store::Sqlite(s) => {
+                let $pool = &s.pool;
+                $body
+            }
+            Store::Postgres(s) => {
+                let $pool = &s.pool;
+                $body
+            }
+        }
+    };
+}
+
+mod leads;
 mod media;
 mod postgres;
 mod sqlite;
@@ -16,7 +34,10 @@ use std::path::Path;
 use siteatlas_tiles::LayerKind;
 
 pub use error::{QueryContext, StoreError};
-pub use media::{HotspotRecord, NewPanorama, PanoramaRecord, ShareLinkRecord, TourRecord};
+pub use leads::{LeadEvent, LeadRecord, NewLead};
+pub use media::{
+    HotspotRecord, NewPanorama, PanoramaRecord, ShareLinkRecord, TourRecord, UsageRow,
+};
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
 pub use sqlite::SqliteStore;
 

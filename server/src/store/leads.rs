@@ -1,0 +1,190 @@
+//! Investors' leads and their pipeline history.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{QueryContext, Store, StoreError};
+
+/// A new lead, as an investor sent it.
+#[derive(Debug, Clone)]
+pub struct NewLead {
+    /// Layer of the site asked about.
+    pub layer: Option<String>,
+    /// The site.
+    pub feature_id: Option<i64>,
+    /// Or the tour asked about.
+    pub tour_id: Option<i64>,
+    /// Company.
+    pub company: String,
+    /// Contact (name, phone, e-mail): personal data.
+    pub contact: String,
+    /// What they need.
+    pub needs: String,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// A stored lead.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LeadRecord {
+    /// Lead id.
+    pub id: i64,
+    /// Layer of the site asked about.
+    pub layer: Option<String>,
+    /// The site.
+    pub feature_id: Option<i64>,
+    /// The tour asked about.
+    pub tour_id: Option<i64>,
+    /// Company.
+    pub company: String,
+    /// Contact.
+    pub contact: String,
+    /// Needs.
+    pub needs: String,
+    /// Pipeline stage.
+    pub status: String,
+    /// Promoter following it.
+    pub assignee: Option<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub updated_at: i64,
+}
+
+/// One change of a lead.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LeadEvent {
+    /// When, Unix seconds.
+    pub at: i64,
+    /// Who.
+    pub actor: String,
+    /// What changed, as JSON `{"status": ["new", "contacted"], ...}`.
+    pub changes: String,
+    /// Note.
+    pub note: Option<String>,
+}
+
+const LEAD_COLUMNS: &str = "id, layer, feature_id, tour_id, company, contact, needs, status, assignee, created_at, updated_at";
+
+fn lead_row<R: Row>(r: R) -> Result<LeadRecord, sqlx::Error>
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+{
+    Ok(LeadRecord {
+        id: r.try_get("id")?,
+        layer: r.try_get("layer")?,
+        feature_id: r.try_get("feature_id")?,
+        tour_id: r.try_get("tour_id")?,
+        company: r.try_get("company")?,
+        contact: r.try_get("contact")?,
+        needs: r.try_get("needs")?,
+        status: r.try_get("status")?,
+        assignee: r.try_get("assignee")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+fn event_row<R: Row>(r: R) -> Result<LeadEvent, sqlx::Error>
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+{
+    Ok(LeadEvent {
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        changes: r.try_get("changes")?,
+        note: r.try_get("note")?,
+    })
+}
+
+impl Store {
+    /// Stores a lead; returns its id.
+    pub async fn insert_lead(&self, lead: &NewLead) -> Result<i64, StoreError> {
+        let sql = "INSERT INTO leads (layer, feature_id, tour_id, company, contact, needs, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id";
+        on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(&lead.layer)
+            .bind(lead.feature_id)
+            .bind(lead.tour_id)
+            .bind(&lead.company)
+            .bind(&lead.contact)
+            .bind(&lead.needs)
+            .bind(lead.at)
+            .fetch_one(pool)
+            .await)
+        .doing(|| "storing a lead".into())
+    }
+
+    /// Every lead, newest first, optionally of one stage.
+    pub async fn leads(&self, status: Option<&str>) -> Result<Vec<LeadRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {LEAD_COLUMNS} FROM leads WHERE $1 IS NULL OR status = $1 ORDER BY id DESC"
+        );
+        on_pool!(self, |pool| sqlx::query(&sql)
+            .bind(status)
+            .try_map(lead_row)
+            .fetch_all(pool)
+            .await)
+        .doing(|| "reading leads".into())
+    }
+
+    /// One lead.
+    pub async fn lead(&self, id: i64) -> Result<Option<LeadRecord>, StoreError> {
+        let sql = format!("SELECT {LEAD_COLUMNS} FROM leads WHERE id = $1");
+        on_pool!(self, |pool| sqlx::query(&sql)
+            .bind(id)
+            .try_map(lead_row)
+            .fetch_optional(pool)
+            .await)
+        .doing(|| format!("reading lead {id}"))
+    }
+
+    /// A lead's history, newest first.
+    pub async fn lead_events(&self, id: i64) -> Result<Vec<LeadEvent>, StoreError> {
+        let sql =
+            "SELECT at, actor, changes, note FROM lead_events WHERE lead_id = $1 ORDER BY id DESC";
+        on_pool!(self, |pool| sqlx::query(sql)
+            .bind(id)
+            .try_map(event_row)
+            .fetch_all(pool)
+            .await)
+        .doing(|| format!("reading the history of lead {id}"))
+    }
+
+    /// Moves a lead (stage, assignee) and records the change, in one transaction.
+    pub async fn update_lead(
+        &self,
+        id: i64,
+        status: &str,
+        assignee: Option<&str>,
+        event: &LeadEvent,
+    ) -> Result<(), StoreError> {
+        let update = "UPDATE leads SET status = $1, assignee = $2, updated_at = $3 WHERE id = $4";
+        let record = "INSERT INTO lead_events (lead_id, at, actor, changes, note) VALUES ($1, $2, $3, $4, $5)";
+        on_pool!(self, |pool| async {
+            let mut tx = pool.begin().await?;
+            sqlx::query(update)
+                .bind(status)
+                .bind(assignee)
+                .bind(event.at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(record)
+                .bind(id)
+                .bind(event.at)
+                .bind(&event.actor)
+                .bind(&event.changes)
+                .bind(&event.note)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        }
+        .await)
+        .doing(|| format!("updating lead {id}"))
+    }
+}
