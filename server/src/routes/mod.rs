@@ -196,8 +196,70 @@ pub fn app(state: SharedState) -> Router {
             record_metrics,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http())
+        .layer(security_headers())
+        .layer(cors())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// A request's tracing span names its route pattern, never its path: paths
+/// can carry secrets (share-link tokens) and a query can carry search terms.
+fn request_span(request: &Request) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |p| p.as_str());
+    tracing::debug_span!("request", method = %request.method(), route)
+}
+
+/// The page's Content-Security-Policy: scripts only from this server (no
+/// inline script, so injected markup cannot run), workers from blobs (MapLibre
+/// and the panorama viewer start theirs so), images and connections also to
+/// the configured basemap's hosts, no plugins, no framing by other sites.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; \
+     connect-src 'self' ws: wss: https:; worker-src 'self' blob:; child-src 'self' blob:; \
+     font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; \
+     frame-ancestors 'self'";
+
+/// Headers every answer carries unless a route set its own.
+fn security_headers() -> tower::layer::util::Stack<
+    tower_http::set_header::SetResponseHeaderLayer<axum::http::HeaderValue>,
+    tower::layer::util::Stack<
+        tower_http::set_header::SetResponseHeaderLayer<axum::http::HeaderValue>,
+        tower::layer::util::Stack<
+            tower_http::set_header::SetResponseHeaderLayer<axum::http::HeaderValue>,
+            tower_http::set_header::SetResponseHeaderLayer<axum::http::HeaderValue>,
+        >,
+    >,
+> {
+    use axum::http::HeaderValue;
+    use tower::layer::util::Stack;
+    use tower_http::set_header::SetResponseHeaderLayer as Set;
+    let header =
+        |name, value: &'static str| Set::if_not_present(name, HeaderValue::from_static(value));
+    Stack::new(
+        header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        Stack::new(
+            header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            Stack::new(
+                header(header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+                header(header::X_FRAME_OPTIONS, "SAMEORIGIN"),
+            ),
+        ),
+    )
+}
+
+/// Other sites' pages may read the public map (tiles, styles, search,
+/// features) but never with the visitor's cookies, and may not write:
+/// `GET` and `HEAD` only, any origin, no credentials.
+fn cors() -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD])
+        .allow_headers([header::IF_NONE_MATCH, header::ACCEPT_ENCODING])
+        .expose_headers([header::ETAG])
 }
 
 /// Serves the application on a bound listener until the future is dropped.
