@@ -222,19 +222,12 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; \
      frame-ancestors 'self'";
 
+type SetHeader = tower_http::set_header::SetResponseHeaderLayer<axum::http::HeaderValue>;
+type Stack<A, B> = tower::layer::util::Stack<A, B>;
+
 /// Headers every answer carries unless a route set its own.
-fn security_headers() -> tower::layer::util::Stack<
-    tower_http::set_header::SetResponseHeaderLayer<axum::http::HeaderValue>,
-    tower::layer::util::Stack<
-        tower_http::set_header::SetResponseHeaderLayer<axum::http::HeaderValue>,
-        tower::layer::util::Stack<
-            tower_http::set_header::SetResponseHeaderLayer<axum::http::HeaderValue>,
-            tower_http::set_header::SetResponseHeaderLayer<axum::http::HeaderValue>,
-        >,
-    >,
-> {
+fn security_headers() -> Stack<SetHeader, Stack<SetHeader, Stack<SetHeader, SetHeader>>> {
     use axum::http::HeaderValue;
-    use tower::layer::util::Stack;
     use tower_http::set_header::SetResponseHeaderLayer as Set;
     let header =
         |name, value: &'static str| Set::if_not_present(name, HeaderValue::from_static(value));
