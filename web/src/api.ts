@@ -175,3 +175,170 @@ export async function signIn(token: string): Promise<SessionInfo> {
 export async function signOut(): Promise<void> {
   await fetch('api/session', { method: 'DELETE' });
 }
+
+// ---- Advice for investors (match, policy), leads and usage figures ----
+
+/** One criterion of a match request: a field with bounds or values, or a proximity. */
+export interface MatchCriterion {
+  field?: string;
+  near?: string;
+  min?: number;
+  max?: number;
+  any_of?: string[];
+  max_m?: number;
+  hard?: boolean;
+  weight?: number;
+}
+
+export interface MatchRequest {
+  layers?: ('plots' | 'factories')[];
+  criteria: MatchCriterion[];
+  limit?: number;
+}
+
+export interface CriterionOutcome {
+  field: string;
+  verdict: 'met' | 'partly' | 'not_met';
+  wanted: unknown;
+  actual: unknown;
+  hard: boolean;
+  weight: number | null;
+}
+
+export interface SiteMatch {
+  layer: 'plots' | 'factories';
+  id: number;
+  code: string;
+  name: string;
+  park: string | null;
+  score: number;
+  criteria: CriterionOutcome[];
+}
+
+export interface MatchResponse {
+  results: SiteMatch[];
+  total: number;
+}
+
+function postJson<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  return request<T>(path, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' }, signal });
+}
+
+export function matchSites(body: MatchRequest, signal?: AbortSignal): Promise<MatchResponse> {
+  return postJson<MatchResponse>('api/match', body, signal);
+}
+
+export interface PolicyRule {
+  id: string;
+  name: string;
+  kind: string;
+  [key: string]: unknown;
+}
+
+export function fetchPolicy(park: string): Promise<{ park: string; rules: PolicyRule[] }> {
+  return request(`api/parks/${encodeURIComponent(park)}/policy`, { cache: 'no-cache' });
+}
+
+export interface PolicyPlan {
+  investment_wan: number;
+  area_mu?: number;
+  floor_area_m2?: number;
+  expected_output_wan?: number;
+  expected_tax_wan?: number;
+  jobs?: number;
+  lease_months?: number;
+}
+
+export interface PolicyEstimate {
+  park: string;
+  land_mu: number | null;
+  investment_intensity_wan_per_mu: number | null;
+  tax_per_mu_wan: number | null;
+  rules: { id: string; name: string; applies: boolean; amount_wan: number; explanation: string }[];
+  total_wan: number;
+}
+
+export function estimatePolicy(site: { layer: string; id: number }, plan: PolicyPlan): Promise<PolicyEstimate> {
+  return postJson<PolicyEstimate>('api/policy/estimate', { site, plan });
+}
+
+export interface LeadForm {
+  layer?: string;
+  feature?: number;
+  tour?: number;
+  company: string;
+  contact: string;
+  needs?: string;
+  website: string;
+}
+
+/** Too many enquiries from this address; `retryAfter` in seconds. */
+export class TooManyError extends ApiError {
+  constructor(
+    readonly retryAfter: number,
+    message: string,
+  ) {
+    super(429, message);
+  }
+}
+
+export async function submitLead(form: LeadForm): Promise<void> {
+  const response = await fetch('api/leads', {
+    method: 'POST',
+    body: JSON.stringify(form),
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+  });
+  if (response.status === 429) {
+    const wait = Number(response.headers.get('Retry-After') ?? '');
+    throw new TooManyError(Number.isFinite(wait) && wait > 0 ? wait : 600, await errorMessage(response));
+  }
+  if (!response.ok) throw new ApiError(response.status, await errorMessage(response));
+}
+
+export const LEAD_STAGES = ['new', 'contacted', 'visited', 'negotiating', 'signed', 'lost'] as const;
+export type LeadStage = (typeof LEAD_STAGES)[number];
+
+export interface Lead {
+  id: number;
+  site: { layer: 'plots' | 'factories'; id: number; code: string | null; name: string | null } | null;
+  tour: number | null;
+  company: string;
+  contact: string;
+  needs: string;
+  status: LeadStage;
+  assignee: string | null;
+  created_at: number;
+  updated_at: number;
+  history?: { at: number; actor: string; changes: Record<string, [unknown, unknown]> | null; note: string | null }[];
+}
+
+export function fetchLeads(status?: string): Promise<Lead[]> {
+  return request<Lead[]>(`api/leads${status ? `?status=${encodeURIComponent(status)}` : ''}`, { cache: 'no-store' });
+}
+
+export function fetchLead(id: number): Promise<Lead> {
+  return request<Lead>(`api/leads/${id}`, { cache: 'no-store' });
+}
+
+export function patchLead(id: number, body: { status?: string; assignee?: string; note?: string }): Promise<Lead> {
+  return request<Lead>(`api/leads/${id}`, { method: 'PATCH', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+}
+
+export const STAT_KINDS = ['map_visit', 'card_view', 'search', 'match', 'panorama_view', 'tour_open', 'live_join', 'lead'] as const;
+
+export interface Stats {
+  from: string;
+  to: string;
+  totals: Record<(typeof STAT_KINDS)[number], number>;
+  weekly_views_by_park: { week: string; park: string; views: number }[];
+  top_sites: { layer: string; id: number; code: string | null; name: string | null; park: string | null; views: number; leads: number; signed: number }[];
+  funnel: { card_views: number; leads: number; signed: number };
+}
+
+export function fetchStats(from?: string, to?: string): Promise<Stats> {
+  const q = new URLSearchParams();
+  if (from) q.set('from', from);
+  if (to) q.set('to', to);
+  const qs = q.toString();
+  return request<Stats>(`api/stats${qs ? `?${qs}` : ''}`, { cache: 'no-store' });
+}

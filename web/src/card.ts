@@ -5,9 +5,11 @@
 import { fetchHistory, fetchVersionedFeature } from './api';
 import { h, replaceChildren } from './dom';
 import { between, connected, dateTime, percent, withUnit } from './format';
-import { isKey, label, onLangChange, t, type StringKey } from './i18n';
+import { getLang, isKey, label, onLangChange, t, type StringKey } from './i18n';
+import { leadSection } from './leads';
 import { editSection, type OfficerSession } from './officer';
 import { FACTORY_COLOURS, STATUS_COLOURS } from './palette';
+import { policySection } from './policy';
 import type { Selection, Store } from './state';
 import type { Feature, HistoryEntry, ParkSummary, Properties } from './types';
 
@@ -56,6 +58,7 @@ export class FeatureCard {
   private error: string | null = null;
   private parks = new Map<string, string>();
   private request = 0;
+  private advice: { key: string; sections: HTMLElement[] } | null = null;
 
   constructor(
     private readonly store: Store,
@@ -98,6 +101,7 @@ export class FeatureCard {
       this.savedEdit = null;
       this.feature = null;
       this.history = null;
+      this.advice = null;
     }
     this.error = null;
     this.el.hidden = false;
@@ -141,6 +145,7 @@ export class FeatureCard {
       this.header(p, plots),
       this.keyFigures(p, plots),
       ...(plots ? this.plotSections(p) : this.factorySections(p)),
+      ...this.adviceSections(p),
       this.otherSection(p),
       this.editSection(),
       this.historySection(plots),
@@ -189,6 +194,20 @@ export class FeatureCard {
       },
       saved,
     );
+  }
+
+  /**
+   * The policy calculator and the lead form. Kept across redraws of the same
+   * feature (a live refresh, a sign-in) so what the investor typed stays.
+   */
+  private adviceSections(p: Properties): HTMLElement[] {
+    if (!this.selection) return [];
+    const key = `${this.selection.layer}/${this.selection.id}/${getLang()}/${String(p.park ?? '')}`;
+    if (this.advice?.key !== key) {
+      const park = typeof p.park === 'string' && p.park ? p.park : null;
+      this.advice = { key, sections: [policySection(this.selection, park), leadSection(this.selection)] };
+    }
+    return this.advice.sections;
   }
 
   private parkName(code: unknown): string {

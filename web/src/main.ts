@@ -6,13 +6,17 @@ import type { Map as MapLibreMap } from 'maplibre-gl';
 import { fetchConfig, fetchParks, fetchTileJson, type TileJson } from './api';
 import { styleWithBasemap } from './basemap';
 import { FeatureCard } from './card';
+import { Dashboard, promoterControls } from './dashboard';
 import { loadContext } from './context';
 import { FilterPanel } from './filterPanel';
 import { trackLabels } from './labels';
+import { LeadInbox } from './leads';
+import { MatchPanel } from './match';
 import { getLang, onLangChange, setLang } from './i18n';
 import { subscribeLive } from './live';
 import { AtlasMap } from './map';
 import { OfficerSession, signInControl } from './officer';
+import { registerPanoramas } from './panorama/provider';
 import { showNotice } from './notice';
 import { parkSummaries, showParkLabels } from './parks';
 import { ResultList } from './results';
@@ -71,6 +75,7 @@ function wireLive(shell: Shell, atlas: AtlasMap, tilejson: TileJson, results: Re
 async function main(): Promise<void> {
   const link = decode(location.hash);
   setLang(link.lang);
+  registerPanoramas();
   const store = new Store(link.app);
   const shell = buildShell(store);
 
@@ -94,9 +99,12 @@ async function main(): Promise<void> {
   const results = new ResultList(atlas, store);
   const session = new OfficerSession();
   shell.mountTopbar(signInControl(session));
+  const dashboard = new Dashboard(store);
+  shell.mountTopbar(promoterControls(session, new LeadInbox(store), dashboard));
   void session.restore();
   const card = new FeatureCard(store, (f) => atlas.flyToGeometry(f.geometry), session);
-  shell.mountPanel(filters.el, tools.el, results.el);
+  const match = new MatchPanel(atlas, store);
+  shell.mountPanel(match.el, filters.el, tools.el, results.el);
   results.onSummary = (text) => shell.setSheetSummary(text);
   shell.mountCard(card.el);
 
@@ -124,6 +132,8 @@ async function main(): Promise<void> {
         const summaries = parkSummaries(parks);
         filters.setParks(summaries);
         card.setParks(summaries);
+        match.setParks(parks);
+        dashboard.setParks(new Map(summaries.map((p) => [p.code, p.name])));
         if (atlas.map.isStyleLoaded()) showParkLabels(atlas.map, parks);
         else atlas.map.once('load', () => showParkLabels(atlas.map, parks));
       })

@@ -1,0 +1,490 @@
+// 帮我找地: an investor's needs as a form, sent to `POST /api/match`. Each need
+// is a must-have (a filter) or a weighted preference; the ranked answer shows
+// the score and, per need, whether the site meets it with what was wanted and
+// what the site has. Matches are outlined on the map; a click selects one.
+
+import type { ExpressionSpecification } from 'maplibre-gl';
+import { fetchFeature, matchSites, type CriterionOutcome, type MatchCriterion, type MatchRequest, type SiteMatch } from './api';
+import { h, replaceChildren } from './dom';
+import { NOT_CLUSTER } from './filters';
+import { between, withUnit } from './format';
+import { formatDistance } from './geo';
+import { isKey, label, onLangChange, t, type StringKey } from './i18n';
+import type { AtlasMap } from './map';
+import type { Selection, Store } from './state';
+import { LAYERS, SOURCE } from './style';
+import { LAND_USES, type Feature, type SearchLayer } from './types';
+
+/** The parks' industries, as the demo data and the advisor name them. */
+export const INDUSTRIES = ['biomedicine', 'electronics', 'equipment', 'food', 'new_energy_vehicles', 'new_display', 'auto_electronics', 'low_altitude', 'logistics'] as const;
+
+export function industryLabel(value: unknown): string {
+  const key = `ind_${String(value)}`;
+  return isKey(key) ? t(key) : String(value);
+}
+
+type Kind = 'range' | 'min' | 'max' | 'set' | 'flag' | 'near';
+
+interface Spec {
+  id: string;
+  title: StringKey;
+  kind: Kind;
+  layers: SearchLayer[];
+  field?: string;
+  near?: string;
+  unit?: StringKey;
+  /** Choices of a set, as [value, text]. */
+  options?: () => [string, string][];
+}
+
+const BOTH: SearchLayer[] = ['plots', 'factories'];
+
+/** The units of the numeric fields, for reasons. */
+const UNITS: Record<string, StringKey> = {
+  area_mu: 'u_mu',
+  price_wan_per_mu: 'u_wan_per_mu',
+  power_kva: 'u_kva',
+  height_limit_m: 'u_m',
+  available_area_m2: 'u_m2',
+  total_area_m2: 'u_m2',
+  rent_yuan_m2_month: 'u_yuan_m2_month',
+  clear_height_m: 'u_m',
+  floor_load_kn_m2: 'u_kn_m2',
+  crane_t: 'u_t',
+  floors: 'u_floors',
+};
+
+interface Need {
+  min: string;
+  max: string;
+  values: Set<string>;
+  on: boolean;
+  hard: boolean;
+  weight: number;
+}
+
+const blank = (): Need => ({ min: '', max: '', values: new Set(), on: false, hard: false, weight: 1 });
+
+const HIGHLIGHT = { plots: 'match-plots', factories: 'match-factories' } as const;
+const HIGHLIGHT_COLOUR = '#7b2ff7';
+
+export class MatchPanel {
+  readonly el: HTMLDetailsElement;
+  private readonly form = h('form', { class: 'match-form', 'data-testid': 'match-form', novalidate: true });
+  private readonly status = h('p', { class: 'match-status', role: 'status', 'aria-live': 'polite', 'data-testid': 'match-status' });
+  private readonly list = h('ol', { class: 'match-results', 'data-testid': 'match-results' });
+  private readonly summary = h('summary', { class: 'match-summary', 'data-testid': 'match-open' });
+  private kind: SearchLayer = 'plots';
+  private needs = new Map<string, Need>();
+  private parks: { code: string; name: string; district: string }[] = [];
+  private results: SiteMatch[] = [];
+  private total = 0;
+  private error: string | null = null;
+  private controller: AbortController | null = null;
+  private completed = 0;
+
+  constructor(
+    private readonly atlas: AtlasMap,
+    private readonly store: Store,
+  ) {
+    this.el = h('details', { class: 'match', 'data-testid': 'match' }, this.summary, h('div', { class: 'match-body' }, this.form, this.status, this.list));
+    this.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.run();
+    });
+    store.subscribe((_, change) => {
+      if (change.selected) this.markSelected();
+    });
+    onLangChange(() => this.render());
+    this.render();
+  }
+
+  /** The parks (features from the park list): their codes, names and districts become choices. */
+  setParks(parks: Feature[]): void {
+    this.parks = parks
+      .map((f) => ({ code: String(f.properties.code ?? ''), name: String(f.properties.name ?? f.properties.code ?? ''), district: String(f.properties.district ?? '') }))
+      .filter((p) => p.code);
+    this.renderForm();
+  }
+
+  private specs(): Spec[] {
+    const districts = [...new Set(this.parks.map((p) => p.district).filter(Boolean))];
+    return [
+      { id: 'area_mu', title: 'mt_area_mu', kind: 'range', field: 'area_mu', unit: 'u_mu', layers: ['plots'] },
+      { id: 'available_area_m2', title: 'mt_floor_area', kind: 'range', field: 'available_area_m2', unit: 'u_m2', layers: ['factories'] },
+      { id: 'price_wan_per_mu', title: 'mt_price', kind: 'max', field: 'price_wan_per_mu', unit: 'u_wan_per_mu', layers: ['plots'] },
+      { id: 'rent_yuan_m2_month', title: 'mt_rent', kind: 'max', field: 'rent_yuan_m2_month', unit: 'u_yuan_m2_month', layers: ['factories'] },
+      { id: 'power_kva', title: 'mt_power', kind: 'min', field: 'power_kva', unit: 'u_kva', layers: ['plots'] },
+      { id: 'clear_height_m', title: 'mt_clear_height', kind: 'min', field: 'clear_height_m', unit: 'u_m', layers: ['factories'] },
+      { id: 'floor_load_kn_m2', title: 'mt_floor_load', kind: 'min', field: 'floor_load_kn_m2', unit: 'u_kn_m2', layers: ['factories'] },
+      { id: 'land_use', title: 'mt_land_use', kind: 'set', field: 'land_use', layers: ['plots'], options: () => LAND_USES.map((v) => [v, label('lu', v)]) },
+      { id: 'industries', title: 'mt_industries', kind: 'set', field: 'industries', layers: BOTH, options: () => INDUSTRIES.map((v) => [v, industryLabel(v)]) },
+      { id: 'district', title: 'mt_districts', kind: 'set', field: 'district', layers: BOTH, options: () => districts.map((d) => [d, d]) },
+      { id: 'park', title: 'mt_parks', kind: 'set', field: 'park', layers: BOTH, options: () => this.parks.map((p) => [p.code, p.name]) },
+      { id: 'near_highway_exit', title: 'mt_near_highway_exit', kind: 'near', near: 'highway_exit', unit: 'u_km', layers: BOTH },
+      { id: 'near_rail_freight', title: 'mt_near_rail_freight', kind: 'near', near: 'rail_freight', unit: 'u_km', layers: BOTH },
+      { id: 'near_port', title: 'mt_near_port', kind: 'near', near: 'port', unit: 'u_km', layers: BOTH },
+      { id: 'available_now', title: 'mt_available_now', kind: 'flag', field: 'available_now', layers: BOTH },
+    ];
+  }
+
+  private need(id: string): Need {
+    let n = this.needs.get(id);
+    if (!n) {
+      n = blank();
+      this.needs.set(id, n);
+    }
+    return n;
+  }
+
+  /** The request the form describes; criteria left empty are left out. */
+  request(): MatchRequest {
+    const criteria: MatchCriterion[] = [];
+    const num = (s: string) => (s.trim() === '' || !Number.isFinite(Number(s)) ? undefined : Number(s));
+    for (const spec of this.specs()) {
+      if (!spec.layers.includes(this.kind)) continue;
+      const n = this.need(spec.id);
+      let c: MatchCriterion | null = null;
+      const [lo, hi] = [num(n.min), num(n.max)];
+      switch (spec.kind) {
+        case 'range':
+          if (lo !== undefined || hi !== undefined) c = { field: spec.field, ...(lo !== undefined && { min: lo }), ...(hi !== undefined && { max: hi }) };
+          break;
+        case 'min':
+          if (lo !== undefined) c = { field: spec.field, min: lo };
+          break;
+        case 'max':
+          if (hi !== undefined) c = { field: spec.field, max: hi };
+          break;
+        case 'set': {
+          const values = (spec.options?.() ?? []).map(([v]) => v).filter((v) => n.values.has(v));
+          if (values.length) c = { field: spec.field, any_of: values };
+          break;
+        }
+        case 'flag':
+          if (n.on) c = { field: spec.field };
+          break;
+        case 'near':
+          if (hi !== undefined) c = { near: spec.near, max_m: Math.round(hi * 1000) };
+          break;
+      }
+      if (!c) continue;
+      if (n.hard) c.hard = true;
+      else if (n.weight !== 1) c.weight = n.weight;
+      criteria.push(c);
+    }
+    return { layers: [this.kind], criteria, limit: 20 };
+  }
+
+  private render(): void {
+    replaceChildren(this.summary, h('span', { class: 'match-summary-title' }, t('mt_title')), h('span', { class: 'match-summary-hint' }, t('mt_intro')));
+    this.renderForm();
+    this.renderResults();
+  }
+
+  private renderForm(): void {
+    const kinds = h(
+      'div',
+      { class: 'tabs', role: 'radiogroup', 'aria-label': t('mt_kind') },
+      ...(['plots', 'factories'] as const).map((k) =>
+        h(
+          'button',
+          {
+            class: `tab${k === this.kind ? ' active' : ''}`,
+            type: 'button',
+            role: 'radio',
+            'aria-checked': String(k === this.kind),
+            'data-testid': `match-kind-${k}`,
+            onclick: () => {
+              this.kind = k;
+              this.renderForm();
+            },
+          },
+          t(k === 'plots' ? 'mt_kind_plots' : 'mt_kind_factories'),
+        ),
+      ),
+    );
+    const rows = this.specs()
+      .filter((s) => s.layers.includes(this.kind))
+      .filter((s) => s.kind !== 'set' || (s.options?.() ?? []).length > 0)
+      .map((s) => this.row(s));
+    const reset = h('button', { class: 'card-action', type: 'button', 'data-testid': 'match-reset' }, t('mt_reset'));
+    reset.addEventListener('click', () => {
+      this.needs.clear();
+      this.renderForm();
+    });
+    replaceChildren(
+      this.form,
+      h('p', { class: 'muted' }, t('mt_intro')),
+      kinds,
+      h('div', { class: 'match-rows' }, ...rows),
+      h('div', { class: 'form-buttons' }, reset, h('button', { class: 'primary-button', type: 'submit', 'data-testid': 'match-submit' }, t('mt_submit'))),
+    );
+  }
+
+  /** One need: its values, the must-have toggle and the weight. */
+  private row(spec: Spec): HTMLElement {
+    const n = this.need(spec.id);
+    const id = `mt-${spec.id}`;
+    const numberInput = (key: 'min' | 'max', placeholder: string, aria: string) => {
+      const input = h('input', { type: 'number', inputmode: 'decimal', min: '0', step: 'any', placeholder, value: n[key], 'aria-label': aria, 'data-testid': `${id}-${key}`, id: `${id}-${key}` });
+      input.addEventListener('input', () => (n[key] = input.value));
+      return input;
+    };
+    const unit = spec.unit ? h('span', { class: 'unit' }, t(spec.unit)) : null;
+    let control: HTMLElement;
+    let labelFor: string | undefined;
+    const title = t(spec.title);
+    switch (spec.kind) {
+      case 'range':
+        control = h('div', { class: 'range' }, numberInput('min', t('min'), `${title} ${t('min')}`), h('span', { class: 'range-sep' }, '–'), numberInput('max', t('max'), `${title} ${t('max')}`), unit);
+        labelFor = `${id}-min`;
+        break;
+      case 'min':
+        control = h('div', { class: 'range single' }, numberInput('min', t('mt_any'), title), unit);
+        labelFor = `${id}-min`;
+        break;
+      case 'max':
+      case 'near':
+        control = h('div', { class: 'range single' }, numberInput('max', t('mt_any'), title), unit);
+        labelFor = `${id}-max`;
+        break;
+      case 'set': {
+        control = h('div', { class: 'chips', role: 'group', 'aria-label': title, 'data-testid': `${id}-values` });
+        for (const [value, text] of spec.options?.() ?? []) {
+          const chip = h('button', { class: `chip${n.values.has(value) ? ' on' : ''}`, type: 'button', 'aria-pressed': String(n.values.has(value)), 'data-value': value }, text);
+          chip.addEventListener('click', () => {
+            if (n.values.has(value)) n.values.delete(value);
+            else n.values.add(value);
+            chip.classList.toggle('on', n.values.has(value));
+            chip.setAttribute('aria-pressed', String(n.values.has(value)));
+          });
+          control.appendChild(chip);
+        }
+        break;
+      }
+      case 'flag': {
+        const box = h('input', { type: 'checkbox', checked: n.on, id: `${id}-on`, 'data-testid': `${id}-on` });
+        box.addEventListener('change', () => (n.on = box.checked));
+        control = h('div', { class: 'match-flag' }, box);
+        labelFor = `${id}-on`;
+        break;
+      }
+    }
+    const hard = h('input', { type: 'checkbox', checked: n.hard, 'data-testid': `${id}-hard` });
+    const weight = h(
+      'select',
+      { 'aria-label': `${title} ${t('mt_weight')}`, disabled: n.hard, 'data-testid': `${id}-weight` },
+      ...[1, 2, 3].map((w) => h('option', { value: w, selected: n.weight === w }, t(`mt_weight_${w}` as StringKey))),
+    );
+    hard.addEventListener('change', () => {
+      n.hard = hard.checked;
+      weight.disabled = hard.checked;
+    });
+    weight.addEventListener('change', () => (n.weight = Number(weight.value)));
+    return h(
+      'div',
+      { class: 'match-row', 'data-criterion': spec.id },
+      h(
+        'div',
+        { class: 'match-row-head' },
+        labelFor ? h('label', { class: 'field-label', for: labelFor }, title) : h('span', { class: 'field-label' }, title),
+        h('label', { class: 'match-hard', title: t('mt_hard_title') }, hard, t('mt_hard')),
+        weight,
+      ),
+      control,
+    );
+  }
+
+  private async run(): Promise<void> {
+    const body = this.request();
+    this.controller?.abort();
+    if (!body.criteria.length) {
+      this.error = t('mt_no_criteria');
+      this.results = [];
+      this.renderResults();
+      return;
+    }
+    const controller = new AbortController();
+    this.controller = controller;
+    this.status.textContent = t('mt_searching');
+    try {
+      const answer = await matchSites(body, controller.signal);
+      if (controller !== this.controller) return;
+      this.results = answer.results;
+      this.total = answer.total;
+      this.error = null;
+    } catch (e) {
+      if (controller.signal.aborted) return;
+      this.results = [];
+      this.total = 0;
+      this.error = t('mt_failed', { msg: e instanceof Error ? e.message : String(e) });
+    }
+    this.completed += 1;
+    this.list.dataset.completed = String(this.completed);
+    this.renderResults();
+    this.highlight();
+  }
+
+  private renderResults(): void {
+    if (this.error) {
+      this.status.textContent = this.error;
+      this.status.className = 'match-status error';
+    } else {
+      this.status.className = 'match-status';
+      this.status.textContent = this.completed === 0 ? '' : this.results.length ? `${t('mt_count', { total: this.total, n: this.results.length })}。${t('mt_matched_on_map')}` : t('mt_none');
+    }
+    replaceChildren(this.list, ...this.results.map((r, i) => this.resultRow(r, i + 1)));
+    this.markSelected();
+  }
+
+  private parkName(code: string | null): string {
+    if (!code) return '';
+    return this.parks.find((p) => p.code === code)?.name ?? code;
+  }
+
+  private resultRow(r: SiteMatch, rank: number): HTMLElement {
+    const sel: Selection = { layer: r.layer, id: r.id };
+    const score = Math.max(0, Math.min(100, r.score));
+    const tone = score >= 80 ? 'high' : score >= 50 ? 'mid' : 'low';
+    const li = h(
+      'li',
+      { class: 'match-result', tabindex: 0, 'data-layer': r.layer, 'data-id': r.id, 'data-score': r.score, 'aria-label': `${rank}. ${r.name || r.code} ${t('mt_score', { score })}` },
+      h(
+        'div',
+        { class: 'match-result-head' },
+        h('span', { class: 'match-rank', 'aria-hidden': 'true' }, String(rank)),
+        h('div', { class: 'match-result-title' }, h('strong', {}, r.name || r.code), h('div', { class: 'result-code' }, r.code, r.park ? ` · ${this.parkName(r.park)}` : '')),
+        h(
+          'div',
+          { class: `match-score ${tone}`, title: t('mt_score', { score }), 'data-testid': 'match-score' },
+          h('span', { class: 'match-score-value' }, String(r.score)),
+          h('span', { class: 'match-score-bar', role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': score, 'aria-label': t('mt_score', { score }) }, h('span', { style: `width:${score}%` })),
+        ),
+      ),
+      h('ul', { class: 'match-reasons', 'data-testid': 'match-reasons' }, ...r.criteria.map((c) => this.reason(c, r.layer))),
+    );
+    const open = () => {
+      this.store.update({ selected: sel });
+      void fetchFeature(r.layer, r.id)
+        .then((f) => this.atlas.flyToGeometry(f.geometry))
+        .catch(() => undefined);
+    };
+    li.addEventListener('click', open);
+    li.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        open();
+      }
+    });
+    li.addEventListener('mouseenter', () => this.atlas.setHovered(sel));
+    li.addEventListener('mouseleave', () => this.atlas.setHovered(null));
+    return li;
+  }
+
+  private fieldTitle(c: CriterionOutcome): string {
+    if (c.field === 'near') {
+      const kind = String((c.wanted as { kind?: string } | null)?.kind ?? '');
+      return label('poi', kind);
+    }
+    if (c.field === 'available_now') return t('mt_f_available_now');
+    if (c.field === 'area_mu') return t('f_area');
+    if (c.field === 'plot_ratio_max') return t('f_plot_ratio');
+    const key = `f_${c.field}`;
+    return isKey(key) ? t(key) : c.field;
+  }
+
+  /** A value of a field as a reader would say it, with its unit. */
+  private value(field: string, v: unknown, layer: SearchLayer): string {
+    if (v === null || v === undefined) return t('mt_not_stated');
+    if (Array.isArray(v)) return v.map((x) => this.value(field, x, layer)).join('、');
+    if (typeof v === 'number') return withUnit(v, UNITS[field] ?? null);
+    if (typeof v === 'string') {
+      if (field === 'industries') return industryLabel(v);
+      if (field === 'land_use') return label('lu', v);
+      if (field === 'park') return this.parkName(v);
+      if (field === 'available_now') return label(layer === 'plots' ? 'st' : 'fs', v);
+      return v;
+    }
+    if (typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if ('distance_m' in o) {
+        if (typeof o.distance_m === 'number') return `${o.name ? `${String(o.name)} ` : ''}${formatDistance(o.distance_m, t('u_km'))}`;
+        return t('mt_none_within', { km: formatKm(o.none_within_m) });
+      }
+    }
+    return String(v);
+  }
+
+  private wanted(c: CriterionOutcome, layer: SearchLayer): string {
+    const w = c.wanted as Record<string, unknown> | boolean | null;
+    if (w === true || w === null || typeof w !== 'object') return '';
+    if ('any_of' in w) return this.value(c.field, w.any_of, layer);
+    if ('max_m' in w) return `≤ ${formatKm(w.max_m)} ${t('u_km')}`;
+    const unit = UNITS[c.field];
+    return `${between(w.min, w.max)}${unit ? ` ${t(unit)}` : ''}`;
+  }
+
+  private reason(c: CriterionOutcome, layer: SearchLayer): HTMLElement {
+    const icon = c.verdict === 'met' ? '✓' : c.verdict === 'partly' ? '~' : '✗';
+    const verdict = t(c.verdict === 'met' ? 'mt_met' : c.verdict === 'partly' ? 'mt_partly' : 'mt_not_met');
+    const wanted = this.wanted(c, layer);
+    return h(
+      'li',
+      { class: `reason ${c.verdict}`, 'data-verdict': c.verdict, 'data-field': c.field },
+      h('span', { class: 'reason-icon', 'aria-hidden': 'true', title: verdict }, icon),
+      h('span', { class: 'visually-hidden' }, `${verdict}：`),
+      h('span', { class: 'reason-field' }, this.fieldTitle(c)),
+      c.hard ? h('span', { class: 'reason-tag' }, t('mt_must')) : null,
+      h(
+        'span',
+        { class: 'reason-detail' },
+        wanted ? t('mt_wanted', { v: wanted }) : '',
+        wanted ? ' · ' : '',
+        t('mt_actual', { v: this.value(c.field, c.actual, layer) }),
+      ),
+    );
+  }
+
+  private markSelected(): void {
+    const sel = this.store.state.selected;
+    for (const li of this.list.querySelectorAll<HTMLElement>('li.match-result')) {
+      li.classList.toggle('selected', sel !== null && li.dataset.layer === sel.layer && Number(li.dataset.id) === sel.id);
+    }
+  }
+
+  /** Outlines the matched sites on the map with a filter layer per layer. */
+  private highlight(): void {
+    const map = this.atlas.map;
+    const apply = () => {
+      for (const layer of ['plots', 'factories'] as const) {
+        const id = HIGHLIGHT[layer];
+        const ids = this.results.filter((r) => r.layer === layer).map((r) => r.id);
+        const filter = ['all', NOT_CLUSTER, ['in', ['id'], ['literal', ids]]] as unknown as ExpressionSpecification;
+        if (!map.getLayer(id)) {
+          const before = layer === 'plots' ? LAYERS.plotsSelected : LAYERS.factories3d;
+          map.addLayer(
+            {
+              id,
+              type: 'line',
+              source: SOURCE,
+              'source-layer': layer,
+              filter,
+              paint: { 'line-color': HIGHLIGHT_COLOUR, 'line-width': 2.5, 'line-dasharray': [2, 1] },
+            },
+            map.getLayer(before) ? before : undefined,
+          );
+        } else {
+          map.setFilter(id, filter);
+        }
+      }
+    };
+    if (map.getLayer(LAYERS.plotsFill)) apply();
+    else map.once('load', apply);
+  }
+}
+
+function formatKm(m: unknown): string {
+  const n = typeof m === 'number' ? m : Number(m);
+  return Number.isFinite(n) ? String(Math.round((n / 1000) * 10) / 10) : '?';
+}

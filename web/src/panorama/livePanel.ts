@@ -1,0 +1,165 @@
+// The live panel of the tour page: join with a name, see who is here and who
+// leads; the leader's view drives everyone else's viewer, and guides hand
+// control to an attendee and take it back.
+
+import { h, replaceChildren } from '../dom';
+import { t } from '../i18n';
+import type { SceneView } from './api';
+import { LiveClient, liveUrl, type LiveStatus, type Person } from './live';
+
+/** What the panel needs of the viewer. */
+export interface LiveTarget {
+  view(): SceneView | null;
+  apply(view: SceneView): void;
+}
+
+const SEND_EVERY_MS = 100;
+const NAME_KEY = 'siteatlas.liveName';
+
+declare global {
+  interface Window {
+    /** The live session of the tour page, for tests. */
+    siteAtlasLive?: LiveClient;
+  }
+}
+
+export class LivePanel {
+  readonly el: HTMLElement;
+  private client: LiveClient | null = null;
+  private you: number | null = null;
+  private role: Person['role'] = 'attendee';
+  private people: Person[] = [];
+  private controller: number | null = null;
+  private lastSent = 0;
+  private pending: ReturnType<typeof setTimeout> | undefined;
+  private readonly body = h('div', { class: 'live-body' });
+  private readonly status = h('p', { class: 'live-status', 'data-testid': 'live-status', 'aria-live': 'polite' });
+  private readonly leader = h('p', { class: 'live-leader', 'data-testid': 'live-leader' });
+  private readonly list = h('ul', { class: 'live-people', 'data-testid': 'live-people' });
+  private readonly error = h('p', { class: 'live-error', hidden: true, role: 'alert' });
+
+  constructor(
+    private readonly token: string,
+    private readonly target: LiveTarget,
+  ) {
+    this.el = h('section', { class: 'live-panel', 'data-testid': 'live-panel' }, h('h2', {}, t('liveTitle')), this.body);
+    this.renderJoin();
+  }
+
+  /** The local view changed: the leader sends it, at most ~10 times a second. */
+  localView(): void {
+    if (!this.client || this.you === null || this.controller !== this.you) return;
+    const wait = this.lastSent + SEND_EVERY_MS - Date.now();
+    if (wait <= 0) {
+      this.sendNow();
+    } else if (this.pending === undefined) {
+      this.pending = setTimeout(() => this.sendNow(), wait);
+    }
+  }
+
+  private sendNow(): void {
+    clearTimeout(this.pending);
+    this.pending = undefined;
+    const view = this.target.view();
+    if (!view || !this.client || this.controller !== this.you) return;
+    const v = { ...view, pitch: Math.max(-90, Math.min(90, view.pitch)), zoom: Math.max(0, Math.min(100, view.zoom)) };
+    if (this.client.sendView(v)) this.lastSent = Date.now();
+  }
+
+  private renderJoin(): void {
+    const name = h('input', { type: 'text', maxlength: 40, placeholder: t('liveName'), 'aria-label': t('liveName'), 'data-testid': 'live-name', autocomplete: 'nickname' });
+    name.value = localStorage.getItem(NAME_KEY) ?? '';
+    const form = h('form', { class: 'live-join' }, name, h('button', { class: 'primary-button', type: 'submit', 'data-testid': 'live-join' }, t('liveJoin')));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const value = name.value.trim();
+      try {
+        if (value) localStorage.setItem(NAME_KEY, value);
+      } catch {
+        /* private mode */
+      }
+      this.join(value);
+    });
+    replaceChildren(this.body, h('p', { class: 'muted' }, t('liveHint')), form);
+  }
+
+  private join(name: string): void {
+    const leave = h('button', { class: 'link-button', type: 'button', 'data-testid': 'live-leave' }, t('liveLeave'));
+    leave.addEventListener('click', () => this.leave());
+    replaceChildren(this.body, this.status, this.leader, this.list, this.error, leave);
+    this.client = new LiveClient(liveUrl(this.token, name), {
+      onStatus: (s) => this.showStatus(s),
+      onWelcome: (you, role, view) => {
+        this.you = you;
+        this.role = role;
+        this.el.dataset.role = role;
+        if (view) this.target.apply(view);
+      },
+      onPresence: (people, controller) => {
+        const gained = controller === this.you && this.controller !== this.you;
+        this.people = people;
+        this.controller = controller;
+        this.renderPeople();
+        // Taking the lead: bring everyone to what I see.
+        if (gained) this.sendNow();
+      },
+      onView: (view) => {
+        if (this.controller !== this.you) this.target.apply(view);
+      },
+      onError: (message) => {
+        this.error.textContent = t('liveError', { msg: message });
+        this.error.hidden = false;
+      },
+    });
+    window.siteAtlasLive = this.client;
+  }
+
+  private leave(): void {
+    this.client?.close();
+    this.client = null;
+    this.you = null;
+    this.controller = null;
+    delete this.el.dataset.role;
+    if (window.siteAtlasLive) delete window.siteAtlasLive;
+    this.renderJoin();
+  }
+
+  private showStatus(s: LiveStatus): void {
+    this.el.dataset.status = s.kind;
+    this.status.textContent =
+      s.kind === 'connected' ? t('liveConnected') : s.kind === 'waiting' ? t('liveReconnecting', { s: s.seconds }) : s.kind === 'connecting' ? t('liveConnecting') : '';
+  }
+
+  private renderPeople(): void {
+    const lead = this.people.find((p) => p.id === this.controller);
+    this.el.dataset.controller = this.controller === null ? '' : String(this.controller);
+    this.el.dataset.leading = String(this.controller !== null && this.controller === this.you);
+    this.leader.textContent = !lead
+      ? t('liveNoLeader')
+      : lead.id === this.you
+        ? t('liveYouLead')
+        : this.role === 'attendee'
+          ? t('liveFollowing', { name: lead.name })
+          : t('liveLeader', { name: lead.name });
+    const guide = this.role === 'guide';
+    const items = this.people.map((p) => {
+      const hand =
+        guide && p.role === 'attendee' && p.id !== this.controller
+          ? h('button', { class: 'live-hand', type: 'button', 'data-testid': 'live-hand', onclick: () => this.client?.send({ type: 'hand_control', to: p.id }) }, t('liveHand'))
+          : null;
+      return h(
+        'li',
+        { class: p.id === this.controller ? 'leading' : '', 'data-person': p.id },
+        h('span', { class: `live-role live-role-${p.role}` }, p.role === 'guide' ? t('liveGuide') : t('liveAttendee')),
+        h('span', { class: 'live-name' }, p.name, p.id === this.you ? t('liveYou') : ''),
+        p.id === this.controller ? h('span', { class: 'live-lead-mark', 'aria-label': t('liveLeader', { name: p.name }) }, '★') : null,
+        hand,
+      );
+    });
+    const take =
+      guide && this.controller !== this.you
+        ? h('li', { class: 'live-take' }, h('button', { class: 'live-hand', type: 'button', 'data-testid': 'live-take', onclick: () => this.client?.send({ type: 'take_control' }) }, t('liveTakeBack')))
+        : null;
+    replaceChildren(this.list, ...items, take);
+  }
+}

@@ -1,0 +1,158 @@
+// The shared tour page, served at `/t/{token}` (no account needed): the
+// tour's title, its stops with the guide's notes, the panorama viewer and the
+// live guided mode. `?scene=ID&yaw=DEG&pitch=DEG&zoom=0..100` opens a view.
+
+import './style.css';
+import { ApiError } from './api';
+import { h, replaceChildren } from './dom';
+import { setLang, t } from './i18n';
+import type { Geometry } from './types';
+import { fetchSceneFeature, fetchShared, type Scene, type SceneView, type SharedTour } from './panorama/api';
+import { LivePanel } from './panorama/livePanel';
+import { PanoramaStage, sceneTitle } from './panorama/stage';
+
+/** The token from `/t/{token}` (or `?token=` on a dev server). */
+function tokenOf(): string {
+  const m = /\/t\/([^/?#]+)/.exec(location.pathname);
+  if (m) return decodeURIComponent(m[1]);
+  return new URLSearchParams(location.search).get('token') ?? '';
+}
+
+/** The deep link's view, where given and sane. */
+function linkedView(params: URLSearchParams): Partial<SceneView> {
+  const num = (name: string, lo: number, hi: number) => {
+    const raw = params.get(name);
+    const v = raw === null || raw.trim() === '' ? NaN : Number(raw);
+    return Number.isFinite(v) ? Math.max(lo, Math.min(hi, v)) : undefined;
+  };
+  return { scene: num('scene', 1, Number.MAX_SAFE_INTEGER), yaw: num('yaw', -360, 360), pitch: num('pitch', -90, 90), zoom: num('zoom', 0, 100) };
+}
+
+const root = h('div', { class: 'tour', 'data-testid': 'tour' });
+
+function message(title: string, hint: string, detail = ''): void {
+  document.title = title;
+  replaceChildren(
+    root,
+    h(
+      'div',
+      { class: 'tour-message', role: 'alert', 'data-testid': 'tour-message' },
+      h('h1', {}, title),
+      h('p', {}, hint),
+      detail ? h('p', { class: 'muted' }, detail) : null,
+    ),
+  );
+}
+
+/** Outlines of the scenes' features, fetched once each. */
+const outlines = new Map<string, Promise<Geometry | null>>();
+function geometryOf(scene: Scene): Promise<Geometry | null> {
+  const key = `${scene.layer}/${scene.feature}`;
+  let g = outlines.get(key);
+  if (!g) {
+    g = fetchSceneFeature(scene.layer, scene.feature).then((f) => f.geometry ?? null, () => null);
+    outlines.set(key, g);
+  }
+  return g;
+}
+
+function show(shared: SharedTour, token: string, params: URLSearchParams): void {
+  const { tour } = shared;
+  const scenes = tour.stops.map((s) => s.scene);
+  document.title = t('tourDocTitle', { title: tour.title });
+  const expires = new Date(shared.expires_at * 1000).toLocaleString(document.documentElement.lang === 'en' ? 'en-GB' : 'zh-CN', { hour12: false });
+  const header = h(
+    'header',
+    { class: 'tour-top' },
+    h('div', { class: 'tour-brand' }, t('tourBrand')),
+    h('h1', { class: 'tour-title', 'data-testid': 'tour-title' }, tour.title),
+    h('div', { class: 'tour-expires' }, t('tourExpires', { at: expires })),
+  );
+  if (!scenes.length) {
+    replaceChildren(root, header, h('div', { class: 'tour-message', 'data-testid': 'tour-message' }, h('p', {}, t('tourEmpty'))));
+    return;
+  }
+
+  let live: LivePanel | null = null;
+  let urlTimer: ReturnType<typeof setTimeout> | undefined;
+  const stops = h('ol', { class: 'tour-stops', 'data-testid': 'tour-stops' });
+  const stage = new PanoramaStage({
+    scenes,
+    strip: false,
+    geometryOf,
+    onScene: (scene) => {
+      for (const li of stops.querySelectorAll<HTMLElement>('li')) li.classList.toggle('active', li.dataset.scene === String(scene.id));
+    },
+    onView: () => {
+      live?.localView();
+      // Keep the address on the current view, so copying it shares what one sees.
+      clearTimeout(urlTimer);
+      urlTimer = setTimeout(() => {
+        const v = stage.view();
+        if (!v) return;
+        const q = new URLSearchParams(location.search);
+        q.set('scene', String(v.scene));
+        q.set('yaw', v.yaw.toFixed(1));
+        q.set('pitch', v.pitch.toFixed(1));
+        q.set('zoom', v.zoom.toFixed(0));
+        // Absolute: the page has <base href="/">.
+        history.replaceState(history.state, '', `${location.pathname}?${q.toString()}`);
+      }, 400);
+    },
+  });
+  replaceChildren(
+    stops,
+    ...tour.stops.map((stop, i) =>
+      h(
+        'li',
+        { 'data-scene': stop.scene.id },
+        h(
+          'button',
+          { type: 'button', class: 'tour-stop', 'data-testid': 'tour-stop', onclick: () => void stage.show(stop.scene.id) },
+          h('img', { src: stop.scene.thumbnail_url, alt: '', loading: 'lazy' }),
+          h('span', { class: 'tour-stop-text' }, h('strong', {}, `${i + 1}. ${sceneTitle(stop.scene, i)}`), stop.note ? h('span', { class: 'tour-stop-note' }, stop.note) : null),
+        ),
+      ),
+    ),
+  );
+  live = new LivePanel(token, {
+    view: () => stage.view(),
+    apply: (view) => void stage.show(view.scene, view, false).catch((e: unknown) => console.warn('live view', e)),
+  });
+  replaceChildren(
+    root,
+    header,
+    h(
+      'main',
+      { class: 'tour-main' },
+      h('section', { class: 'tour-stage' }, stage.el),
+      h('aside', { class: 'tour-side' }, h('h2', {}, t('tourStops')), stops, live.el),
+    ),
+  );
+  const wanted = linkedView(params);
+  const first = scenes.find((s) => s.id === wanted.scene) ?? scenes[0];
+  stage.start(first, { yaw: wanted.yaw, pitch: wanted.pitch, zoom: wanted.zoom });
+}
+
+async function main(): Promise<void> {
+  const params = new URLSearchParams(location.search);
+  setLang(params.get('lang') === 'en' ? 'en' : 'zh');
+  document.documentElement.classList.add('tour-html');
+  document.body.appendChild(root);
+  replaceChildren(root, h('p', { class: 'tour-loading' }, t('tourLoading')));
+  const token = tokenOf();
+  if (!token) {
+    message(t('tourNotFound'), t('tourNotFoundHint'));
+    return;
+  }
+  try {
+    show(await fetchShared(token), token, params);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (e instanceof ApiError && e.status === 404) message(t('tourNotFound'), t('tourNotFoundHint'));
+    else if (e instanceof ApiError && e.status === 410) message(t('tourGone'), t('tourGoneHint'), msg);
+    else message(t('tourFailed', { msg }), '');
+  }
+}
+
+void main();

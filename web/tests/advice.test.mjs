@@ -1,0 +1,240 @@
+// End-to-end tests of the investor advice features and the promoters' tools:
+// site matching (帮我找地), the policy calculator, the lead form, the inbox and
+// the dashboard, in Chromium against a real server. Every figure the page
+// shows is checked against the API answering the same question.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { artifact, launchBrowser, openApp, startServer } from './helpers.mjs';
+
+const WENJIANG = '#map=14.6/30.7105/103.874/0/0';
+const PAYLOAD = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">艾克姆生物';
+
+let server;
+let browser;
+
+async function api(path, { method = 'GET', body, token } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const r = await fetch(`${server.base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  return { status: r.status, headers: r.headers, json: text ? JSON.parse(text) : null };
+}
+
+describe('advice, leads and the dashboard', () => {
+  before(async () => {
+    server = await startServer();
+    assert.ok(server.token, 'no admin token');
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('the match form ranks sites as POST /api/match does, with reasons, and a click selects one', async () => {
+    const page = await openApp(browser.context, server.base, WENJIANG);
+    await page.click('[data-testid=match-open]');
+    await page.waitForSelector('[data-testid=match-form] [data-criterion=industries] .chip');
+    await page.fill('[data-testid=mt-area_mu-min]', '30');
+    await page.fill('[data-testid=mt-area_mu-max]', '80');
+    await page.selectOption('[data-testid=mt-area_mu-weight]', '2');
+    await page.fill('[data-testid=mt-price_wan_per_mu-max]', '40');
+    await page.click('[data-criterion=industries] .chip[data-value=biomedicine]');
+    await page.fill('[data-testid=mt-near_highway_exit-max]', '5');
+    await page.check('[data-testid=mt-available_now-on]');
+    await page.check('[data-testid=mt-available_now-hard]');
+    assert.equal(await page.locator('[data-testid=mt-available_now-weight]').isDisabled(), true, 'a must-have takes no weight');
+
+    const expected = {
+      layers: ['plots'],
+      criteria: [
+        { field: 'area_mu', min: 30, max: 80, weight: 2 },
+        { field: 'price_wan_per_mu', max: 40 },
+        { field: 'industries', any_of: ['biomedicine'] },
+        { near: 'highway_exit', max_m: 5000 },
+        { field: 'available_now', hard: true },
+      ],
+      limit: 20,
+    };
+    const sent = page.waitForRequest((r) => r.url().endsWith('/api/match') && r.method() === 'POST');
+    await page.click('[data-testid=match-submit]');
+    assert.deepEqual((await sent).postDataJSON(), expected, 'the form sends the request it describes');
+    await page.waitForSelector('[data-testid=match-results] li.match-result');
+
+    const answer = await api('/api/match', { method: 'POST', body: expected });
+    assert.equal(answer.status, 200);
+    assert.ok(answer.json.results.length > 0, 'the demo data has matches');
+    const shown = await page.locator('li.match-result').evaluateAll((lis) => lis.map((li) => ({ layer: li.dataset.layer, id: Number(li.dataset.id), score: Number(li.dataset.score) })));
+    assert.deepEqual(shown, answer.json.results.map((r) => ({ layer: r.layer, id: r.id, score: r.score })), 'same ranking and scores as the API');
+    const first = page.locator('li.match-result').first();
+    assert.equal(Number(await first.locator('.match-score-value').innerText()), answer.json.results[0].score);
+    assert.match(await page.locator('[data-testid=match-status]').innerText(), new RegExp(`共 ${answer.json.total} 处`));
+
+    // Reasons: one per criterion, with the verdict, what was wanted and what the site has.
+    const reasons = first.locator('li.reason');
+    assert.equal(await reasons.count(), expected.criteria.length);
+    const verdicts = await reasons.evaluateAll((lis) => lis.map((li) => li.dataset.verdict));
+    assert.deepEqual(verdicts, answer.json.results[0].criteria.map((c) => c.verdict));
+    const areaReason = await first.locator('li.reason[data-field=area_mu]').innerText();
+    assert.match(areaReason, /面积/);
+    assert.match(areaReason, /要求 30 – 80 亩/);
+    assert.match(areaReason, new RegExp(`实际 ${answer.json.results[0].criteria[0].actual}`.replace('.', '\\.')));
+    assert.match(await first.locator('li.reason[data-field=near]').innerText(), /高速出口[\s\S]*≤ 5 公里/);
+    assert.match(await first.locator('li.reason').first().locator('.reason-icon').innerText(), /[✓~✗]/);
+
+    // The matches are outlined on the map.
+    const highlighted = await page.evaluate(() => JSON.stringify(window.siteAtlasMap.getFilter('match-plots')));
+    for (const r of answer.json.results) assert.ok(JSON.parse(highlighted)[2][2][1].includes(r.id), `plot ${r.id} outlined`);
+
+    // A click selects the site: the card opens and the link says so.
+    await first.click();
+    const { layer, id } = answer.json.results[0];
+    await page.waitForFunction((sel) => location.hash.includes(`sel=${sel}`), `${layer}/${id}`);
+    await page.waitForSelector('[data-testid=feature-card]:not([hidden]) .card-title');
+    assert.equal(await page.locator('[data-testid=feature-card] .card-title').innerText(), answer.json.results[0].name);
+    await page.waitForSelector('li.match-result.selected');
+    await page.screenshot({ path: artifact('match.png') });
+
+    // An empty form asks for a need rather than sending nothing.
+    await page.click('[data-testid=match-reset]');
+    await page.click('[data-testid=match-submit]');
+    assert.match(await page.locator('[data-testid=match-status]').innerText(), /至少填写一项/);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+
+  test('the policy calculator says when a park has no incentives, and shows what the API computes once set', async () => {
+    const plot = (await api('/api/plots/1')).json;
+    const park = plot.properties.park;
+    let page = await openApp(browser.context, server.base, `${WENJIANG}&sel=plots/1`);
+    await page.waitForSelector('[data-testid=policy-none]');
+    assert.match(await page.locator('[data-testid=card-policy]').innerText(), /暂未公布优惠政策/);
+    await page.close();
+
+    const rules = {
+      park,
+      rules: [
+        { id: 'land', name: '土地出让价格优惠', kind: 'land_price_discount', steps: [{ min_investment_intensity_wan_per_mu: 300, discount_pct: 10 }, { min_investment_intensity_wan_per_mu: 500, discount_pct: 20 }] },
+        { id: 'jobs', name: '新增就业补贴', kind: 'per_job_subsidy', yuan_per_job: 5000, cap_wan: 50 },
+        { id: 'invest', name: '固定资产投资奖励', kind: 'investment_share', share_pct: 2, min_investment_wan: 50000, cap_wan: 500 },
+      ],
+    };
+    const put = await api(`/api/parks/${park}/policy`, { method: 'PUT', body: rules, token: server.token });
+    assert.equal(put.status, 200, JSON.stringify(put.json));
+
+    page = await openApp(browser.context, server.base, `${WENJIANG}&sel=plots/1`);
+    await page.waitForSelector('[data-testid=policy-form]');
+    await page.fill('[data-testid=policy-investment_wan]', '30000');
+    await page.fill('[data-testid=policy-expected_tax_wan]', '1800');
+    await page.fill('[data-testid=policy-jobs]', '150');
+    await page.click('[data-testid=policy-submit]');
+    await page.waitForSelector('[data-testid=policy-total]');
+    const estimate = await api('/api/policy/estimate', { method: 'POST', body: { site: { layer: 'plots', id: 1 }, plan: { investment_wan: 30000, expected_tax_wan: 1800, jobs: 150 } } });
+    assert.equal(estimate.status, 200);
+    assert.ok(estimate.json.total_wan > 0, 'the plan earns something');
+    assert.equal(Number(await page.locator('[data-testid=policy-total]').getAttribute('data-total')), estimate.json.total_wan);
+    const total = estimate.json.total_wan.toLocaleString('zh-CN', { maximumFractionDigits: 2 });
+    assert.match(await page.locator('[data-testid=policy-total]').innerText(), new RegExp(`合计约 ${total} 万元`));
+    const shownRules = await page.locator('li.policy-rule').evaluateAll((lis) => lis.map((li) => ({ id: li.dataset.rule, amount: Number(li.dataset.amount), text: li.innerText })));
+    assert.deepEqual(shownRules.map((r) => [r.id, r.amount]), estimate.json.rules.map((r) => [r.id, r.amount_wan]));
+    for (const [i, r] of estimate.json.rules.entries()) assert.ok(shownRules[i].text.includes(r.explanation), `rule ${r.id} explained`);
+    await page.locator('[data-testid=card-policy]').screenshot({ path: artifact('policy.png') });
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+
+  test('a lead sent from the card reaches the promoter inbox as text; a stage change persists; the dashboard matches /api/stats', async () => {
+    const page = await openApp(browser.context, server.base, `${WENJIANG}&sel=plots/2`);
+    await page.waitForSelector('[data-testid=card-lead]');
+    await page.click('[data-testid=lead-open]');
+    // The honeypot is there for bots, out of sight and out of reach for people.
+    const trap = page.locator('[data-testid=lead-website]');
+    assert.equal(await trap.getAttribute('tabindex'), '-1');
+    assert.equal(await trap.getAttribute('autocomplete'), 'off');
+    assert.equal(await page.locator('.lead-trap').getAttribute('aria-hidden'), 'true');
+    const box = await trap.boundingBox();
+    assert.ok(!box || box.x + box.width < 0, 'the honeypot is off-screen');
+
+    await page.fill('[data-testid=lead-company]', PAYLOAD);
+    await page.fill('[data-testid=lead-contact]', '王经理 13800000000');
+    await page.fill('[data-testid=lead-needs]', '中试车间，约 50 亩');
+    await page.click('[data-testid=lead-submit]');
+    await page.waitForFunction(() => /已收到/.test(document.querySelector('[data-testid=lead-message]')?.textContent ?? ''));
+
+    // A promoter signs in through the app's dialog and sees the lead, as text.
+    const promoter = server.createToken('promoter', '招商小李', []);
+    assert.ok(promoter, 'no promoter token');
+    assert.equal(await page.locator('[data-testid=inbox-open]').count(), 0, 'no inbox before signing in');
+    await page.click('[data-testid=signin-open]');
+    await page.fill('[data-testid=signin-token]', promoter);
+    await page.click('[data-testid=signin-submit]');
+    await page.waitForSelector('[data-testid=inbox-open]');
+    await page.click('[data-testid=inbox-open]');
+    await page.waitForSelector('[data-testid=inbox-lead]');
+    const lead = page.locator('[data-testid=inbox-lead]').first();
+    assert.equal(await lead.locator('[data-testid=lead-company-text]').innerText(), PAYLOAD);
+    assert.equal(await page.locator('[data-testid=inbox] script, [data-testid=inbox] img').count(), 0, 'no element made from the company name');
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    assert.match(await lead.innerText(), /王经理 13800000000/);
+    assert.match(await lead.locator('[data-testid=lead-site]').innerText(), /WJ/);
+    const id = Number(await lead.getAttribute('data-id'));
+
+    await lead.locator('[data-testid=lead-stage]').selectOption('contacted');
+    await lead.locator('[data-testid=lead-assignee]').fill('李四');
+    await lead.locator('[data-testid=lead-note]').fill('已电话联系，约下周看地');
+    await lead.locator('[data-testid=lead-save]').click();
+    await page.waitForFunction(() => /已保存/.test(document.querySelector('[data-testid=lead-save-message]')?.textContent ?? ''));
+    const saved = await api(`/api/leads/${id}`, { token: promoter });
+    assert.equal(saved.status, 200);
+    assert.equal(saved.json.status, 'contacted');
+    assert.equal(saved.json.assignee, '李四');
+    assert.equal(saved.json.company, PAYLOAD);
+    assert.equal(saved.json.history[0].note, '已电话联系，约下周看地');
+    await lead.locator('.inbox-history-details summary').click();
+    await page.waitForFunction(() => /已联系/.test(document.querySelector('[data-testid=lead-history]')?.textContent ?? ''));
+    await page.screenshot({ path: artifact('inbox.png') });
+    await page.keyboard.press('Escape');
+
+    // The dashboard's figures are the API's for the same period.
+    await page.click('[data-testid=dash-open]');
+    await page.waitForSelector('[data-testid=stat-card_view]');
+    const from = await page.inputValue('[data-testid=dash-from]');
+    const to = await page.inputValue('[data-testid=dash-to]');
+    const stats = await api(`/api/stats?from=${from}&to=${to}`, { token: promoter });
+    assert.equal(stats.status, 200);
+    for (const [kind, n] of Object.entries(stats.json.totals)) {
+      assert.equal(Number(await page.locator(`[data-testid=stat-${kind}]`).getAttribute('data-value')), n, `${kind} total`);
+    }
+    assert.ok(stats.json.totals.card_view > 0 && stats.json.totals.lead >= 1);
+    const funnel = await page.locator('[data-testid=dash-funnel] li').evaluateAll((lis) => lis.map((li) => Number(li.dataset.value)));
+    assert.deepEqual(funnel, [stats.json.funnel.card_views, stats.json.funnel.leads, stats.json.funnel.signed]);
+    const bars = await page.locator('[data-testid=dash-weekly] rect').evaluateAll((rs) => rs.map((r) => [r.dataset.week, r.dataset.park, Number(r.dataset.views)]));
+    assert.deepEqual(bars.sort(), stats.json.weekly_views_by_park.filter((w) => w.views > 0).map((w) => [w.week, w.park, w.views]).sort());
+    const top = await page.locator('[data-testid=dash-top] tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.dataset.layer, Number(tr.dataset.id), Number(tr.querySelector('[data-col=views]').textContent), Number(tr.querySelector('[data-col=leads]').textContent)]));
+    assert.deepEqual(top, stats.json.top_sites.map((s) => [s.layer, s.id, s.views, s.leads]));
+    await page.screenshot({ path: artifact('dashboard.png') });
+    await page.keyboard.press('Escape');
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+
+  test('too many enquiries from one address are told to wait', async () => {
+    // Use up the address's allowance (5 per 10 minutes) through the API.
+    for (let i = 0; i < 6; i++) {
+      const r = await api('/api/leads', { method: 'POST', body: { company: `测试${i}`, contact: 'x', website: '' } });
+      if (r.status === 429) break;
+    }
+    const page = await openApp(browser.context, server.base, `${WENJIANG}&sel=plots/3`);
+    await page.waitForSelector('[data-testid=card-lead]');
+    await page.click('[data-testid=lead-open]');
+    await page.fill('[data-testid=lead-company]', '某公司');
+    await page.fill('[data-testid=lead-contact]', '010-1234');
+    await page.click('[data-testid=lead-submit]');
+    await page.waitForFunction(() => /过于频繁/.test(document.querySelector('[data-testid=lead-message]')?.textContent ?? ''));
+    assert.match(await page.locator('[data-testid=lead-message]').innerText(), /\d+ 秒后再试/);
+    await page.close();
+  });
+});
