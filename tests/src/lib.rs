@@ -189,6 +189,22 @@ impl TestServer {
         }
     }
 
+    /// A new API token of a role (named after it) for some parks, in the server's store.
+    pub async fn token(&self, role: &str, parks: &[String]) -> String {
+        let token = siteatlas_server::auth::new_token().expect("random token");
+        self.state
+            .store
+            .create_token(
+                role,
+                role,
+                parks,
+                &siteatlas_server::auth::token_hash(&token),
+            )
+            .await
+            .expect("token stored");
+        token
+    }
+
     /// GET a path.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http

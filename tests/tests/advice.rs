@@ -2,19 +2,7 @@
 //! on the demo data.
 
 use serde_json::{Value, json};
-use siteatlas_server::auth::{new_token, token_hash};
 use siteatlas_tests::{ServerOptions, StoreKind, TestServer, TestStore};
-
-async fn token(server: &TestServer, role: &str) -> String {
-    let t = new_token().unwrap();
-    server
-        .state
-        .store
-        .create_token(role, role, &[], &token_hash(&t))
-        .await
-        .unwrap();
-    t
-}
 
 async fn post(
     server: &TestServer,
@@ -116,8 +104,8 @@ async fn matching_ranks_with_reasons_deterministically() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incentive_rules_and_a_worked_estimate() {
     let (_store, server) = start().await;
-    let admin = token(&server, "admin").await;
-    let officer = token(&server, "officer").await;
+    let admin = server.token("admin", &[]).await;
+    let officer = server.token("officer", &[]).await;
     // A plot with a price, and its park.
     let (plot, park, area, price) = {
         let atlas = server.state.atlas.read();
@@ -222,8 +210,8 @@ async fn incentive_rules_and_a_worked_estimate() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leads_inbox_pipeline_and_limits() {
     let (_store, server) = start().await;
-    let promoter = token(&server, "promoter").await;
-    let officer = token(&server, "officer").await;
+    let promoter = server.token("promoter", &[]).await;
+    let officer = server.token("officer", &[]).await;
     let plot = server
         .state
         .atlas
@@ -318,7 +306,7 @@ async fn leads_inbox_pipeline_and_limits() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn analytics_count_real_requests() {
     let (_store, server) = start().await;
-    let promoter = token(&server, "promoter").await;
+    let promoter = server.token("promoter", &[]).await;
     let (plot, park) = {
         let atlas = server.state.atlas.read();
         let p = atlas.plots.iter().next().unwrap();

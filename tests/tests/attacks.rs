@@ -6,7 +6,6 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use siteatlas_server::auth::{new_token, token_hash};
 use siteatlas_tests::{STORES, ServerOptions, StoreKind, TestServer, TestStore, siteatlas_bin};
 
 const INJECTIONS: [&str; 6] = [
@@ -35,13 +34,7 @@ async fn injection_strings_are_only_data() {
     for kind in STORES {
         let store = TestStore::new(kind).await;
         let server = TestServer::start(&store, ServerOptions::default()).await;
-        let admin = new_token().unwrap();
-        server
-            .state
-            .store
-            .create_token("admin", "admin", &[], &token_hash(&admin))
-            .await
-            .unwrap();
+        let admin = server.token("admin", &[]).await;
         let plots_before = server
             .get_json("/collections/plots/items?limit=1", 200)
             .await["numberMatched"]

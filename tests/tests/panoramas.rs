@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use siteatlas_server::auth::{new_token, token_hash};
 use siteatlas_server::routes::tours::share_token;
 use siteatlas_tests::{ServerOptions, StoreKind, TestServer, TestStore};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
@@ -23,17 +22,6 @@ fn equirect_jpeg(width: u32) -> Vec<u8> {
         .write_to(&mut out, image::ImageFormat::Jpeg)
         .unwrap();
     out.into_inner()
-}
-
-async fn token(server: &TestServer, role: &str, parks: &[String]) -> String {
-    let t = new_token().unwrap();
-    server
-        .state
-        .store
-        .create_token(role, role, parks, &token_hash(&t))
-        .await
-        .unwrap();
-    t
 }
 
 async fn upload(
@@ -89,8 +77,8 @@ async fn setup() -> Setup {
             .unwrap();
         (first.feature.id, park, other.feature.id)
     };
-    let promoter = token(&server, "promoter", &[]).await;
-    let officer = token(&server, "officer", &[park]).await;
+    let promoter = server.token("promoter", &[]).await;
+    let officer = server.token("officer", &[park]).await;
     Setup {
         server,
         promoter,
