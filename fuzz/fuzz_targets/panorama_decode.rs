@@ -1,0 +1,12 @@
+//! Any bytes as an uploaded panorama: the header check, then the decoder with
+//! its limits. Lying headers and bombs must be refused, never crash.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if siteatlas_panorama::inspect(data).is_ok() {
+        let out = tempfile::tempdir().expect("temporary directory");
+        let _ = siteatlas_panorama::process_bytes(data, out.path());
+    }
+});
