@@ -4,9 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use siteatlas_tiles::geojson_io::feature_from_geojson;
-use siteatlas_tiles::{
-    Atlas, FactoryAttrs, LayerKind, ParkAttrs, PlotAttrs, PoiAttrs, TileId,
-};
+use siteatlas_tiles::{Atlas, FactoryAttrs, LayerKind, ParkAttrs, PlotAttrs, PoiAttrs, TileId};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

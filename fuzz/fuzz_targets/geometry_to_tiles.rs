@@ -43,7 +43,10 @@ fuzz_target!(|input: Input| {
     let mut atlas = Atlas::default();
     atlas.plots.upsert(plot);
     let bbox = shape.bbox();
-    let (lon, lat) = ((bbox.min().x + bbox.max().x) / 2.0, (bbox.min().y + bbox.max().y) / 2.0);
+    let (lon, lat) = (
+        (bbox.min().x + bbox.max().x) / 2.0,
+        (bbox.min().y + bbox.max().y) / 2.0,
+    );
     for &z in input.zooms.iter().take(4) {
         let z = u32::from(z % 23);
         let n = 1u64 << z;
