@@ -1,6 +1,6 @@
 //! Criterion benchmark of the whole pipeline on photo-like JPEGs.
 //!
-//! `CARGO_TARGET_DIR=/work/target-panorama cargo bench -p siteatlas-panorama`
+//! `cargo bench -p siteatlas-panorama`
 
 // criterion_group! generates an undocumented public function.
 #![allow(missing_docs)]
