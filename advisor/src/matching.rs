@@ -5,10 +5,10 @@
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
-use geo::{Coord, Point, Rect};
+use geo::Rect;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use siteatlas_tiles::geodesy::{distance_to_shape, radius_bbox};
+use siteatlas_tiles::geodesy::{distance_to_shape, grow_bbox, radius_bbox};
 use siteatlas_tiles::index::{Entry, LayerIndex};
 use siteatlas_tiles::{
     Atlas, Attributes, FactoryAttrs, FactoryStatus, LayerKind, ParkAttrs, PlotAttrs, PlotStatus,
@@ -245,28 +245,6 @@ fn near_credit(d: f64, max_m: f64) -> f64 {
     }
 }
 
-/// Grows a lon/lat box by a distance on every side (not across the antimeridian).
-fn grow(b: Rect<f64>, by_m: f64) -> Rect<f64> {
-    // The margin at the box's widest latitude is the largest one needed.
-    let widest = if b.min().y.abs() > b.max().y.abs() {
-        b.min().y
-    } else {
-        b.max().y
-    };
-    let margin = radius_bbox(Point::new(0.0, widest), by_m)[0];
-    let (dlon, dlat) = (margin.max().x.min(180.0), margin.height() / 2.0);
-    Rect::new(
-        Coord {
-            x: (b.min().x - dlon).max(-180.0),
-            y: (b.min().y - dlat).max(-90.0),
-        },
-        Coord {
-            x: (b.max().x + dlon).min(180.0),
-            y: (b.max().y + dlat).min(90.0),
-        },
-    )
-}
-
 /// The nearest POI of a kind within `reach_m` of a site, by geodesic
 /// distance to the site's shape (0 inside), ties by id. The POI R-tree gives
 /// the few candidates in the site's box grown by the reach.
@@ -276,7 +254,7 @@ fn nearest_poi<'a>(
     site: Site<'_>,
     reach_m: f64,
 ) -> Option<(f64, &'a Poi)> {
-    pois.in_bbox(grow(site.bbox(), reach_m))
+    pois.in_bbox(grow_bbox(site.bbox(), reach_m))
         .filter(|e| e.feature.attrs.kind == kind)
         .map(|e| {
             (

@@ -249,6 +249,28 @@ pub fn radius_bbox(center: Point<f64>, radius_m: f64) -> Vec<Rect<f64>> {
     }
 }
 
+/// Grows a lon/lat box by a distance on every side (not across the antimeridian).
+pub fn grow_bbox(b: Rect<f64>, by_m: f64) -> Rect<f64> {
+    // The box around a point at the box's widest latitude is the widest margin needed.
+    let widest = if b.min().y.abs() > b.max().y.abs() {
+        b.min().y
+    } else {
+        b.max().y
+    };
+    let margin = radius_bbox(Point::new(0.0, widest), by_m)[0];
+    let (dlon, dlat) = (margin.max().x.min(180.0), margin.height() / 2.0);
+    Rect::new(
+        Coord {
+            x: (b.min().x - dlon).max(-180.0),
+            y: (b.min().y - dlat).max(-90.0),
+        },
+        Coord {
+            x: (b.max().x + dlon).min(180.0),
+            y: (b.max().y + dlat).min(90.0),
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

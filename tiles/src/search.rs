@@ -20,7 +20,7 @@ use geo::{Coord, Intersects, MultiPolygon, Point, Rect};
 
 use crate::atlas::Atlas;
 use crate::error::SearchError;
-use crate::geodesy::{DistanceFrom, SHORT_DISTANCE_M, distance_to_shape, radius_bbox};
+use crate::geodesy::{DistanceFrom, SHORT_DISTANCE_M, distance_to_shape, grow_bbox, radius_bbox};
 use crate::geometry::{Shape, check_coord};
 use crate::index::{Candidate, Entry, LayerIndex, Slot};
 use crate::model::{
@@ -485,35 +485,13 @@ impl Atlas {
                 .iter()
                 .flat_map(|b| {
                     self.pois
-                        .in_bbox(grow(*b, within_m))
+                        .in_bbox(grow_bbox(*b, within_m))
                         .filter(matches)
                         .map(point)
                 })
                 .collect(),
         }
     }
-}
-
-/// Grows a lon/lat box by a distance on every side (not across the antimeridian).
-fn grow(b: Rect<f64>, by_m: f64) -> Rect<f64> {
-    // The box around a point at the box's widest latitude is the widest margin needed.
-    let widest = if b.min().y.abs() > b.max().y.abs() {
-        b.min().y
-    } else {
-        b.max().y
-    };
-    let margin = radius_bbox(Point::new(0.0, widest), by_m)[0];
-    let (dlon, dlat) = (margin.max().x.min(180.0), margin.height() / 2.0);
-    Rect::new(
-        Coord {
-            x: (b.min().x - dlon).max(-180.0),
-            y: (b.min().y - dlat).max(-90.0),
-        },
-        Coord {
-            x: (b.max().x + dlon).min(180.0),
-            y: (b.max().y + dlat).min(90.0),
-        },
-    )
 }
 
 /// Cheap test: can a point be within `d` metres of a box?
