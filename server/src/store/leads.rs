@@ -1,7 +1,6 @@
 //! Investors' leads and their pipeline history.
 
 use serde::Serialize;
-use sqlx::Row;
 
 use super::{QueryContext, Store, StoreError};
 
@@ -25,7 +24,7 @@ pub struct NewLead {
 }
 
 /// A stored lead.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, sqlx::FromRow)]
 pub struct LeadRecord {
     /// Lead id.
     pub id: i64,
@@ -52,7 +51,7 @@ pub struct LeadRecord {
 }
 
 /// One change of a lead.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, sqlx::FromRow)]
 pub struct LeadEvent {
     /// When, Unix seconds.
     pub at: i64,
@@ -65,41 +64,6 @@ pub struct LeadEvent {
 }
 
 const LEAD_COLUMNS: &str = "id, layer, feature_id, tour_id, company, contact, needs, status, assignee, created_at, updated_at";
-
-fn lead_row<R: Row>(r: R) -> Result<LeadRecord, sqlx::Error>
-where
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-{
-    Ok(LeadRecord {
-        id: r.try_get("id")?,
-        layer: r.try_get("layer")?,
-        feature_id: r.try_get("feature_id")?,
-        tour_id: r.try_get("tour_id")?,
-        company: r.try_get("company")?,
-        contact: r.try_get("contact")?,
-        needs: r.try_get("needs")?,
-        status: r.try_get("status")?,
-        assignee: r.try_get("assignee")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
-}
-
-fn event_row<R: Row>(r: R) -> Result<LeadEvent, sqlx::Error>
-where
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-{
-    Ok(LeadEvent {
-        at: r.try_get("at")?,
-        actor: r.try_get("actor")?,
-        changes: r.try_get("changes")?,
-        note: r.try_get("note")?,
-    })
-}
 
 impl Store {
     /// Stores a lead; returns its id.
@@ -124,9 +88,8 @@ impl Store {
         let sql = format!(
             "SELECT {LEAD_COLUMNS} FROM leads WHERE $1 IS NULL OR status = $1 ORDER BY id DESC"
         );
-        on_pool!(self, |pool| sqlx::query(&sql)
+        on_pool!(self, |pool| sqlx::query_as::<_, LeadRecord>(&sql)
             .bind(status)
-            .try_map(lead_row)
             .fetch_all(pool)
             .await)
         .doing(|| "reading leads".into())
@@ -135,9 +98,8 @@ impl Store {
     /// One lead.
     pub async fn lead(&self, id: i64) -> Result<Option<LeadRecord>, StoreError> {
         let sql = format!("SELECT {LEAD_COLUMNS} FROM leads WHERE id = $1");
-        on_pool!(self, |pool| sqlx::query(&sql)
+        on_pool!(self, |pool| sqlx::query_as::<_, LeadRecord>(&sql)
             .bind(id)
-            .try_map(lead_row)
             .fetch_optional(pool)
             .await)
         .doing(|| format!("reading lead {id}"))
@@ -147,9 +109,8 @@ impl Store {
     pub async fn lead_events(&self, id: i64) -> Result<Vec<LeadEvent>, StoreError> {
         let sql =
             "SELECT at, actor, changes, note FROM lead_events WHERE lead_id = $1 ORDER BY id DESC";
-        on_pool!(self, |pool| sqlx::query(sql)
+        on_pool!(self, |pool| sqlx::query_as::<_, LeadEvent>(sql)
             .bind(id)
-            .try_map(event_row)
             .fetch_all(pool)
             .await)
         .doing(|| format!("reading the history of lead {id}"))

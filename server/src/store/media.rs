@@ -5,12 +5,11 @@
 //! whichever pool the store has.
 
 use serde::Serialize;
-use sqlx::Row;
 
 use super::{QueryContext, Store, StoreError};
 
 /// A stored panorama scene.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, sqlx::FromRow)]
 pub struct PanoramaRecord {
     /// Scene id.
     pub id: i64,
@@ -70,7 +69,7 @@ pub struct NewPanorama {
 }
 
 /// A hotspot in a scene: a link to another scene, or a note.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, sqlx::FromRow)]
 pub struct HotspotRecord {
     /// Hotspot id.
     pub id: i64,
@@ -87,7 +86,7 @@ pub struct HotspotRecord {
 }
 
 /// A stored tour.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, sqlx::FromRow)]
 pub struct TourRecord {
     /// Tour id.
     pub id: i64,
@@ -102,7 +101,7 @@ pub struct TourRecord {
 }
 
 /// A stored share link.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, sqlx::FromRow)]
 pub struct ShareLinkRecord {
     /// Link id (signed into the link).
     pub id: i64,
@@ -114,78 +113,8 @@ pub struct ShareLinkRecord {
     pub revoked_at: Option<i64>,
 }
 
-fn panorama_row<R: Row>(r: R) -> Result<PanoramaRecord, sqlx::Error>
-where
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> f64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-{
-    Ok(PanoramaRecord {
-        id: r.try_get("id")?,
-        content_id: r.try_get("content_id")?,
-        layer: r.try_get("layer")?,
-        feature_id: r.try_get("feature_id")?,
-        title: r.try_get("title")?,
-        lon: r.try_get("lon")?,
-        lat: r.try_get("lat")?,
-        heading_deg: r.try_get("heading_deg")?,
-        width: r.try_get("width")?,
-        height: r.try_get("height")?,
-        levels: r.try_get("levels")?,
-        created_by: r.try_get("created_by")?,
-        created_at: r.try_get("created_at")?,
-    })
-}
-
-fn hotspot_row<R: Row>(r: R) -> Result<HotspotRecord, sqlx::Error>
-where
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> f64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-{
-    Ok(HotspotRecord {
-        id: r.try_get("id")?,
-        panorama_id: r.try_get("panorama_id")?,
-        yaw_deg: r.try_get("yaw_deg")?,
-        pitch_deg: r.try_get("pitch_deg")?,
-        target_id: r.try_get("target_id")?,
-        note: r.try_get("note")?,
-    })
-}
-
-fn tour_row<R: Row>(r: R) -> Result<TourRecord, sqlx::Error>
-where
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-{
-    Ok(TourRecord {
-        id: r.try_get("id")?,
-        title: r.try_get("title")?,
-        stops: r.try_get("stops")?,
-        created_by: r.try_get("created_by")?,
-        created_at: r.try_get("created_at")?,
-    })
-}
-
-fn link_row<R: Row>(r: R) -> Result<ShareLinkRecord, sqlx::Error>
-where
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-{
-    Ok(ShareLinkRecord {
-        id: r.try_get("id")?,
-        tour_id: r.try_get("tour_id")?,
-        expires_at: r.try_get("expires_at")?,
-        revoked_at: r.try_get("revoked_at")?,
-    })
-}
-
 /// Uses of one thing on one day.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, sqlx::FromRow)]
 pub struct UsageRow {
     /// What kind of use: `map_visit`, `card_view`, `search`, `match`,
     /// `panorama_view`, `tour_open`, `live_join`, `lead`.
@@ -200,22 +129,6 @@ pub struct UsageRow {
     pub day: i64,
     /// How many uses.
     pub n: i64,
-}
-
-fn usage_row<R: Row>(r: R) -> Result<UsageRow, sqlx::Error>
-where
-    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-{
-    Ok(UsageRow {
-        kind: r.try_get("kind")?,
-        layer: r.try_get("layer")?,
-        feature_id: r.try_get("feature_id")?,
-        ref_id: r.try_get("ref_id")?,
-        day: r.try_get("day")?,
-        n: r.try_get("n")?,
-    })
 }
 
 const PANORAMA_COLUMNS: &str = "id, content_id, layer, feature_id, title, lon, lat, heading_deg, width, height, levels, created_by, created_at";
@@ -246,9 +159,8 @@ impl Store {
     /// One scene.
     pub async fn panorama(&self, id: i64) -> Result<Option<PanoramaRecord>, StoreError> {
         let sql = format!("SELECT {PANORAMA_COLUMNS} FROM panoramas WHERE id = $1");
-        on_pool!(self, |pool| sqlx::query(&sql)
+        on_pool!(self, |pool| sqlx::query_as::<_, PanoramaRecord>(&sql)
             .bind(id)
-            .try_map(panorama_row)
             .fetch_optional(pool)
             .await)
         .doing(|| format!("reading panorama {id}"))
@@ -263,10 +175,9 @@ impl Store {
         let sql = format!(
             "SELECT {PANORAMA_COLUMNS} FROM panoramas WHERE layer = $1 AND feature_id = $2 ORDER BY id"
         );
-        on_pool!(self, |pool| sqlx::query(&sql)
+        on_pool!(self, |pool| sqlx::query_as::<_, PanoramaRecord>(&sql)
             .bind(layer)
             .bind(feature_id)
-            .try_map(panorama_row)
             .fetch_all(pool)
             .await)
         .doing(|| format!("reading the panoramas of {layer} {feature_id}"))
@@ -296,9 +207,8 @@ impl Store {
     /// The hotspots of a scene.
     pub async fn hotspots(&self, panorama_id: i64) -> Result<Vec<HotspotRecord>, StoreError> {
         let sql = "SELECT id, panorama_id, yaw_deg, pitch_deg, target_id, note FROM hotspots WHERE panorama_id = $1 ORDER BY id";
-        on_pool!(self, |pool| sqlx::query(sql)
+        on_pool!(self, |pool| sqlx::query_as::<_, HotspotRecord>(sql)
             .bind(panorama_id)
-            .try_map(hotspot_row)
             .fetch_all(pool)
             .await)
         .doing(|| format!("reading the hotspots of panorama {panorama_id}"))
@@ -326,9 +236,8 @@ impl Store {
     /// One tour.
     pub async fn tour(&self, id: i64) -> Result<Option<TourRecord>, StoreError> {
         let sql = "SELECT id, title, stops, created_by, created_at FROM tours WHERE id = $1";
-        on_pool!(self, |pool| sqlx::query(sql)
+        on_pool!(self, |pool| sqlx::query_as::<_, TourRecord>(sql)
             .bind(id)
-            .try_map(tour_row)
             .fetch_optional(pool)
             .await)
         .doing(|| format!("reading tour {id}"))
@@ -356,9 +265,8 @@ impl Store {
     /// One share link.
     pub async fn share_link(&self, id: i64) -> Result<Option<ShareLinkRecord>, StoreError> {
         let sql = "SELECT id, tour_id, expires_at, revoked_at FROM share_links WHERE id = $1";
-        on_pool!(self, |pool| sqlx::query(sql)
+        on_pool!(self, |pool| sqlx::query_as::<_, ShareLinkRecord>(sql)
             .bind(id)
-            .try_map(link_row)
             .fetch_optional(pool)
             .await)
         .doing(|| format!("reading share link {id}"))
@@ -409,13 +317,29 @@ impl Store {
     pub async fn usage(&self, from: i64, to: i64) -> Result<Vec<UsageRow>, StoreError> {
         let sql = "SELECT kind, layer, feature_id, ref_id, at / 86400 AS day, SUM(n) AS n FROM usage_events \
                    WHERE at >= $1 AND at < $2 GROUP BY kind, layer, feature_id, ref_id, at / 86400";
-        on_pool!(self, |pool| sqlx::query(sql)
+        on_pool!(self, |pool| sqlx::query_as::<_, UsageRow>(sql)
             .bind(from)
             .bind(to)
-            .try_map(usage_row)
             .fetch_all(pool)
             .await)
         .doing(|| "reading usage counts".into())
+    }
+
+    /// A setting, stored as `value` by whichever instance asks first: every
+    /// instance on the store then reads the same value.
+    pub async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError> {
+        let sql = "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+        on_pool!(self, |pool| sqlx::query(sql)
+            .bind(key)
+            .bind(value)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+        .doing(|| format!("storing the setting {key}"))?;
+        self.setting(key).await?.ok_or_else(|| StoreError::Query {
+            doing: format!("reading the setting {key}"),
+            source: sqlx::Error::RowNotFound,
+        })
     }
 
     /// A setting's value, if set.

@@ -270,15 +270,6 @@ impl Store {
         Ok(found.into_iter().find(|t| !t.revoked))
     }
 
-    /// A setting, stored as `value` by whichever instance asks first: every
-    /// instance on the store then reads the same value.
-    pub async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.setting_or_insert(key, value).await,
-            Store::Postgres(s) => s.setting_or_insert(key, value).await,
-        }
-    }
-
     /// Revokes a token; returns whether a live one was revoked.
     pub async fn revoke_token(&self, id: i64) -> Result<bool, StoreError> {
         match self {

@@ -187,26 +187,6 @@ impl SqliteStore {
         .doing(|| "reading tokens".into())
     }
 
-    pub(super) async fn setting_or_insert(
-        &self,
-        key: &str,
-        value: &str,
-    ) -> Result<String, StoreError> {
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&self.pool)
-        .await
-        .doing(|| format!("storing the setting {key}"))?;
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = ?1")
-            .bind(key)
-            .fetch_one(&self.pool)
-            .await
-            .doing(|| format!("reading the setting {key}"))
-    }
-
     pub(super) async fn revoke_token(&self, id: i64) -> Result<bool, StoreError> {
         let done = sqlx::query("UPDATE api_tokens SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1 AND revoked_at IS NULL")
             .bind(id)
