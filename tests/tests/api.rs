@@ -403,6 +403,11 @@ async fn search_over_http() {
             .await
             .unwrap();
         assert_eq!(r.status(), 413);
+        assert_eq!(
+            r.headers()["connection"],
+            "close",
+            "the unread rest ends the connection"
+        );
         assert_error(&r.json().await.unwrap(), "body_too_large");
         let r = post(json!({"polygon": {"type": "Polygon", "coordinates": [[[104, 30], [105, 30], [104, 30]]]}}).to_string()).await.unwrap();
         assert_eq!(r.status(), 400);
