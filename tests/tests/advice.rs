@@ -2,7 +2,7 @@
 //! on the demo data.
 
 use serde_json::{Value, json};
-use siteatlas_tests::{ServerOptions, StoreKind, TestServer, TestStore};
+use siteatlas_tests::{STORES, ServerOptions, StoreKind, TestServer, TestStore};
 
 async fn post(
     server: &TestServer,
@@ -20,15 +20,15 @@ async fn post(
     req.send().await.unwrap()
 }
 
-async fn start() -> (TestStore, TestServer) {
-    let store = TestStore::new(StoreKind::Sqlite).await;
+async fn start(kind: StoreKind) -> (TestStore, TestServer) {
+    let store = TestStore::new(kind).await;
     let server = TestServer::start(&store, ServerOptions::default()).await;
     (store, server)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn matching_ranks_with_reasons_deterministically() {
-    let (_store, server) = start().await;
+    let (_store, server) = start(StoreKind::Sqlite).await;
     let request = json!({"layers": ["plots", "factories"], "criteria": [
         {"field": "area_mu", "min": 30, "max": 80, "hard": true},
         {"field": "price_wan_per_mu", "max": 40, "weight": 2},
@@ -103,7 +103,13 @@ async fn matching_ranks_with_reasons_deterministically() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incentive_rules_and_a_worked_estimate() {
-    let (_store, server) = start().await;
+    for kind in STORES {
+        incentive_rules_and_a_worked_estimate_on(kind).await;
+    }
+}
+
+async fn incentive_rules_and_a_worked_estimate_on(kind: StoreKind) {
+    let (_store, server) = start(kind).await;
     let admin = server.token("admin", &[]).await;
     let officer = server.token("officer", &[]).await;
     // A plot with a price, and its park.
@@ -209,7 +215,13 @@ async fn incentive_rules_and_a_worked_estimate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leads_inbox_pipeline_and_limits() {
-    let (_store, server) = start().await;
+    for kind in STORES {
+        leads_inbox_pipeline_and_limits_on(kind).await;
+    }
+}
+
+async fn leads_inbox_pipeline_and_limits_on(kind: StoreKind) {
+    let (_store, server) = start(kind).await;
     let promoter = server.token("promoter", &[]).await;
     let officer = server.token("officer", &[]).await;
     let plot = server
@@ -305,7 +317,13 @@ async fn leads_inbox_pipeline_and_limits() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn analytics_count_real_requests() {
-    let (_store, server) = start().await;
+    for kind in STORES {
+        analytics_count_real_requests_on(kind).await;
+    }
+}
+
+async fn analytics_count_real_requests_on(kind: StoreKind) {
+    let (_store, server) = start(kind).await;
     let promoter = server.token("promoter", &[]).await;
     let (plot, park) = {
         let atlas = server.state.atlas.read();

@@ -315,7 +315,7 @@ impl Store {
 
     /// Uses counted in `[from, to)` Unix seconds, per kind, thing and day.
     pub async fn usage(&self, from: i64, to: i64) -> Result<Vec<UsageRow>, StoreError> {
-        let sql = "SELECT kind, layer, feature_id, ref_id, at / 86400 AS day, SUM(n) AS n FROM usage_events \
+        let sql = "SELECT kind, layer, feature_id, ref_id, at / 86400 AS day, CAST(SUM(n) AS BIGINT) AS n FROM usage_events \
                    WHERE at >= $1 AND at < $2 GROUP BY kind, layer, feature_id, ref_id, at / 86400";
         on_pool!(self, |pool| sqlx::query_as::<_, UsageRow>(sql)
             .bind(from)
