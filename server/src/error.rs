@@ -4,13 +4,16 @@
 //! with their cause and the client sees a generic 500.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use siteatlas_tiles::{SearchError, TileError};
 
 use crate::store::StoreError;
+
+/// What a 503 asks clients to wait before retrying, seconds.
+pub const RETRY_AFTER_SECONDS: u32 = 2;
 
 /// An error answered to an HTTP client.
 #[derive(Debug)]
@@ -88,6 +91,13 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            // Pools reconnect by themselves; a client that waits this long
+            // and retries finds the store back after a restart.
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+        }
         response
     }
 }
@@ -112,17 +122,22 @@ impl From<SearchError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Query { .. } | StoreError::Open { .. } => {
-                tracing::error!(cause = %e, "store error");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "store_unavailable",
-                    "the store of record did not answer",
-                )
-            }
-            other => ApiError::internal(other),
+        if e.is_unavailable() {
+            tracing::error!(cause = %e, "store unavailable");
+            Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store_unavailable",
+                "the store of record did not answer; retry shortly",
+            )
+        } else {
+            ApiError::internal(e)
         }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::bad_parameter("query", rejection.body_text())
     }
 }
 
@@ -135,5 +150,44 @@ impl From<JsonRejection> for ApiError {
             _ => "invalid_json",
         };
         Self::new(status, code, rejection.body_text())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store_error(source: sqlx::Error) -> Response {
+        ApiError::from(StoreError::Query {
+            doing: "testing".into(),
+            source,
+        })
+        .into_response()
+    }
+
+    #[test]
+    fn an_unreachable_store_asks_clients_to_retry() {
+        for source in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::Io(std::io::ErrorKind::ConnectionRefused.into()),
+        ] {
+            let response = store_error(source);
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        }
+    }
+
+    #[test]
+    fn a_query_fault_is_not_called_unavailability() {
+        let response = store_error(sqlx::Error::RowNotFound);
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.headers().get(header::RETRY_AFTER).is_none());
+    }
+
+    #[test]
+    fn a_refused_body_ends_its_connection() {
+        let response =
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "big").into_response();
+        assert_eq!(response.headers()[header::CONNECTION], "close");
     }
 }

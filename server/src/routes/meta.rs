@@ -6,7 +6,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 use siteatlas_tiles::LayerKind;
-use utoipa::OpenApi;
 
 use crate::routes::ogc::landing_document;
 use crate::state::SharedState;
@@ -46,6 +45,10 @@ pub async fn health(State(state): State<SharedState>) -> Response {
             tracing::warn!(cause = %e, "health check: store does not answer");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
+                [(
+                    header::RETRY_AFTER,
+                    crate::error::RETRY_AFTER_SECONDS.to_string(),
+                )],
                 Json(json!({ "status": "unavailable", "store": state.store.kind() })),
             )
                 .into_response()
@@ -123,70 +126,4 @@ pub async fn context() -> Response {
         siteatlas_fixtures::context::CONTEXT,
     )
         .into_response()
-}
-
-/// The OpenAPI description, generated from the handlers' annotations.
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Site Atlas",
-        description = "Investment-promotion map server: vector tiles, search, OGC API - Features"
-    ),
-    paths(
-        landing,
-        health,
-        metrics,
-        openapi,
-        crate::routes::tiles::tile,
-        crate::routes::tiles::tilejson,
-        crate::routes::tiles::style,
-        crate::routes::search::search_get,
-        crate::routes::search::search_post,
-        crate::routes::features::get_feature,
-        crate::routes::edits::patch_feature,
-        crate::routes::edits::history,
-        crate::routes::edits::audit_csv,
-        crate::routes::import::import,
-        crate::routes::panoramas::upload,
-        crate::routes::panoramas::get_scene,
-        crate::routes::panoramas::of_feature,
-        crate::routes::panoramas::add_hotspot,
-        crate::routes::tours::create,
-        crate::routes::tours::get,
-        crate::routes::tours::create_link,
-        crate::routes::tours::revoke_link,
-        crate::routes::tours::shared,
-        crate::routes::advice::match_sites,
-        crate::routes::advice::get_policy,
-        crate::routes::advice::put_policy,
-        crate::routes::advice::estimate,
-        crate::routes::leads::submit,
-        crate::routes::leads::inbox,
-        crate::routes::leads::one,
-        crate::routes::leads::change,
-        crate::routes::stats::stats,
-        crate::routes::session::sign_in,
-        crate::routes::session::current,
-        crate::routes::session::sign_out,
-        crate::routes::ogc::conformance,
-        crate::routes::ogc::collections,
-        crate::routes::ogc::one_collection,
-        crate::routes::ogc::items,
-        crate::routes::ogc::item,
-    ),
-    components(schemas(
-        crate::error::ErrorBody,
-        crate::routes::session::SignIn,
-        crate::routes::panoramas::NewHotspot,
-        crate::routes::tours::NewTour,
-        crate::routes::tours::StopInput,
-        crate::routes::tours::NewLink
-    ))
-)]
-pub struct ApiDoc;
-
-/// `GET /openapi.json`
-#[utoipa::path(get, path = "/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI 3 document")))]
-pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
 }

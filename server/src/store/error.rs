@@ -44,6 +44,36 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Whether the store could not be reached (down, restarting, out of
+    /// connections), as opposed to a query or data fault: the first is worth
+    /// a retry, the second is not.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Open { .. } => true,
+            StoreError::Query { source, .. } => match source {
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed => true,
+                // PostgreSQL: class 08 is "connection exception"; 57P01-57P03
+                // are an administrator's shutdown and a server still starting.
+                // SQLite: 5 and 6 (with their extended codes) are a busy or
+                // locked database.
+                sqlx::Error::Database(e) => e.code().is_some_and(|code| {
+                    code.starts_with("08")
+                        || code.starts_with("57P0")
+                        || matches!(&*code, "5" | "6" | "261" | "262" | "517" | "773")
+                }),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
 /// Adds "while ..." context to sqlx results.
 pub trait QueryContext<T> {
     /// Labels an error with what was being done.
