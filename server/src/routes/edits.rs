@@ -160,6 +160,7 @@ fn check_patch(
               (status = 400, description = "invalid field", body = crate::error::ErrorBody),
               (status = 401, description = "no or unknown token", body = crate::error::ErrorBody),
               (status = 403, description = "role or park not allowed", body = crate::error::ErrorBody),
+              (status = 404, description = "no such layer or feature", body = crate::error::ErrorBody),
               (status = 409, description = "transition not allowed; the message lists the allowed ones", body = crate::error::ErrorBody),
               (status = 412, description = "changed by someone else first; the body holds the current feature"),
               (status = 428, description = "If-Match missing", body = crate::error::ErrorBody)))]

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -17,7 +17,7 @@ use siteatlas_tiles::LayerKind;
 use crate::auth::{Actor, Role};
 use crate::error::ApiError;
 use crate::import::{ImportReport, validate};
-use crate::routes::features::parse_layer;
+use crate::routes::ApiQuery;
 use crate::state::SharedState;
 use crate::store::NewRow;
 
@@ -50,10 +50,13 @@ pub struct ImportParams {
 pub async fn import(
     State(state): State<SharedState>,
     actor: Actor,
-    Query(params): Query<ImportParams>,
+    ApiQuery(params): ApiQuery<ImportParams>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let layer = parse_layer(&params.layer)?;
+    let layer: LayerKind = params
+        .layer
+        .parse()
+        .map_err(|_| ApiError::bad_parameter("layer", "must be parks, plots, factories or pois"))?;
     let may_import = match actor.role {
         Role::Admin => true,
         Role::Officer => matches!(layer, LayerKind::Plots | LayerKind::Factories),

@@ -4,7 +4,7 @@
 //! promoters and admins and never written to the logs.
 
 use axum::Json;
-use axum::extract::{Path as UrlPath, Query, State};
+use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -12,10 +12,10 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::{Actor, Role};
 use crate::error::ApiError;
-use crate::routes::ApiJson;
 use crate::routes::features::{parse_id, parse_layer};
 use crate::routes::panoramas::park_of;
 use crate::routes::session::ClientAddress;
+use crate::routes::{ApiJson, ApiQuery};
 use crate::session::unix_now;
 use crate::state::SharedState;
 use crate::store::{LeadEvent, LeadRecord, NewLead};
@@ -190,7 +190,7 @@ pub struct LeadFilter {
 pub async fn inbox(
     State(state): State<SharedState>,
     actor: Actor,
-    Query(filter): Query<LeadFilter>,
+    ApiQuery(filter): ApiQuery<LeadFilter>,
 ) -> Result<Response, ApiError> {
     may_see_leads(&actor)?;
     if let Some(s) = filter.status.as_deref()

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path as UrlPath, Query, State};
+use axum::extract::{Path as UrlPath, State};
 use axum::response::Response;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,7 @@ use tokio::sync::broadcast;
 
 use crate::auth::{Actor, Role};
 use crate::error::ApiError;
+use crate::routes::ApiQuery;
 use crate::routes::tours::open_link;
 use crate::state::SharedState;
 
@@ -126,7 +127,7 @@ pub struct JoinParams {
 pub async fn join(
     State(state): State<SharedState>,
     UrlPath(token): UrlPath<String>,
-    Query(params): Query<JoinParams>,
+    ApiQuery(params): ApiQuery<JoinParams>,
     actor: Result<Actor, ApiError>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {

@@ -9,6 +9,7 @@ pub mod leads;
 pub mod live;
 pub mod meta;
 pub mod ogc;
+pub mod openapi;
 pub mod panoramas;
 pub mod search;
 pub mod session;
@@ -19,7 +20,7 @@ pub mod tours;
 use std::time::Instant;
 
 pub use axum::Router;
-use axum::extract::{FromRequest, MatchedPath, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request, State};
 use axum::http::{HeaderMap, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -37,6 +38,12 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
+
+/// A query-string extractor whose rejections answer in the API's error
+/// format (400 `invalid_parameter`, naming what could not be read).
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
 
 /// The server's own base URL as the client reached it (Host header), for links.
 pub fn base_url(headers: &HeaderMap) -> String {
@@ -114,7 +121,7 @@ pub fn app(state: SharedState) -> Router {
         .route("/", get(meta::landing))
         .route("/health", get(meta::health))
         .route("/metrics", get(meta::metrics))
-        .route("/openapi.json", get(meta::openapi))
+        .route("/openapi.json", get(openapi::openapi))
         .route("/style.json", get(tiles::style))
         .route("/tiles/{name}", get(tiles::tilejson))
         .route("/tiles/{layers}/{z}/{x}/{y}", get(tiles::tile))

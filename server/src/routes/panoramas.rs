@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use axum::Json;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -199,8 +200,11 @@ fn number(
 pub async fn upload(
     State(state): State<SharedState>,
     actor: Actor,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
+    let multipart = multipart.map_err(|rejection| {
+        ApiError::new(rejection.status(), "invalid_upload", rejection.body_text())
+    })?;
     let form = read_form(&state, multipart).await?;
     let layer = parse_layer(
         form.layer

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -16,6 +16,7 @@ use siteatlas_tiles::LayerKind;
 
 use crate::auth::{Actor, Role};
 use crate::error::ApiError;
+use crate::routes::ApiQuery;
 use crate::routes::panoramas::park_of;
 use crate::session::unix_now;
 use crate::state::SharedState;
@@ -94,7 +95,7 @@ fn week_start(day: i64) -> i64 {
 pub async fn stats(
     State(state): State<SharedState>,
     actor: Actor,
-    Query(period): Query<Period>,
+    ApiQuery(period): ApiQuery<Period>,
 ) -> Result<Json<Value>, ApiError> {
     if !matches!(actor.role, Role::Promoter | Role::Admin) {
         return Err(ApiError::new(
