@@ -4,14 +4,5 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use siteatlas_formats::{ReadOptions, read};
 
-fuzz_target!(|data: &[u8]| {
-    for repair in [false, true] {
-        let options = ReadOptions {
-            repair,
-            ..Default::default()
-        };
-        let _ = read(data, &options);
-    }
-});
+fuzz_target!(|data: &[u8]| siteatlas_fuzz::formats_read(data));

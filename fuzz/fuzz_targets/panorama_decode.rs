@@ -4,9 +4,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    if siteatlas_panorama::inspect(data).is_ok() {
-        let out = tempfile::tempdir().expect("temporary directory");
-        let _ = siteatlas_panorama::process_bytes(data, out.path());
-    }
-});
+fuzz_target!(|data: &[u8]| siteatlas_fuzz::panorama_decode(data));
