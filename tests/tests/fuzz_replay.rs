@@ -15,27 +15,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use siteatlas_fixtures::Rng;
+
 /// Wall-clock budget of mutations per target.
 const BUDGET: Duration = Duration::from_secs(4);
 /// Largest input produced by mutation, bytes.
 const MAX_LEN: usize = 256 * 1024;
-
-/// SplitMix64: a small, seeded, reproducible generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 /// Values that tend to sit on boundaries of length fields and counters.
 const INTERESTING: [&[u8]; 10] = [
@@ -62,7 +47,7 @@ fn mutate(rng: &mut Rng, input: &[u8], other: &[u8]) -> Vec<u8> {
             }
             1 if !out.is_empty() => {
                 let i = at.min(out.len() - 1);
-                out[i] = rng.next() as u8;
+                out[i] = rng.next_u64() as u8;
             }
             2 => {
                 let value = INTERESTING[rng.below(INTERESTING.len())];
@@ -71,7 +56,7 @@ fn mutate(rng: &mut Rng, input: &[u8], other: &[u8]) -> Vec<u8> {
             }
             3 => {
                 let n = 1 + rng.below(16);
-                let bytes: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+                let bytes: Vec<u8> = (0..n).map(|_| rng.next_u64() as u8).collect();
                 out.splice(at..at, bytes);
             }
             4 if !out.is_empty() => {
@@ -132,7 +117,7 @@ fn every_fuzz_target_survives_its_corpus_and_mutations_of_it() {
                 failures.push(format!("{e} (corpus file {})", path.display()));
             }
         }
-        let mut rng = Rng(0x5eed ^ target.len() as u64);
+        let mut rng = Rng::new(0x5eed ^ target.len() as u64);
         let started = Instant::now();
         let mut runs = 0;
         while started.elapsed() < BUDGET && failures.len() < 10 {

@@ -15,7 +15,7 @@ use geo::{
     Relate,
 };
 use siteatlas_fixtures::generate::AREAS;
-use siteatlas_fixtures::{Dataset, GeneratorConfig, generate};
+use siteatlas_fixtures::{Dataset, GeneratorConfig, Rng, generate};
 use siteatlas_tiles::index::LayerIndex;
 use siteatlas_tiles::search::{Circle, NearPoi, Range, SearchQuery};
 use siteatlas_tiles::{
@@ -29,40 +29,16 @@ const M2_PER_MU: f64 = 666.67;
 // Data
 // ---------------------------------------------------------------------------
 
-/// SplitMix64, so that every run draws the same queries.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+/// A random subset: empty (no constraint) half of the time.
+fn subset<T: Copy>(rng: &mut Rng, all: &[T]) -> Vec<T> {
+    if rng.chance(0.5) {
+        return Vec::new();
     }
-    fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    let mut picked: Vec<T> = all.iter().copied().filter(|_| rng.chance(0.5)).collect();
+    if picked.is_empty() {
+        picked.push(all[rng.below(all.len())]);
     }
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-    /// A random subset: empty (no constraint) half of the time.
-    fn subset<T: Copy>(&mut self, all: &[T]) -> Vec<T> {
-        if self.chance(0.5) {
-            return Vec::new();
-        }
-        let mut picked: Vec<T> = all.iter().copied().filter(|_| self.chance(0.5)).collect();
-        if picked.is_empty() {
-            picked.push(all[self.below(all.len())]);
-        }
-        picked
-    }
+    picked
 }
 
 /// A generated dataset of `plots` plots.
@@ -241,8 +217,8 @@ struct PlotConstraints {
 impl PlotConstraints {
     fn random(rng: &mut Rng, data: &Dataset) -> Self {
         let mut c = PlotConstraints {
-            status: rng.subset(PlotStatus::ALL),
-            land_use: rng.subset(LandUse::ALL),
+            status: subset(rng, PlotStatus::ALL),
+            land_use: subset(rng, LandUse::ALL),
             ..Default::default()
         };
         if rng.chance(0.3) {
@@ -417,7 +393,7 @@ fn radius_search_matches_brute_force() {
         .iter()
         .map(|p| Candidate::new(p.id, &p.shape))
         .collect();
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let (mut sure_total, mut edge_total, mut distances) = (0, 0, 0);
     for case in 0..40 {
         let centre = random_centre(&mut rng, 8_000.0);
@@ -570,7 +546,7 @@ fn polygon_search_matches_brute_force() {
         .iter()
         .map(|p| Candidate::new(p.id, &p.shape))
         .collect();
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let mut found = 0;
     for case in 0..40 {
         let polygon = random_polygon(&mut rng);
@@ -642,7 +618,7 @@ fn near_highway_exit_matches_brute_force() {
         .iter()
         .map(|p| Candidate::new(p.id, &p.shape))
         .collect();
-    let mut rng = Rng(99);
+    let mut rng = Rng::new(99);
     let mut found = 0;
     for case in 0..12 {
         let within = rng.range(300.0, 3_000.0);
@@ -700,13 +676,13 @@ fn near_highway_exit_matches_brute_force() {
 fn factories_and_points_of_interest_match_brute_force() {
     let data = dataset(11, 3_000);
     let atlas = atlas_of(&data);
-    let mut rng = Rng(5);
+    let mut rng = Rng::new(5);
     for case in 0..15 {
         let centre = random_centre(&mut rng, 15_000.0);
         let radius = random_radius(&mut rng) * 2.0;
 
         // Factories with a status, a clear height and a rent.
-        let status = rng.subset(FactoryStatus::ALL);
+        let status = subset(&mut rng, FactoryStatus::ALL);
         let min_height = rng.chance(0.5).then(|| rng.range(4.0, 11.0));
         let max_rent = rng.chance(0.5).then(|| rng.range(12.0, 35.0));
         let mut query = SearchQuery::new(LayerKind::Factories);
@@ -733,7 +709,7 @@ fn factories_and_points_of_interest_match_brute_force() {
         check_against_oracle(&hits, &oracle, &what);
 
         // Points of some kinds.
-        let kinds = rng.subset(PoiKind::ALL);
+        let kinds = subset(&mut rng, PoiKind::ALL);
         let mut query = SearchQuery::new(LayerKind::Pois);
         query.circle = circle(centre, radius * 3.0);
         query.poi_kinds = kinds.clone();
@@ -768,7 +744,7 @@ fn deciding_matches_by_box_changes_no_page() {
             .iter()
             .all(|p| p.attrs.price_wan_per_mu.is_some_and(|v| v >= 0.0))
     );
-    let mut rng = Rng(17);
+    let mut rng = Rng::new(17);
     for case in 0..30 {
         let centre = random_centre(&mut rng, 6_000.0);
         let radius = rng.range(200.0, 10_000.0);
