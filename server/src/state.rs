@@ -171,14 +171,17 @@ impl AppState {
         let mut fresh = Atlas::default();
         features::rebuild_layer(&mut fresh, layer, features);
         let mut atlas = self.atlas.write();
+        // The swap leaves the old layer in `fresh`, to be freed after the
+        // lock is released: freeing a large layer takes a while.
         match layer {
-            LayerKind::Parks => atlas.parks = fresh.parks,
-            LayerKind::Plots => atlas.plots = fresh.plots,
-            LayerKind::Factories => atlas.factories = fresh.factories,
-            LayerKind::Pois => atlas.pois = fresh.pois,
+            LayerKind::Parks => std::mem::swap(&mut atlas.parks, &mut fresh.parks),
+            LayerKind::Plots => std::mem::swap(&mut atlas.plots, &mut fresh.plots),
+            LayerKind::Factories => std::mem::swap(&mut atlas.factories, &mut fresh.factories),
+            LayerKind::Pois => std::mem::swap(&mut atlas.pois, &mut fresh.pois),
         }
         self.cache.lock().evict_layer(layer);
         drop(atlas);
+        drop(fresh);
         let _ = self.changes.send(ChangeEvent {
             layer,
             id: None,
