@@ -8,6 +8,7 @@
 //! removed whatever happens.
 
 use std::path::{Path, PathBuf};
+use std::sync::{OnceLock, mpsc};
 
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
@@ -93,6 +94,41 @@ impl Drop for TempUpload {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
     }
+}
+
+/// Work for the panorama thread.
+type PanoramaJob = Box<dyn FnOnce() + Send>;
+
+/// Runs `job` on the one long-lived thread that processes panoramas, one
+/// upload at a time. Processing is CPU-heavy (with rayon inside), so uploads
+/// queue rather than compete with tiles and search for the cores; and one
+/// upload's working memory is reused by the next instead of being left
+/// behind in the heaps of short-lived threads.
+async fn on_panorama_worker<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    static WORKER: OnceLock<mpsc::Sender<PanoramaJob>> = OnceLock::new();
+    let worker = WORKER.get_or_init(|| {
+        let (sender, jobs) = mpsc::channel::<PanoramaJob>();
+        std::thread::Builder::new()
+            .name("panoramas".into())
+            .spawn(move || {
+                for job in jobs {
+                    // A panicking job drops its reply sender (a 500 for that
+                    // upload) and the thread goes on with the next.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                }
+            })
+            .expect("starting the panorama thread");
+        sender
+    });
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    worker
+        .send(Box::new(move || {
+            let _ = reply.send(job());
+        }))
+        .map_err(ApiError::internal)?;
+    answer.await.map_err(ApiError::internal)
 }
 
 fn bad(name: &str, reason: impl std::fmt::Display) -> ApiError {
@@ -239,9 +275,8 @@ pub async fn upload(
 
     let root = media_root(&state.data_dir);
     let input = image.0.clone();
-    let processed = tokio::task::spawn_blocking(move || siteatlas_panorama::process(&input, &root))
-        .await
-        .map_err(ApiError::internal)?
+    let processed = on_panorama_worker(move || siteatlas_panorama::process(&input, &root))
+        .await?
         .map_err(panorama_error)?;
     drop(image);
     let levels = serde_json::to_string(
