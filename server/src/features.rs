@@ -113,15 +113,16 @@ impl AnyFeature {
     }
 
     /// Puts the feature into the index; returns the bounding boxes of its old
-    /// (if any) and new geometry, which bound the tiles it changes. A write
-    /// older than what the index holds is ignored (notices may arrive late).
+    /// (if any) and new geometry, which bound the tiles it changes. A version
+    /// the index already holds is ignored: notices arrive late, and a writer
+    /// hears the notice of its own write after it has applied it.
     pub fn apply(self, atlas: &mut Atlas) -> Vec<Rect<f64>> {
         fn put<A: Attributes>(
             index: &mut siteatlas_tiles::index::LayerIndex<A>,
             f: Feature<A>,
         ) -> Vec<Rect<f64>> {
             if let Some(current) = index.get(f.id)
-                && current.version > f.version
+                && current.version >= f.version
             {
                 return Vec::new();
             }
