@@ -348,7 +348,7 @@ async fn who_may_import_what() {
         (Some("officer"), "layer=pois", r#"{"type":"Feature","properties":{"code":"X","kind":"port","name":"x"},"geometry":{"type":"Point","coordinates":[104,30]}}"#.into(), 403),
         (Some("officer"), "layer=plots", "<html>".into(), 400),
         (Some("officer"), "layer=plots&crs=EPSG:9999", plot("NEW-1", &park), 400),
-        (Some("officer"), "layer=roads", plot("NEW-1", &park), 404),
+        (Some("officer"), "layer=roads", plot("NEW-1", &park), 400),
         (Some("officer"), "layer=plots&dry_run=true", plot("NEW-1", &park), 200),
     ];
     for (token, query, body, want) in cases {
