@@ -83,14 +83,6 @@ impl IntoResponse for ApiError {
             message: self.message,
         };
         let mut response = (self.status, Json(body)).into_response();
-        if self.status == StatusCode::PAYLOAD_TOO_LARGE {
-            // The rest of the body stays unread, so this connection cannot
-            // carry another request; saying so keeps clients from reusing it
-            // and failing their next request on a closed socket.
-            response
-                .headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-        }
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             // Pools reconnect by themselves; a client that waits this long
             // and retries finds the store back after a restart.
@@ -182,12 +174,5 @@ mod tests {
         let response = store_error(sqlx::Error::RowNotFound);
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(response.headers().get(header::RETRY_AFTER).is_none());
-    }
-
-    #[test]
-    fn a_refused_body_ends_its_connection() {
-        let response =
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "big").into_response();
-        assert_eq!(response.headers()[header::CONNECTION], "close");
     }
 }

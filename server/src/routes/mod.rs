@@ -16,6 +16,7 @@ pub mod session;
 pub mod stats;
 pub mod tiles;
 pub mod tours;
+mod unread_body;
 
 use std::time::Instant;
 
@@ -202,6 +203,7 @@ pub fn app(state: SharedState) -> Router {
             state.clone(),
             record_metrics,
         ))
+        .layer(middleware::from_fn(unread_body::close_if_body_unread))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(security_headers())
         .layer(cors())
