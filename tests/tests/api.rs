@@ -268,6 +268,46 @@ async fn search_over_http() {
         assert_eq!(page["numberMatched"], matched);
         assert_eq!(page["features"][0]["id"], features[1]["id"]);
 
+        // A selection of properties without geometry: the same features in
+        // the same order, each with exactly what was asked for.
+        let compact = server
+            .get_json(
+                &format!(
+                    "/api/search?lon={}&lat={}&radius_m=5000&limit=1000&properties=distance_m,code,status&skipGeometry=true",
+                    c.x, c.y
+                ),
+                200,
+            )
+            .await;
+        let compact_features = compact["features"].as_array().unwrap();
+        assert_eq!(compact_features.len(), features.len());
+        for (small, full) in compact_features.iter().zip(features) {
+            assert_eq!(small["id"], full["id"]);
+            assert!(small["geometry"].is_null());
+            let mut keys: Vec<&str> = small["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            keys.sort_unstable();
+            assert_eq!(keys, ["code", "distance_m", "status"]);
+            for key in keys {
+                assert_eq!(small["properties"][key], full["properties"][key], "{key}");
+            }
+        }
+        let bare = server
+            .get_json(
+                &format!(
+                    "/api/search?lon={}&lat={}&radius_m=5000&limit=1&properties=",
+                    c.x, c.y
+                ),
+                200,
+            )
+            .await;
+        assert_eq!(bare["features"][0]["properties"], json!({}));
+        assert_eq!(bare["features"][0]["geometry"], features[0]["geometry"]);
+
         // Constraints only narrow.
         let narrowed = server
             .get_json(&format!("/api/search?lon={}&lat={}&radius_m=5000&status=available&land_use=industrial&min_area_mu=20&max_area_mu=150&max_price=40", c.x, c.y), 200)
@@ -384,6 +424,7 @@ async fn search_over_http() {
             "near=highway_exit:abc",
             "radius=5",
             "limit=-1",
+            "skipGeometry=yes",
         ] {
             let body = server.get_json(&format!("/api/search?{query}"), 400).await;
             assert_error(&body, "invalid_parameter");

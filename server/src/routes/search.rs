@@ -8,9 +8,9 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use siteatlas_tiles::geojson_io::feature_to_geojson;
+use siteatlas_tiles::geojson_io::properties;
 use siteatlas_tiles::search::{Circle, NearPoi, Range};
-use siteatlas_tiles::{Atlas, LayerKind, SearchQuery, Shape};
+use siteatlas_tiles::{Atlas, Attributes, Feature, LayerKind, SearchQuery, Shape};
 
 use crate::error::ApiError;
 use crate::routes::ApiJson;
@@ -38,6 +38,8 @@ const PARAMETERS: &[&str] = &[
     "max_available_area_m2",
     "max_rent",
     "kind",
+    "properties",
+    "skipGeometry",
 ];
 
 fn number(params: &BTreeMap<String, String>, name: &str) -> Result<Option<f64>, ApiError> {
@@ -169,30 +171,159 @@ pub fn build_query(
     Ok(q)
 }
 
+/// What of each feature an answer carries: OGC API - Features' `properties`
+/// (a comma list; empty for none) and `skipGeometry`. A client that lists
+/// results or draws them from its tiles asks for a few properties and no
+/// geometry, and gets an answer a tenth the size, written without building
+/// the feature's full property map.
+#[derive(Debug, Default)]
+pub struct Selection {
+    /// Property names in the order wanted; `None` for all of them.
+    pub properties: Option<Vec<String>>,
+    /// Answer `"geometry": null`.
+    pub skip_geometry: bool,
+}
+
+impl Selection {
+    /// Reads `properties` and `skipGeometry` from flat parameters.
+    pub fn from_params(params: &BTreeMap<String, String>) -> Result<Self, ApiError> {
+        let properties = params.get("properties").map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .map(str::to_owned)
+                .collect()
+        });
+        let skip_geometry = match params.get("skipGeometry").map(|v| v.trim()) {
+            None | Some("") | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(ApiError::bad_parameter(
+                    "skipGeometry",
+                    format!("`{other}` is neither true nor false"),
+                ));
+            }
+        };
+        Ok(Self {
+            properties,
+            skip_geometry,
+        })
+    }
+}
+
+/// Distances are given to the centimetre.
+fn rounded_distance(metres: f64) -> f64 {
+    (metres * 100.0).round() / 100.0
+}
+
+/// Appends one feature of an answer as GeoJSON text.
+fn write_hit<A: Attributes>(
+    body: &mut Vec<u8>,
+    feature: &Feature<A>,
+    distance_m: Option<f64>,
+    selection: &Selection,
+) -> Result<(), ApiError> {
+    use std::io::Write;
+    write!(
+        body,
+        "{{\"type\":\"Feature\",\"id\":{},\"geometry\":",
+        feature.id
+    )
+    .map_err(ApiError::internal)?;
+    if selection.skip_geometry {
+        body.extend_from_slice(b"null");
+    } else {
+        serde_json::to_writer(&mut *body, &geojson::Geometry::from(&feature.shape))
+            .map_err(ApiError::internal)?;
+    }
+    body.extend_from_slice(b",\"properties\":");
+    let distance = distance_m.map(rounded_distance);
+    match &selection.properties {
+        None => {
+            let mut all = properties(feature);
+            if let Some(d) = distance {
+                all.insert("distance_m".into(), d.into());
+            }
+            serde_json::to_writer(&mut *body, &all).map_err(ApiError::internal)?;
+        }
+        Some(names) => {
+            // The common fields and the distance are written directly; the
+            // full map is built only when an attribute is asked for.
+            let mut all = None;
+            body.push(b'{');
+            let mut first = true;
+            for name in names {
+                let value: Value = match name.as_str() {
+                    "distance_m" => match distance {
+                        Some(d) => d.into(),
+                        None => continue,
+                    },
+                    "id" => feature.id.into(),
+                    "code" => feature.code.as_str().into(),
+                    "version" => feature.version.into(),
+                    other => match all.get_or_insert_with(|| properties(feature)).get(other) {
+                        Some(v) => v.clone(),
+                        None => continue,
+                    },
+                };
+                if !first {
+                    body.push(b',');
+                }
+                first = false;
+                serde_json::to_writer(&mut *body, name).map_err(ApiError::internal)?;
+                body.push(b':');
+                serde_json::to_writer(&mut *body, &value).map_err(ApiError::internal)?;
+            }
+            body.push(b'}');
+        }
+    }
+    body.push(b'}');
+    Ok(())
+}
+
 /// Runs a search and writes the GeoJSON answer.
-fn answer(atlas: &Atlas, q: &SearchQuery) -> Result<Response, ApiError> {
+fn answer(atlas: &Atlas, q: &SearchQuery, selection: &Selection) -> Result<Response, ApiError> {
     let page = atlas.search(q)?;
     // Written straight to text: a page can hold a thousand features, and an
     // intermediate JSON tree would double the work.
-    let mut body = Vec::with_capacity(page.hits.len() * 700 + 128);
+    let per_feature = if selection.properties.is_some() && selection.skip_geometry {
+        80
+    } else {
+        700
+    };
+    let mut body = Vec::with_capacity(page.hits.len() * per_feature + 128);
     body.extend_from_slice(b"{\"type\":\"FeatureCollection\",\"features\":[");
     let mut returned = 0;
     for hit in &page.hits {
-        let f = match q.layer {
-            LayerKind::Parks => atlas.parks.get(hit.id).map(|f| feature_to_geojson(f)),
-            LayerKind::Plots => atlas.plots.get(hit.id).map(|f| feature_to_geojson(f)),
-            LayerKind::Factories => atlas.factories.get(hit.id).map(|f| feature_to_geojson(f)),
-            LayerKind::Pois => atlas.pois.get(hit.id).map(|f| feature_to_geojson(f)),
-        };
-        let Some(mut f) = f else { continue };
-        if let (Some(d), Some(props)) = (hit.distance_m, f.properties.as_mut()) {
-            props.insert("distance_m".into(), ((d * 100.0).round() / 100.0).into());
-        }
+        let before = body.len();
         if returned > 0 {
             body.push(b',');
         }
-        serde_json::to_writer(&mut body, &f).map_err(ApiError::internal)?;
-        returned += 1;
+        let written = match q.layer {
+            LayerKind::Parks => atlas
+                .parks
+                .get(hit.id)
+                .map(|f| write_hit(&mut body, f, hit.distance_m, selection)),
+            LayerKind::Plots => atlas
+                .plots
+                .get(hit.id)
+                .map(|f| write_hit(&mut body, f, hit.distance_m, selection)),
+            LayerKind::Factories => atlas
+                .factories
+                .get(hit.id)
+                .map(|f| write_hit(&mut body, f, hit.distance_m, selection)),
+            LayerKind::Pois => atlas
+                .pois
+                .get(hit.id)
+                .map(|f| write_hit(&mut body, f, hit.distance_m, selection)),
+        };
+        match written {
+            Some(result) => {
+                result?;
+                returned += 1;
+            }
+            None => body.truncate(before),
+        }
     }
     body.extend_from_slice(
         format!(
@@ -216,7 +347,9 @@ fn answer(atlas: &Atlas, q: &SearchQuery) -> Result<Response, ApiError> {
            ("min_clear_height_m" = Option<f64>, Query), ("min_floor_load_kn_m2" = Option<f64>, Query),
            ("min_available_area_m2" = Option<f64>, Query), ("max_available_area_m2" = Option<f64>, Query),
            ("max_rent" = Option<f64>, Query, description = "元/m²/月"), ("kind" = Option<String>, Query, description = "POI kinds"),
-           ("limit" = Option<usize>, Query, description = "at most 1000, default 100"), ("offset" = Option<usize>, Query)),
+           ("limit" = Option<usize>, Query, description = "at most 1000, default 100"), ("offset" = Option<usize>, Query),
+           ("properties" = Option<String>, Query, description = "comma list of the properties to return (distance_m among them); empty for none; all when absent"),
+           ("skipGeometry" = Option<bool>, Query, description = "true: features without geometry")),
     responses((status = 200, description = "GeoJSON FeatureCollection sorted by distance, with numberMatched and numberReturned", content_type = "application/geo+json"),
               (status = 400, description = "invalid parameter", body = crate::error::ErrorBody)))]
 pub async fn search_get(
@@ -226,8 +359,9 @@ pub async fn search_get(
     let Query(pairs) = query.map_err(|e| ApiError::bad_parameter("query", e.body_text()))?;
     let params: BTreeMap<String, String> = pairs.into_iter().collect();
     let q = build_query(&params, None)?;
+    let selection = Selection::from_params(&params)?;
     state.usage.count("search", None, None, None);
-    answer(&state.atlas.read(), &q)
+    answer(&state.atlas.read(), &q, &selection)
 }
 
 /// `POST /api/search`: the same fields as JSON, plus `polygon` (GeoJSON).
@@ -250,6 +384,7 @@ pub async fn search_post(
             Value::Null => continue,
             Value::String(s) => s,
             Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
             Value::Array(items) => items
                 .iter()
                 .map(|v| {
@@ -279,6 +414,7 @@ pub async fn search_post(
         params.insert(key, text);
     }
     let q = build_query(&params, polygon)?;
+    let selection = Selection::from_params(&params)?;
     state.usage.count("search", None, None, None);
-    answer(&state.atlas.read(), &q)
+    answer(&state.atlas.read(), &q, &selection)
 }
