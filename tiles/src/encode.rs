@@ -13,8 +13,6 @@
 //! plots, how many are available, and their total area. Factories appear from
 //! [`FACTORY_MINZOOM`].
 
-use std::collections::HashMap;
-
 use geo::{Coord, MultiPolygon};
 use mvt::{GeomData, GeomEncoder, GeomType, Tile};
 
@@ -213,7 +211,7 @@ fn add_feature_layer<A: Attributes + TileProperties>(
     Ok(())
 }
 
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Cluster {
     sum_x: f64,
     sum_y: f64,
@@ -222,6 +220,9 @@ struct Cluster {
     area_mu: f64,
 }
 
+/// Cells a tile side holds.
+const CELLS_PER_SIDE: usize = (EXTENT / CLUSTER_CELL) as usize;
+
 /// Adds the aggregated `plots` layer used below [`PLOT_DETAIL_MINZOOM`]. A plot
 /// counts in the tile that holds its centroid, so no plot is counted twice.
 fn add_plot_clusters(
@@ -229,14 +230,19 @@ fn add_plot_clusters(
     index: &LayerIndex<PlotAttrs>,
     tile: TileId,
 ) -> Result<(), TileError> {
-    let mut cells: HashMap<(u32, u32), Cluster> = HashMap::new();
+    // A low-zoom tile can cover a hundred thousand plots: the cells are a
+    // flat array indexed by position, not a hash map.
+    let mut cells = vec![Cluster::default(); CELLS_PER_SIDE * CELLS_PER_SIDE];
     for entry in index.in_bbox(tile.lonlat_bounds(0)) {
         let p = tile.to_tile_units(entry.world_anchor);
         if !(0.0..EXTENT as f64).contains(&p.x) || !(0.0..EXTENT as f64).contains(&p.y) {
             continue;
         }
-        let cell = (p.x as u32 / CLUSTER_CELL, p.y as u32 / CLUSTER_CELL);
-        let c = cells.entry(cell).or_default();
+        let (column, row) = (
+            p.x as usize / CLUSTER_CELL as usize,
+            p.y as usize / CLUSTER_CELL as usize,
+        );
+        let c = &mut cells[column * CELLS_PER_SIDE + row];
         c.sum_x += p.x;
         c.sum_y += p.y;
         c.count += 1;
@@ -245,13 +251,13 @@ fn add_plot_clusters(
             c.available += 1;
         }
     }
-    if cells.is_empty() {
+    // Column-major order, as the cells were sorted by (column, row) before.
+    let mut occupied = cells.into_iter().filter(|c| c.count > 0).peekable();
+    if occupied.peek().is_none() {
         return Ok(());
     }
-    let mut cells: Vec<_> = cells.into_iter().collect();
-    cells.sort_unstable_by_key(|(cell, _)| *cell);
     let mut layer = mvt_tile.create_layer(LayerKind::Plots.as_str());
-    for (_, c) in cells {
+    for c in occupied {
         let n = c.count as f64;
         let geometry = GeomEncoder::<i32>::new(GeomType::Point)
             .point((c.sum_x / n).round() as i32, (c.sum_y / n).round() as i32)
