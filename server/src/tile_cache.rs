@@ -7,6 +7,7 @@
 //! write's eviction, so every fill names the write epoch it was encoded at and
 //! is refused if a write came in between.
 
+use axum::body::Bytes;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -39,13 +40,14 @@ pub struct TileKey {
     pub tile: TileId,
 }
 
-/// An encoded tile as served.
+/// An encoded tile as served. The bytes are shared, not copied, with every
+/// answer that carries them.
 #[derive(Debug)]
 pub struct EncodedTile {
     /// MVT bytes (empty for a tile with no feature).
-    pub raw: Vec<u8>,
+    pub raw: Bytes,
     /// The same, gzipped.
-    pub gzip: Vec<u8>,
+    pub gzip: Bytes,
     /// Strong entity tag, quoted.
     pub etag: String,
 }
@@ -230,8 +232,8 @@ mod tests {
 
     fn tile(bytes: usize) -> Arc<EncodedTile> {
         Arc::new(EncodedTile {
-            raw: vec![1; bytes],
-            gzip: vec![2; bytes / 2],
+            raw: vec![1; bytes].into(),
+            gzip: vec![2; bytes / 2].into(),
             etag: "\"x\"".into(),
         })
     }

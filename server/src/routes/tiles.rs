@@ -1,5 +1,6 @@
 //! Vector tiles, TileJSON and the MapLibre style.
 
+use axum::body::Bytes;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -110,11 +111,11 @@ pub async fn tile(
             let etag = format!("\"{:016x}\"", fnv1a(&raw));
             let encoded = Arc::new(EncodedTile {
                 gzip: if raw.is_empty() {
-                    Vec::new()
+                    Bytes::new()
                 } else {
-                    gzip(&raw)
+                    gzip(&raw).into()
                 },
-                raw,
+                raw: raw.into(),
                 etag,
             });
             state.cache.lock().insert(key, encoded.clone(), epoch);
