@@ -10,8 +10,9 @@
 //! Plots far below a pixel would bloat low-zoom tiles, so below
 //! [`PLOT_DETAIL_MINZOOM`] the `plots` layer carries aggregates instead: one
 //! point per occupied cell of a [`CLUSTER_CELL`]-unit grid, with the number of
-//! plots, how many are available, and their total area. Factories appear from
-//! [`FACTORY_MINZOOM`].
+//! plots, how many are available, and their total area. The same aggregates
+//! stand in for the shapes in a tile that would otherwise exceed
+//! [`MAX_TILE_BYTES`]. Factories appear from [`FACTORY_MINZOOM`].
 
 use geo::{Coord, MultiPolygon};
 use mvt::{GeomData, GeomEncoder, GeomType, Tile};
@@ -33,6 +34,10 @@ pub const PLOT_DETAIL_MINZOOM: u8 = 12;
 pub const FACTORY_MINZOOM: u8 = 12;
 /// Size of an aggregation cell below [`PLOT_DETAIL_MINZOOM`], in tile units.
 pub const CLUSTER_CELL: u32 = 128;
+/// Largest tile drawn with plot shapes, in bytes: beyond it the tile's plots
+/// are drawn as aggregates (a tile this large takes seconds on a slow
+/// mobile connection and strains the browser's tile parser).
+pub const MAX_TILE_BYTES: usize = 500_000;
 
 const WINDOW: ClipWindow = ClipWindow {
     min: -(BUFFER as f64),
@@ -275,11 +280,46 @@ fn add_plot_clusters(
         .map_err(|e| TileError::Encode(e.to_string()))
 }
 
+/// How the `plots` layer of a tile is drawn.
+#[derive(Clone, Copy, PartialEq)]
+enum PlotDrawing {
+    Shapes,
+    Clusters,
+}
+
 impl Atlas {
     /// Encodes the requested layers of one tile as a Mapbox Vector Tile
     /// (extent 4096, buffer 64). Returns an empty vector when the tile holds
     /// no feature.
+    ///
+    /// No tile is larger than [`MAX_TILE_BYTES`] because of its plots: where
+    /// plots are too many to draw one by one, the tile draws them as
+    /// aggregates, as below [`PLOT_DETAIL_MINZOOM`].
     pub fn encode_tile(&self, layers: &[LayerKind], tile: TileId) -> Result<Vec<u8>, TileError> {
+        let drawing = if tile.z() >= PLOT_DETAIL_MINZOOM {
+            PlotDrawing::Shapes
+        } else {
+            PlotDrawing::Clusters
+        };
+        let bytes = self.encode_layers(layers, tile, drawing)?;
+        if bytes.len() > MAX_TILE_BYTES
+            && drawing == PlotDrawing::Shapes
+            && layers.contains(&LayerKind::Plots)
+        {
+            // Rare (the densest park of the 1,000,000-plot benchmark makes
+            // 476 KB at z12), so the shapes are encoded first and thrown
+            // away only here, rather than every tile being counted first.
+            return self.encode_layers(layers, tile, PlotDrawing::Clusters);
+        }
+        Ok(bytes)
+    }
+
+    fn encode_layers(
+        &self,
+        layers: &[LayerKind],
+        tile: TileId,
+        plots: PlotDrawing,
+    ) -> Result<Vec<u8>, TileError> {
         if layers.is_empty() {
             return Err(TileError::NoLayers);
         }
@@ -287,7 +327,7 @@ impl Atlas {
         for layer in layers {
             match layer {
                 LayerKind::Parks => add_feature_layer(&mut mvt_tile, &self.parks, tile)?,
-                LayerKind::Plots if tile.z() >= PLOT_DETAIL_MINZOOM => {
+                LayerKind::Plots if plots == PlotDrawing::Shapes => {
                     add_feature_layer(&mut mvt_tile, &self.plots, tile)?
                 }
                 LayerKind::Plots => add_plot_clusters(&mut mvt_tile, &self.plots, tile)?,

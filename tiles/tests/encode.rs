@@ -1044,6 +1044,89 @@ fn tiles_of_the_dense_area_stay_under_500_kb_at_every_zoom() {
     eprintln!("largest tile per zoom (bytes): {sizes:?}");
 }
 
+#[test]
+fn plots_too_many_to_draw_one_by_one_are_drawn_as_clusters() {
+    // 22,500 plots of 20 m x 20 m on a 25 m grid, with long names: far denser
+    // than any park, 6 MB of shapes in one z12 tile.
+    let (side, step_m) = (150, 25.0);
+    let m_per_deg_lat = 110_900.0;
+    let m_per_deg_lon = m_per_deg_lat * WJ.1.to_radians().cos();
+    let mut plots = Vec::new();
+    for i in 0..side {
+        for j in 0..side {
+            let lon = WJ.0 + (i as f64 * step_m) / m_per_deg_lon;
+            let lat = WJ.1 + (j as f64 * step_m) / m_per_deg_lat;
+            let (w, h) = (20.0 / m_per_deg_lon, 20.0 / m_per_deg_lat);
+            let ring = LineString::from(vec![
+                (lon, lat),
+                (lon + w, lat),
+                (lon + w, lat + h),
+                (lon, lat + h),
+                (lon, lat),
+            ]);
+            let id = (i * side + j + 1) as u64;
+            let mut attrs = plot_attrs();
+            attrs.name = format!("高新技术产业园区标准地第{id}号地块（东区二期）");
+            let shape = Shape::area(MultiPolygon(vec![Polygon::new(ring, vec![])])).unwrap();
+            plots.push(Plot::new(id, format!("HD-{id:06}"), shape, attrs).unwrap());
+        }
+    }
+    let fx = Fixture::new(Dataset {
+        plots,
+        ..Dataset::default()
+    });
+    let centre = (WJ.0 + 0.018, WJ.1 + 0.016);
+    for z in 12..=16u8 {
+        for tile in Tile::containing(z, centre.0, centre.1).with_neighbours() {
+            let bytes = fx.encode(&[LayerKind::Plots], tile);
+            assert!(
+                bytes.len() <= siteatlas_tiles::encode::MAX_TILE_BYTES,
+                "tile {tile:?}: {} bytes",
+                bytes.len()
+            );
+            if bytes.is_empty() {
+                continue;
+            }
+            let decoded = decode(&bytes);
+            let features = &decoded[0].features;
+            let clustered = features.iter().all(|f| f.id.is_none());
+            assert!(
+                clustered || features.iter().all(|f| f.id.is_some()),
+                "tile {tile:?} mixes clusters and shapes"
+            );
+            if clustered {
+                // Every plot whose centroid is in the tile, counted once.
+                let n = (1u64 << z) as f64;
+                let want = fx
+                    .plot_centroids
+                    .iter()
+                    .filter(|(w, _, _)| {
+                        (w.x * n).floor() as u32 == tile.x && (w.y * n).floor() as u32 == tile.y
+                    })
+                    .count() as u64;
+                let got: u64 = features
+                    .iter()
+                    .map(|f| match f.properties.as_ref().unwrap().get("count") {
+                        Some(Value::UInt(c)) => *c,
+                        other => panic!("count: {other:?}"),
+                    })
+                    .sum();
+                assert_eq!(got, want, "tile {tile:?}");
+            }
+        }
+        let centre_tile = Tile::containing(z, centre.0, centre.1);
+        let decoded = decode(&fx.encode(&[LayerKind::Plots], centre_tile));
+        let shapes = decoded[0].features.iter().all(|f| f.id.is_some());
+        // At z12 the 22,500 plots cannot be drawn one by one; from z16 (about
+        // 450 plots a tile) they are.
+        match z {
+            12 => assert!(!shapes, "z12 draws clusters"),
+            16 => assert!(shapes, "z16 draws shapes"),
+            _ => {}
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Rings touching at a corner
 // ---------------------------------------------------------------------------
