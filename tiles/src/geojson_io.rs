@@ -98,6 +98,69 @@ pub fn feature_to_geojson<A: Attributes>(feature: &Feature<A>) -> geojson::Featu
     }
 }
 
+/// Writes a feature as GeoJSON text straight from the model, with the
+/// properties of [`feature_to_geojson`] followed by `additional` ones (which
+/// win over extra attributes of the same name), and its geometry or `null`.
+///
+/// Search answers write hundreds of features; building each one's property
+/// map first took two thirds of the time.
+pub fn write_geojson<A: Attributes>(
+    out: &mut Vec<u8>,
+    feature: &Feature<A>,
+    with_geometry: bool,
+    additional: &[(&str, Value)],
+) -> serde_json::Result<()> {
+    use std::io::Write;
+    let io = serde_json::Error::io;
+    write!(
+        out,
+        "{{\"type\":\"Feature\",\"id\":{},\"geometry\":",
+        feature.id
+    )
+    .map_err(io)?;
+    if with_geometry {
+        serde_json::to_writer(&mut *out, &geojson::Geometry::from(&feature.shape))?;
+    } else {
+        out.extend_from_slice(b"null");
+    }
+    write!(out, ",\"properties\":{{\"id\":{},\"code\":", feature.id).map_err(io)?;
+    serde_json::to_writer(&mut *out, &feature.code)?;
+    write!(out, ",\"version\":{}", feature.version).map_err(io)?;
+    if !feature.updated_at.is_empty() {
+        out.extend_from_slice(b",\"updated_at\":");
+        serde_json::to_writer(&mut *out, &feature.updated_at)?;
+    }
+    // The attributes are a struct whose absent values are skipped: its JSON
+    // object, braces dropped, continues this one.
+    let start = out.len();
+    serde_json::to_writer(&mut *out, &feature.attrs)?;
+    debug_assert!(out[start] == b'{' && out.last() == Some(&b'}'));
+    if out.len() - start == 2 {
+        out.truncate(start);
+    } else {
+        out[start] = b',';
+        out.pop();
+    }
+    let mut derived = JsonObject::new();
+    feature.attrs.derived_properties(&mut derived);
+    let taken = |key: &str| derived.contains_key(key) || additional.iter().any(|(k, _)| *k == key);
+    let extra = feature.extra.iter().filter(|(k, _)| !taken(k));
+    let additional = additional.iter().map(|(k, v)| (*k, v));
+    for (key, value) in derived
+        .iter()
+        .map(|(k, v)| (k.as_str(), v))
+        .chain(extra.map(|(k, v)| (k.as_str(), v)))
+        .chain(additional)
+    {
+        out.push(b',');
+        serde_json::to_writer(&mut *out, key)?;
+        out.push(b':');
+        serde_json::to_writer(&mut *out, value)?;
+    }
+    out.extend_from_slice(b"}}");
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +207,39 @@ mod tests {
         );
         let err = feature_from_geojson::<PlotAttrs>(1, &negative).unwrap_err();
         assert!(err.to_string().contains("price_wan_per_mu"), "{err}");
+    }
+
+    #[test]
+    fn written_features_read_back_as_built_ones() {
+        let mut plot: Plot = feature_from_geojson(
+            7,
+            &plot_json(
+                r#"{"code":"WJ-01","name":"\"东区\"","status":"available","land_use":"industrial","price_wan_per_mu":30,"owner_note":"东侧临路","area_mu":1}"#,
+            ),
+        )
+        .unwrap();
+        plot.updated_at = "2026-11-27T08:00:00Z".into();
+        let built: Value =
+            serde_json::from_str(&serde_json::to_string(&feature_to_geojson(&plot)).unwrap())
+                .unwrap();
+        let mut text = Vec::new();
+        write_geojson(&mut text, &plot, true, &[]).unwrap();
+        let written: Value = serde_json::from_slice(&text).unwrap();
+        assert_eq!(written, built);
+        // Additional properties come last and win; no geometry when asked.
+        text.clear();
+        let distance = [
+            ("distance_m", Value::from(12.5)),
+            ("owner_note", Value::from("x")),
+        ];
+        write_geojson(&mut text, &plot, false, &distance).unwrap();
+        let written: Value = serde_json::from_slice(&text).unwrap();
+        assert!(written["geometry"].is_null());
+        assert_eq!(written["properties"]["distance_m"], 12.5);
+        assert_eq!(written["properties"]["owner_note"], "x");
+        assert_eq!(
+            written["properties"]["area_mu"],
+            built["properties"]["area_mu"]
+        );
     }
 }

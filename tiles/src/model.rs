@@ -266,11 +266,13 @@ pub struct ParkAttrs {
     /// Display name.
     pub name: String,
     /// Administrative level.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<ParkLevel>,
     /// Industry focus tags such as `biomedicine` or `new_energy_vehicles`.
     #[serde(default)]
     pub industries: Vec<String>,
     /// District (区县) the park lies in.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub district: Option<String>,
 }
 
@@ -278,6 +280,7 @@ pub struct ParkAttrs {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlotAttrs {
     /// Code of the park the plot belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub park: Option<String>,
     /// Display name.
     #[serde(default)]
@@ -290,28 +293,40 @@ pub struct PlotAttrs {
     #[serde(default)]
     pub area_m2: f64,
     /// Asking price, 万元/亩.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_wan_per_mu: Option<f64>,
     /// Minimum plot ratio (容积率).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub plot_ratio_min: Option<f64>,
     /// Maximum plot ratio.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub plot_ratio_max: Option<f64>,
     /// Maximum building density (0-1).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub building_density_max: Option<f64>,
     /// Maximum green ratio (0-1).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub green_ratio_max: Option<f64>,
     /// Height limit, m.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub height_limit_m: Option<f64>,
     /// Minimum investment intensity (投资强度), 万元/亩.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub investment_intensity_wan_per_mu: Option<f64>,
     /// Minimum tax per mu (亩均税收), 万元/亩/year.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tax_per_mu_wan: Option<f64>,
     /// Power capacity available, kVA.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub power_kva: Option<f64>,
     /// Water supply at the boundary.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub water: Option<bool>,
     /// Gas supply at the boundary.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gas: Option<bool>,
     /// Steam supply at the boundary.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub steam: Option<bool>,
 }
 
@@ -326,23 +341,31 @@ impl PlotAttrs {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FactoryAttrs {
     /// Code of the park the factory stands in.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub park: Option<String>,
     /// Display name.
     #[serde(default)]
     pub name: String,
     /// Number of floors.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub floors: Option<u32>,
     /// Gross floor area, m².
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_area_m2: Option<f64>,
     /// Floor area still to let or sell, m².
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub available_area_m2: Option<f64>,
     /// Clear height (净高), m.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub clear_height_m: Option<f64>,
     /// Floor load (承重), kN/m².
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub floor_load_kn_m2: Option<f64>,
     /// Crane capacity, t.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub crane_t: Option<f64>,
     /// Rent, 元/m²/month.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rent_yuan_m2_month: Option<f64>,
     /// Occupancy.
     pub status: FactoryStatus,

@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use siteatlas_tiles::geojson_io::properties;
+use siteatlas_tiles::geojson_io::{properties, write_geojson};
 use siteatlas_tiles::search::{Circle, NearPoi, Range};
 use siteatlas_tiles::{Atlas, Attributes, Feature, LayerKind, SearchQuery, Shape};
 
@@ -224,6 +224,15 @@ fn write_hit<A: Attributes>(
     selection: &Selection,
 ) -> Result<(), ApiError> {
     use std::io::Write;
+    let distance = distance_m.map(rounded_distance);
+    let Some(names) = &selection.properties else {
+        let additional: &[(&str, Value)] = match distance {
+            Some(d) => &[("distance_m", Value::from(d))],
+            None => &[],
+        };
+        return write_geojson(body, feature, !selection.skip_geometry, additional)
+            .map_err(ApiError::internal);
+    };
     write!(
         body,
         "{{\"type\":\"Feature\",\"id\":{},\"geometry\":",
@@ -236,48 +245,34 @@ fn write_hit<A: Attributes>(
         serde_json::to_writer(&mut *body, &geojson::Geometry::from(&feature.shape))
             .map_err(ApiError::internal)?;
     }
-    body.extend_from_slice(b",\"properties\":");
-    let distance = distance_m.map(rounded_distance);
-    match &selection.properties {
-        None => {
-            let mut all = properties(feature);
-            if let Some(d) = distance {
-                all.insert("distance_m".into(), d.into());
-            }
-            serde_json::to_writer(&mut *body, &all).map_err(ApiError::internal)?;
+    // The common fields and the distance are written directly; the full
+    // property map is built only when an attribute is asked for.
+    body.extend_from_slice(b",\"properties\":{");
+    let mut all = None;
+    let mut first = true;
+    for name in names {
+        let value: Value = match name.as_str() {
+            "distance_m" => match distance {
+                Some(d) => d.into(),
+                None => continue,
+            },
+            "id" => feature.id.into(),
+            "code" => feature.code.as_str().into(),
+            "version" => feature.version.into(),
+            other => match all.get_or_insert_with(|| properties(feature)).get(other) {
+                Some(v) => v.clone(),
+                None => continue,
+            },
+        };
+        if !first {
+            body.push(b',');
         }
-        Some(names) => {
-            // The common fields and the distance are written directly; the
-            // full map is built only when an attribute is asked for.
-            let mut all = None;
-            body.push(b'{');
-            let mut first = true;
-            for name in names {
-                let value: Value = match name.as_str() {
-                    "distance_m" => match distance {
-                        Some(d) => d.into(),
-                        None => continue,
-                    },
-                    "id" => feature.id.into(),
-                    "code" => feature.code.as_str().into(),
-                    "version" => feature.version.into(),
-                    other => match all.get_or_insert_with(|| properties(feature)).get(other) {
-                        Some(v) => v.clone(),
-                        None => continue,
-                    },
-                };
-                if !first {
-                    body.push(b',');
-                }
-                first = false;
-                serde_json::to_writer(&mut *body, name).map_err(ApiError::internal)?;
-                body.push(b':');
-                serde_json::to_writer(&mut *body, &value).map_err(ApiError::internal)?;
-            }
-            body.push(b'}');
-        }
+        first = false;
+        serde_json::to_writer(&mut *body, name).map_err(ApiError::internal)?;
+        body.push(b':');
+        serde_json::to_writer(&mut *body, &value).map_err(ApiError::internal)?;
     }
-    body.push(b'}');
+    body.extend_from_slice(b"}}");
     Ok(())
 }
 
