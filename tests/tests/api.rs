@@ -268,6 +268,26 @@ async fn search_over_http() {
         assert_eq!(page["numberMatched"], matched);
         assert_eq!(page["features"][0]["id"], features[1]["id"]);
 
+        // Gzipped for a client that accepts it, to the same answer.
+        let r = server
+            .http
+            .get(format!(
+                "{}/api/search?lon={}&lat={}&radius_m=5000&limit=1000",
+                server.base, c.x, c.y
+            ))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["content-encoding"], "gzip");
+        let zipped = r.bytes().await.unwrap();
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(&zipped[..])
+            .read_to_end(&mut unzipped)
+            .unwrap();
+        assert_eq!(serde_json::from_slice::<Value>(&unzipped).unwrap(), hits);
+        assert!(zipped.len() * 3 < unzipped.len(), "{} bytes", zipped.len());
+
         // A selection of properties without geometry: the same features in
         // the same order, each with exactly what was asked for.
         let compact = server

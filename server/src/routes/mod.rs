@@ -205,6 +205,7 @@ pub fn app(state: SharedState) -> Router {
         ))
         .layer(middleware::from_fn(unread_body::close_if_body_unread))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(compression())
         .layer(security_headers())
         .layer(cors())
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
@@ -250,6 +251,26 @@ fn security_headers() -> Stack<SetHeader, Stack<SetHeader, Stack<SetHeader, SetH
             ),
         ),
     )
+}
+
+/// Text answers over a kilobyte (JSON, GeoJSON, the web app's scripts and
+/// styles) are gzipped for clients that accept it, at the fastest level: a
+/// search answer shrinks about sevenfold for a fraction of a millisecond.
+/// Tiles carry their own cached gzip; images, vector tiles and event streams
+/// are left alone.
+fn compression()
+-> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    use tower_http::compression::{CompressionLayer, CompressionLevel};
+    let worth_it = SizeAbove::new(1024)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE)
+        .and(NotForContentType::const_new(tiles::MVT_MEDIA_TYPE));
+    CompressionLayer::new()
+        .gzip(true)
+        .quality(CompressionLevel::Fastest)
+        .compress_when(worth_it)
 }
 
 /// Other sites' pages may read the public map (tiles, styles, search,
