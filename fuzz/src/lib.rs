@@ -9,6 +9,8 @@ use arbitrary::{Arbitrary, Unstructured};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 use siteatlas_formats::{ReadOptions, read};
 use siteatlas_tiles::geojson_io::{feature_from_geojson, feature_from_parts};
+use siteatlas_tiles::index::LayerIndex;
+use siteatlas_tiles::search_params::{params_from_json, query_from_params};
 use siteatlas_tiles::{
     Atlas, FactoryAttrs, LayerKind, ParkAttrs, PlotAttrs, PoiAttrs, Shape, TileId,
 };
@@ -156,14 +158,51 @@ pub fn request_params(data: &[u8]) {
     }
 }
 
+/// A small atlas of generated data, for targets that run searches.
+fn small_atlas() -> &'static Atlas {
+    static ATLAS: std::sync::OnceLock<Atlas> = std::sync::OnceLock::new();
+    ATLAS.get_or_init(|| {
+        let data = siteatlas_fixtures::generate(siteatlas_fixtures::GeneratorConfig {
+            seed: 11,
+            plots: 400,
+        });
+        Atlas {
+            parks: LayerIndex::bulk_load(data.parks),
+            plots: LayerIndex::bulk_load(data.plots),
+            factories: LayerIndex::bulk_load(data.factories),
+            pois: LayerIndex::bulk_load(data.pois),
+        }
+    })
+}
+
+/// Search parameters as clients send them: the bytes as the query string of
+/// `GET /api/search` (read as the server reads it) and as the JSON body of
+/// `POST /api/search`. Every query accepted is run.
+pub fn search_params(data: &[u8]) {
+    let atlas = small_atlas();
+    if let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(data) {
+        let params = pairs.into_iter().collect();
+        if let Ok(query) = query_from_params(&params, None, &[]) {
+            let _ = atlas.search(&query);
+        }
+    }
+    if let Ok(body) = serde_json::from_slice(data)
+        && let Ok((params, polygon)) = params_from_json(body)
+        && let Ok(query) = query_from_params(&params, polygon, &[])
+    {
+        let _ = atlas.search(&query);
+    }
+}
+
 /// A target's body: it takes any bytes.
 pub type Target = fn(&[u8]);
 
 /// Every target by name, as in `fuzz/corpus/<name>`.
-pub const TARGETS: [(&str, Target); 5] = [
+pub const TARGETS: [(&str, Target); 6] = [
     ("formats_read", formats_read),
     ("panorama_decode", panorama_decode),
     ("geometry_to_tiles", geometry_to_tiles),
     ("geojson_to_tiles", geojson_to_tiles),
     ("request_params", request_params),
+    ("search_params", search_params),
 ];

@@ -108,7 +108,7 @@ impl From<TileError> for ApiError {
 
 impl From<SearchError> for ApiError {
     fn from(e: SearchError) -> Self {
-        Self::bad_parameter(e.field, e.reason)
+        Self::bad_parameter(&e.field, e.reason)
     }
 }
 

@@ -81,15 +81,15 @@ pub enum TileError {
 #[error("{field}: {reason}")]
 pub struct SearchError {
     /// The query field at fault.
-    pub field: &'static str,
+    pub field: String,
     /// What is wrong with it.
     pub reason: String,
 }
 
 impl SearchError {
-    pub(crate) fn new(field: &'static str, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Self {
-            field,
+            field: field.into(),
             reason: reason.into(),
         }
     }

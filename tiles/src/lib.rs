@@ -47,6 +47,7 @@ pub mod geometry;
 pub mod index;
 pub mod model;
 pub mod search;
+pub mod search_params;
 pub mod tile_math;
 
 pub use atlas::Atlas;

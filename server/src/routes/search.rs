@@ -1,7 +1,6 @@
 //! `GET` and `POST /api/search`: radius and constraint search.
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -9,166 +8,22 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use siteatlas_tiles::geojson_io::{properties, write_geojson};
-use siteatlas_tiles::search::{Circle, NearPoi, Range};
+use siteatlas_tiles::search_params::{params_from_json, query_from_params};
 use siteatlas_tiles::{Atlas, Attributes, Feature, LayerKind, SearchQuery, Shape};
 
 use crate::error::ApiError;
 use crate::routes::ApiJson;
 use crate::state::SharedState;
 
-/// Every parameter the search takes, for error messages.
-const PARAMETERS: &[&str] = &[
-    "layer",
-    "lon",
-    "lat",
-    "radius_m",
-    "status",
-    "land_use",
-    "min_area_mu",
-    "max_area_mu",
-    "min_price",
-    "max_price",
-    "park",
-    "near",
-    "limit",
-    "offset",
-    "min_clear_height_m",
-    "min_floor_load_kn_m2",
-    "min_available_area_m2",
-    "max_available_area_m2",
-    "max_rent",
-    "kind",
-    "properties",
-    "skipGeometry",
-];
-
-fn number(params: &BTreeMap<String, String>, name: &str) -> Result<Option<f64>, ApiError> {
-    match params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => {
-            let n: f64 = v
-                .parse()
-                .map_err(|_| ApiError::bad_parameter(name, format!("`{v}` is not a number")))?;
-            if !n.is_finite() {
-                return Err(ApiError::bad_parameter(name, "must be a finite number"));
-            }
-            Ok(Some(n))
-        }
-    }
-}
-
-fn list<T: FromStr>(params: &BTreeMap<String, String>, name: &str) -> Result<Vec<T>, ApiError>
-where
-    T::Err: std::fmt::Display,
-{
-    params
-        .get(name)
-        .map(|v| {
-            v.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| s.parse::<T>().map_err(|e| ApiError::bad_parameter(name, e)))
-                .collect()
-        })
-        .unwrap_or(Ok(Vec::new()))
-}
-
-fn count(params: &BTreeMap<String, String>, name: &str, default: usize) -> Result<usize, ApiError> {
-    match params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
-        None => Ok(default),
-        Some(v) => v.parse().map_err(|_| {
-            ApiError::bad_parameter(name, format!("`{v}` is not a non-negative integer"))
-        }),
-    }
-}
+/// Parameters of the answer's form, besides the search's own.
+const SELECTION_PARAMETERS: &[&str] = &["properties", "skipGeometry"];
 
 /// Builds a search from flat parameters (query string or JSON body).
 pub fn build_query(
     params: &BTreeMap<String, String>,
     polygon: Option<Shape>,
 ) -> Result<SearchQuery, ApiError> {
-    if let Some(unknown) = params.keys().find(|k| !PARAMETERS.contains(&k.as_str())) {
-        return Err(ApiError::bad_parameter(
-            unknown,
-            format!(
-                "unknown parameter; expected one of {}",
-                PARAMETERS.join(", ")
-            ),
-        ));
-    }
-    let layer = match params.get("layer") {
-        Some(l) => l
-            .parse::<LayerKind>()
-            .map_err(|e| ApiError::bad_parameter("layer", e))?,
-        None => LayerKind::Plots,
-    };
-    let mut q = SearchQuery::new(layer);
-    match (
-        number(params, "lon")?,
-        number(params, "lat")?,
-        number(params, "radius_m")?,
-    ) {
-        (Some(lon), Some(lat), Some(radius_m)) => q.circle = Some(Circle { lon, lat, radius_m }),
-        (None, None, None) => {}
-        _ => {
-            return Err(ApiError::bad_parameter(
-                "lon/lat/radius_m",
-                "a radius search needs all three",
-            ));
-        }
-    }
-    q.polygon = match polygon {
-        Some(Shape::Area(mp)) => Some(mp),
-        Some(Shape::Point(_)) => {
-            return Err(ApiError::bad_parameter(
-                "polygon",
-                "must be a Polygon or MultiPolygon",
-            ));
-        }
-        None => None,
-    };
-    if let Some(near) = params.get("near") {
-        let (kind, metres) = near.split_once(':').ok_or_else(|| {
-            ApiError::bad_parameter("near", "expected kind:metres, such as highway_exit:3000")
-        })?;
-        let kind = kind
-            .parse()
-            .map_err(|e| ApiError::bad_parameter("near", e))?;
-        let within_m: f64 = metres
-            .parse()
-            .map_err(|_| ApiError::bad_parameter("near", format!("`{metres}` is not a number")))?;
-        q.near = Some(NearPoi { kind, within_m });
-    }
-    q.park = params.get("park").filter(|p| !p.is_empty()).cloned();
-    q.limit = count(params, "limit", 100)?;
-    q.offset = count(params, "offset", 0)?;
-    match layer {
-        LayerKind::Plots => {
-            q.plots.status = list(params, "status")?;
-            q.plots.land_use = list(params, "land_use")?;
-            q.plots.area_mu = Range {
-                min: number(params, "min_area_mu")?,
-                max: number(params, "max_area_mu")?,
-            };
-            q.plots.price_wan_per_mu = Range {
-                min: number(params, "min_price")?,
-                max: number(params, "max_price")?,
-            };
-        }
-        LayerKind::Factories => {
-            q.factories.status = list(params, "status")?;
-            q.factories.min_clear_height_m = number(params, "min_clear_height_m")?;
-            q.factories.min_floor_load_kn_m2 = number(params, "min_floor_load_kn_m2")?;
-            q.factories.available_area_m2 = Range {
-                min: number(params, "min_available_area_m2")?,
-                max: number(params, "max_available_area_m2")?,
-            };
-            q.factories.max_rent_yuan_m2_month = number(params, "max_rent")?;
-        }
-        LayerKind::Pois => q.poi_kinds = list(params, "kind")?,
-        LayerKind::Parks => {}
-    }
-    Ok(q)
+    Ok(query_from_params(params, polygon, SELECTION_PARAMETERS)?)
 }
 
 /// What of each feature an answer carries: OGC API - Features' `properties`
@@ -369,45 +224,7 @@ pub async fn search_post(
     State(state): State<SharedState>,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
-    let Value::Object(fields) = body else {
-        return Err(ApiError::bad_parameter("body", "must be a JSON object"));
-    };
-    let mut params = BTreeMap::new();
-    let mut polygon = None;
-    for (key, value) in fields {
-        let text = match value {
-            Value::Null => continue,
-            Value::String(s) => s,
-            Value::Number(n) => n.to_string(),
-            Value::Bool(b) => b.to_string(),
-            Value::Array(items) => items
-                .iter()
-                .map(|v| {
-                    v.as_str()
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| v.to_string())
-                })
-                .collect::<Vec<_>>()
-                .join(","),
-            Value::Object(_) if key == "polygon" => {
-                let geometry: geojson::Geometry = serde_json::from_value(value).map_err(|e| {
-                    ApiError::bad_parameter("polygon", format!("not a GeoJSON geometry: {e}"))
-                })?;
-                polygon = Some(
-                    Shape::try_from(&geometry)
-                        .map_err(|e| ApiError::bad_parameter("polygon", e))?,
-                );
-                continue;
-            }
-            other => {
-                return Err(ApiError::bad_parameter(
-                    &key,
-                    format!("unexpected value {other}"),
-                ));
-            }
-        };
-        params.insert(key, text);
-    }
+    let (params, polygon) = params_from_json(body)?;
     let q = build_query(&params, polygon)?;
     let selection = Selection::from_params(&params)?;
     state.usage.count("search", None, None, None);
