@@ -102,12 +102,37 @@ pub struct Candidate {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot(u32);
 
+/// Hashes feature ids with one multiplication (Fibonacci hashing) instead
+/// of SipHash. Ids come from the store's sequence, never from clients, so
+/// they need no protection from chosen collisions; the product's high bits,
+/// which the hash map reads first, differ even between consecutive ids.
+#[derive(Debug, Clone, Copy, Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used for ids; anything else still hashes.
+        for b in bytes {
+            self.write_u64(self.0.rotate_left(8) ^ u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, id: u64) {
+        self.0 = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// The id-to-slot map of a layer.
+type SlotOfId = HashMap<u64, u32, std::hash::BuildHasherDefault<IdHasher>>;
+
 /// One layer's features, by id and by place.
 #[derive(Debug, Clone)]
 pub struct LayerIndex<A> {
     slots: Vec<Option<Entry<A>>>,
     free_slots: Vec<u32>,
-    slot_of_id: HashMap<u64, u32>,
+    slot_of_id: SlotOfId,
     /// Every feature, for tiles and plain box queries.
     tree: RTree<TreeItem, TreeParams>,
     /// The same features once more, one R-tree per partition (see
@@ -137,7 +162,7 @@ impl<A: Attributes> Default for LayerIndex<A> {
         Self {
             slots: Vec::new(),
             free_slots: Vec::new(),
-            slot_of_id: HashMap::new(),
+            slot_of_id: SlotOfId::default(),
             tree: RTree::new_with_params(),
             partitions: partition_trees::<A>(None),
         }
@@ -149,7 +174,7 @@ impl<A: Attributes> LayerIndex<A> {
     /// the id of an earlier one replaces it.
     pub fn bulk_load(features: impl IntoIterator<Item = Feature<A>>) -> Self {
         let mut slots: Vec<Option<Entry<A>>> = Vec::new();
-        let mut slot_of_id = HashMap::new();
+        let mut slot_of_id = SlotOfId::default();
         for feature in features {
             let id = feature.id;
             let entry = Some(Entry::new(feature));
