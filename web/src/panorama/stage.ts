@@ -36,6 +36,7 @@ export class PanoramaStage {
   private readonly strip = h('nav', { class: 'pano-strip', 'aria-label': t('panoOtherScenes'), 'data-testid': 'pano-strip' });
   private readonly inset = new MapInset();
   private sceneTicket = 0;
+  private showTicket = 0;
 
   constructor(private readonly options: StageOptions) {
     for (const s of options.scenes) this.known.set(s.id, s);
@@ -73,7 +74,12 @@ export class PanoramaStage {
   /** Shows a scene by id (fetched if unknown), at a view. */
   async show(id: number, view: Partial<SceneView> = {}, transition = true): Promise<void> {
     if (!this.viewer) return;
-    await this.viewer.show(await this.resolve(id), view, transition);
+    // Scenes fetched for two views can arrive in either order: only the
+    // latest view asked for is shown, never an older one after it.
+    const ticket = ++this.showTicket;
+    const scene = await this.resolve(id);
+    if (ticket !== this.showTicket || !this.viewer) return;
+    await this.viewer.show(scene, view, transition);
   }
 
   view(): SceneView | null {
