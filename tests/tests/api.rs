@@ -25,6 +25,15 @@ async fn first_plot(server: &TestServer) -> (u64, String, Coord<f64>) {
     )
 }
 
+/// A gzipped answer's bytes, unzipped.
+fn gunzip(zipped: &[u8]) -> Vec<u8> {
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(zipped)
+        .read_to_end(&mut unzipped)
+        .expect("a gzip stream");
+    unzipped
+}
+
 fn assert_error(body: &Value, code: &str) {
     assert_eq!(body["error"], code, "{body}");
     assert!(
@@ -173,11 +182,7 @@ async fn tiles_over_http() {
             .await
             .unwrap();
         assert_eq!(r.headers()["content-encoding"], "gzip");
-        let mut unzipped = Vec::new();
-        flate2::read::GzDecoder::new(&r.bytes().await.unwrap()[..])
-            .read_to_end(&mut unzipped)
-            .unwrap();
-        assert_eq!(unzipped, raw);
+        assert_eq!(gunzip(&r.bytes().await.unwrap()), raw);
 
         // Nothing in the Pacific; bad addresses and layers are 4xx with a JSON body.
         assert_eq!(
@@ -281,10 +286,7 @@ async fn search_over_http() {
             .unwrap();
         assert_eq!(r.headers()["content-encoding"], "gzip");
         let zipped = r.bytes().await.unwrap();
-        let mut unzipped = Vec::new();
-        flate2::read::GzDecoder::new(&zipped[..])
-            .read_to_end(&mut unzipped)
-            .unwrap();
+        let unzipped = gunzip(&zipped);
         assert_eq!(serde_json::from_slice::<Value>(&unzipped).unwrap(), hits);
         assert!(zipped.len() * 3 < unzipped.len(), "{} bytes", zipped.len());
 
