@@ -18,6 +18,7 @@ use rstar::{AABB, RStarInsertionStrategy, RTree, RTreeParams};
 
 use crate::geometry::Shape;
 use crate::model::{Attributes, Feature};
+use crate::outline::{Outline, Outlines};
 use crate::tile_math::lonlat_to_world;
 
 /// A feature's box, with its slot and search key.
@@ -133,6 +134,11 @@ pub struct LayerIndex<A> {
     slots: Vec<Option<Entry<A>>>,
     free_slots: Vec<u32>,
     slot_of_id: SlotOfId,
+    /// The id in each slot (0 when empty), and each slot's outline: what a
+    /// search reads of a candidate, kept apart from the entries so that it
+    /// reads a few cache lines instead of a feature's scattered parts.
+    id_of_slot: Vec<u64>,
+    outlines: Outlines,
     /// Every feature, for tiles and plain box queries.
     tree: RTree<TreeItem, TreeParams>,
     /// The same features once more, one R-tree per partition (see
@@ -163,6 +169,8 @@ impl<A: Attributes> Default for LayerIndex<A> {
             slots: Vec::new(),
             free_slots: Vec::new(),
             slot_of_id: SlotOfId::default(),
+            id_of_slot: Vec::new(),
+            outlines: Outlines::default(),
             tree: RTree::new_with_params(),
             partitions: partition_trees::<A>(None),
         }
@@ -171,34 +179,41 @@ impl<A: Attributes> Default for LayerIndex<A> {
 
 impl<A: Attributes> LayerIndex<A> {
     /// Builds the index in one pass (an R-tree bulk load). A later feature with
-    /// the id of an earlier one replaces it.
+    /// the id of an earlier one replaces it. Slots follow a Hilbert curve
+    /// over the features' centres, so that features near on the map are near
+    /// in memory, and a search or a tile reads fewer cache lines.
     pub fn bulk_load(features: impl IntoIterator<Item = Feature<A>>) -> Self {
-        let mut slots: Vec<Option<Entry<A>>> = Vec::new();
-        let mut slot_of_id = SlotOfId::default();
+        let mut latest: HashMap<u64, Feature<A>, std::hash::BuildHasherDefault<IdHasher>> =
+            HashMap::default();
         for feature in features {
-            let id = feature.id;
-            let entry = Some(Entry::new(feature));
-            match slot_of_id.get(&id) {
-                Some(&slot) => slots[slot as usize] = entry,
-                None => {
-                    slot_of_id.insert(id, slots.len() as u32);
-                    slots.push(entry);
-                }
-            }
+            latest.insert(feature.id, feature);
         }
-        let items: Vec<TreeItem> = slots
-            .iter()
-            .enumerate()
+        let mut ordered: Vec<(u64, Entry<A>)> = latest
+            .into_values()
+            .map(|feature| {
+                let entry = Entry::new(feature);
+                (hilbert_key(entry.bbox.center()), entry)
+            })
+            .collect();
+        ordered.sort_unstable_by_key(|(key, entry)| (*key, entry.feature.id));
+        let mut index = Self {
+            slots: Vec::with_capacity(ordered.len()),
+            slot_of_id: SlotOfId::with_capacity_and_hasher(ordered.len(), Default::default()),
+            id_of_slot: Vec::with_capacity(ordered.len()),
+            ..Self::default()
+        };
+        for (slot, (_, entry)) in ordered.into_iter().enumerate() {
+            index.slot_of_id.insert(entry.feature.id, slot as u32);
+            index.id_of_slot.push(entry.feature.id);
+            index.outlines.set(slot, &entry.feature.shape);
+            index.slots.push(Some(entry));
+        }
+        let items: Vec<TreeItem> = (index.slots.iter().enumerate())
             .filter_map(|(slot, e)| e.as_ref().map(|e| e.tree_item(slot as u32)))
             .collect();
-        let partitions = partition_trees::<A>(Some(&items));
-        Self {
-            slots,
-            free_slots: Vec::new(),
-            slot_of_id,
-            tree: RTree::bulk_load_with_params(items),
-            partitions,
-        }
+        index.partitions = partition_trees::<A>(Some(&items));
+        index.tree = RTree::bulk_load_with_params(items);
+        index
     }
 
     /// Number of features.
@@ -239,6 +254,11 @@ impl<A: Attributes> LayerIndex<A> {
             tree.insert(item);
         }
         self.tree.insert(item);
+        self.outlines.set(slot as usize, &entry.feature.shape);
+        if self.id_of_slot.len() <= slot as usize {
+            self.id_of_slot.resize(slot as usize + 1, 0);
+        }
+        self.id_of_slot[slot as usize] = id;
         self.slots[slot as usize] = Some(entry);
         self.slot_of_id.insert(id, slot);
         old
@@ -253,6 +273,8 @@ impl<A: Attributes> LayerIndex<A> {
             tree.remove(&item);
         }
         self.tree.remove(&item);
+        self.outlines.clear(slot as usize);
+        self.id_of_slot[slot as usize] = 0;
         self.free_slots.push(slot);
         Some(entry.feature)
     }
@@ -314,9 +336,25 @@ impl<A: Attributes> LayerIndex<A> {
         self.slots[slot.0 as usize].as_ref()
     }
 
+    /// The id of the feature in a slot named by [`Self::candidates`].
+    pub fn id_of(&self, slot: Slot) -> u64 {
+        self.id_of_slot[slot.0 as usize]
+    }
+
+    /// The outline of the feature in a slot named by [`Self::candidates`].
+    pub fn outline_of(&self, slot: Slot) -> Outline<'_> {
+        self.outlines.get(slot.0 as usize)
+    }
+
     /// Every entry, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &Entry<A>> {
         self.slots.iter().flatten()
+    }
+
+    /// Every entry with its slot, in no particular order.
+    pub fn iter_slots(&self) -> impl Iterator<Item = (Slot, &Entry<A>)> {
+        (self.slots.iter().enumerate())
+            .filter_map(|(slot, e)| Some((Slot(slot as u32), e.as_ref()?)))
     }
 
     /// Bounding box of the whole layer in lon/lat, if it has features.
@@ -336,6 +374,37 @@ impl<A: Attributes> LayerIndex<A> {
             },
         ))
     }
+}
+
+/// Position of a lon/lat point along a Hilbert curve over the Web Mercator
+/// plane, on a 2^16 x 2^16 grid: points near on the curve are near on the map.
+fn hilbert_key(c: Coord<f64>) -> u64 {
+    const SIDE: u32 = 1 << 16;
+    let (x, y) = lonlat_to_world(c.x, c.y);
+    let cell = |v: f64| ((v.clamp(0.0, 1.0) * f64::from(SIDE)) as u32).min(SIDE - 1);
+    hilbert_cell_key(cell(x), cell(y), SIDE)
+}
+
+/// Position of cell `(x, y)` along the Hilbert curve over a grid of `side`
+/// (a power of two) cells a side.
+fn hilbert_cell_key(mut x: u32, mut y: u32, side: u32) -> u64 {
+    let mut key = 0u64;
+    let mut s = side / 2;
+    while s > 0 {
+        let rx = u32::from(x & s != 0);
+        let ry = u32::from(y & s != 0);
+        key += u64::from(s) * u64::from(s) * u64::from((3 * rx) ^ ry);
+        // Rotate the quadrant so that the curve runs on unbroken.
+        if ry == 0 {
+            if rx == 1 {
+                x = side - 1 - x;
+                y = side - 1 - y;
+            }
+            std::mem::swap(&mut x, &mut y);
+        }
+        s /= 2;
+    }
+    key
 }
 
 #[cfg(test)]
@@ -378,6 +447,21 @@ mod tests {
         assert_eq!(index.len(), 100);
         assert_eq!(index.get(1000).unwrap().code, "P1000");
         assert_eq!(index.in_bbox(rect(119.0, 39.0, 121.0, 41.0)).count(), 1);
+    }
+
+    #[test]
+    fn the_hilbert_curve_steps_from_cell_to_neighbouring_cell() {
+        let side = 16;
+        let mut cells: Vec<(u64, u32, u32)> = (0..side * side)
+            .map(|i| (i % side, i / side))
+            .map(|(x, y)| (hilbert_cell_key(x, y, side), x, y))
+            .collect();
+        cells.sort();
+        for (i, pair) in cells.windows(2).enumerate() {
+            let ((ka, xa, ya), (kb, xb, yb)) = (pair[0], pair[1]);
+            assert_eq!((ka, kb), (i as u64, i as u64 + 1));
+            assert_eq!(xa.abs_diff(xb) + ya.abs_diff(yb), 1, "{pair:?}");
+        }
     }
 
     #[test]

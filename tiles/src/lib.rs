@@ -46,6 +46,7 @@ pub mod geojson_io;
 pub mod geometry;
 pub mod index;
 pub mod model;
+pub mod outline;
 pub mod search;
 pub mod search_params;
 pub mod tile_math;
