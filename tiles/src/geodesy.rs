@@ -1,7 +1,8 @@
 //! Distances on the WGS84 ellipsoid.
 //!
 //! The distance from a point to an area is the geodesic distance to the
-//! area's nearest point (0 inside), as PostGIS computes it for `geography`.
+//! area's nearest point (0 inside, and within a micrometre of the boundary),
+//! as PostGIS computes it for `geography`.
 //! The nearest point is found in a local plane around the query point, scaled
 //! by the ellipsoid's radii of curvature there; the distance to it is then
 //! measured on the ellipsoid (see [`geodesic_distance`]). The local plane only
@@ -15,9 +16,10 @@
 //! 10 km up to 60° of latitude, about 1 cm at 70°. Longer distances, and
 //! those nearer the poles, are Karney's.
 
-use geo::{Coord, Distance, Geodesic, Intersects, MultiPolygon, Point, Rect};
+use geo::{Coord, Distance, Geodesic, MultiPolygon, Point, Rect};
 
 use crate::geometry::Shape;
+use crate::outline::{Outline, Ring};
 
 /// WGS84 semi-major axis, m.
 pub const WGS84_A: f64 = 6_378_137.0;
@@ -169,6 +171,29 @@ impl DistanceFrom {
 
     /// Geodesic distance to polygons (0 inside or on the boundary).
     pub fn to_area(&self, area: &MultiPolygon<f64>) -> f64 {
+        let rings = area.0.iter().flat_map(|polygon| {
+            let exterior = Ring {
+                exterior: true,
+                vertices: &polygon.exterior().0,
+            };
+            let holes = polygon.interiors().iter().map(|ring| Ring {
+                exterior: false,
+                vertices: &ring.0,
+            });
+            std::iter::once(exterior).chain(holes)
+        });
+        self.distance_to_rings(rings)
+    }
+
+    /// Geodesic distance to a feature's [`Outline`]: the same as
+    /// [`Self::to_shape`] on its shape.
+    pub fn to_outline(&self, outline: Outline<'_>) -> f64 {
+        self.distance_to_rings(outline.rings())
+    }
+
+    /// Geodesic distance to rings, each polygon's exterior followed by its
+    /// holes; a ring of one vertex is a point.
+    fn distance_to_rings<'a>(&self, rings: impl Iterator<Item = Ring<'a>>) -> f64 {
         let from = self.from;
         let (kx, ky) = (self.kx, self.ky);
         let local = |c: Coord<f64>| {
@@ -181,38 +206,48 @@ impl DistanceFrom {
             (dlon * kx, (c.y - from.y()) * ky)
         };
         let mut best = (f64::INFINITY, from.0);
-        for polygon in &area.0 {
-            // Whether the point is inside, by the parity of the edges crossing
-            // the ray from it towards +x, found in the same pass as the nearest point.
-            let mut inside = false;
-            for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
-                for seg in ring.0.windows(2) {
-                    let (a, b) = (seg[0], seg[1]);
-                    let (ax, ay) = local(a);
-                    let (bx, by) = local(b);
-                    let (dx, dy) = (bx - ax, by - ay);
-                    if (ay > 0.0) != (by > 0.0) && ax - ay * dx / dy > 0.0 {
-                        inside = !inside;
-                    }
-                    let len2 = dx * dx + dy * dy;
-                    let t = if len2 > 0.0 {
-                        (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
-                    } else {
-                        0.0
-                    };
-                    let (px, py) = (ax + t * dx, ay + t * dy);
-                    let d2 = px * px + py * py;
-                    if d2 < best.0 {
-                        best = (d2, a + (b - a) * t);
-                    }
+        // Whether the point is inside the current polygon, by the parity of
+        // the edges crossing the ray from it towards +x, found in the same
+        // pass as the nearest point.
+        let mut inside = false;
+        for ring in rings {
+            if ring.exterior {
+                if inside {
+                    return 0.0;
+                }
+                inside = false;
+            }
+            if let [single] = ring.vertices {
+                let (x, y) = local(*single);
+                if x * x + y * y < best.0 {
+                    best = (x * x + y * y, *single);
+                }
+                continue;
+            }
+            for seg in ring.vertices.windows(2) {
+                let (a, b) = (seg[0], seg[1]);
+                let (ax, ay) = local(a);
+                let (bx, by) = local(b);
+                let (dx, dy) = (bx - ax, by - ay);
+                if (ay > 0.0) != (by > 0.0) && ax - ay * dx / dy > 0.0 {
+                    inside = !inside;
+                }
+                let len2 = dx * dx + dy * dy;
+                let t = if len2 > 0.0 {
+                    (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                let (px, py) = (ax + t * dx, ay + t * dy);
+                let d2 = px * px + py * py;
+                if d2 < best.0 {
+                    best = (d2, a + (b - a) * t);
                 }
             }
-            if inside {
-                return 0.0;
-            }
         }
-        // Within a micrometre of the boundary the parity may err: ask the exact predicate.
-        if best.0 < 1e-12 && area.intersects(&from) {
+        // Within a micrometre of the boundary the parity may err either way:
+        // that close counts as on it.
+        if inside || best.0 < 1e-12 {
             return 0.0;
         }
         geodesic_distance(from, best.1.into())

@@ -221,6 +221,8 @@ pub struct SearchHit {
     pub id: u64,
     /// Geodesic distance from the circle's centre, m (when searching by radius).
     pub distance_m: Option<f64>,
+    /// Where the feature is in its layer's index (see [`LayerIndex::entry_of`]).
+    pub slot: Slot,
 }
 
 /// A page of results and the number of all matches.
@@ -396,10 +398,11 @@ impl Atlas {
 
         let mut hits = Vec::new();
         let mut sure: Vec<SureHit> = Vec::with_capacity(256);
-        let mut consider = |candidate: Option<Candidate>, entry: Option<&Entry<A>>| {
-            if let (Some((from, r, margin)), Some(c)) = (&shortcut, &candidate)
-                && key_filter.certain(c.key)
-                && let Some((lower, upper)) = from.box_bounds(c.bbox)
+        let mut consider = |candidate: Candidate, entry: Option<&Entry<A>>| {
+            let slot = candidate.slot;
+            if let Some((from, r, margin)) = &shortcut
+                && key_filter.certain(candidate.key)
+                && let Some((lower, upper)) = from.box_bounds(candidate.bbox)
             {
                 if lower - margin > *r {
                     return;
@@ -408,12 +411,23 @@ impl Atlas {
                     sure.push(SureHit {
                         lower: lower - margin,
                         upper: upper + margin,
-                        slot: c.slot,
+                        slot,
                     });
                     return;
                 }
+                // Near the circle: the key has decided the attributes, and
+                // the outline alone decides the distance.
+                let d = from.to_outline(index.outline_of(slot));
+                if d <= *r {
+                    hits.push(SearchHit {
+                        id: index.id_of(slot),
+                        distance_m: Some(d),
+                        slot,
+                    });
+                }
+                return;
             }
-            let Some(entry) = entry.or_else(|| index.entry_of(candidate?.slot)) else {
+            let Some(entry) = entry.or_else(|| index.entry_of(slot)) else {
                 return;
             };
             let feature = &entry.feature;
@@ -422,7 +436,7 @@ impl Atlas {
             }
             let distance_m = match &circle {
                 Some((from, r)) => {
-                    let d = from.to_shape(&feature.shape);
+                    let d = from.to_outline(index.outline_of(slot));
                     if d > *r {
                         return;
                     }
@@ -447,6 +461,7 @@ impl Atlas {
             hits.push(SearchHit {
                 id: feature.id,
                 distance_m,
+                slot,
             });
         };
         match &boxes {
@@ -459,8 +474,15 @@ impl Atlas {
                         move |key| key_filter.keep(key),
                     )
                 })
-                .for_each(|c| consider(Some(c), None)),
-            None => index.iter().for_each(|entry| consider(None, Some(entry))),
+                .for_each(|c| consider(c, None)),
+            None => index.iter_slots().for_each(|(slot, entry)| {
+                let candidate = Candidate {
+                    key: entry.feature.attrs.search_key(),
+                    bbox: entry.bbox,
+                    slot,
+                };
+                consider(candidate, Some(entry))
+            }),
         }
         let total = hits.len() + sure.len();
         if let Some((from, _)) = &circle {
@@ -532,13 +554,10 @@ fn measure_page<A: Attributes>(
         *bounds.select_nth_unstable_by(first - 1, f64::total_cmp).1
     };
     for s in sure.iter().filter(|s| s.lower <= threshold) {
-        let Some(entry) = index.entry_of(s.slot) else {
-            continue;
-        };
-        let feature = &entry.feature;
         hits.push(SearchHit {
-            id: feature.id,
-            distance_m: Some(from.to_shape(&feature.shape)),
+            id: index.id_of(s.slot),
+            distance_m: Some(from.to_outline(index.outline_of(s.slot))),
+            slot: s.slot,
         });
     }
 }
