@@ -192,6 +192,22 @@ fn search(c: &mut Criterion) {
             atlas.search(black_box(&queries[i])).unwrap()
         })
     });
+    // Every match on one page, each with its distance: what a client listing
+    // all results asks (`limit=1000`, as the HTTP benchmark does).
+    let whole: Vec<SearchQuery> = queries
+        .iter()
+        .map(|q| SearchQuery {
+            limit: 1000,
+            ..q.clone()
+        })
+        .collect();
+    group.bench_function("radius_5km_constraints_all_matches", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % whole.len();
+            atlas.search(black_box(&whole[i])).unwrap()
+        })
+    });
     group.finish();
 }
 
