@@ -318,6 +318,27 @@ async fn search_over_http() {
                 assert_eq!(small["properties"][key], full["properties"][key], "{key}");
             }
         }
+        // Only what the search itself knows: written without reading the features.
+        let ids_only = server
+            .get_json(
+                &format!(
+                    "/api/search?lon={}&lat={}&radius_m=5000&limit=1000&properties=distance_m,id&skipGeometry=true",
+                    c.x, c.y
+                ),
+                200,
+            )
+            .await;
+        let ids_features = ids_only["features"].as_array().unwrap();
+        assert_eq!(ids_features.len(), features.len());
+        assert_eq!(ids_only["numberMatched"], hits["numberMatched"]);
+        for (small, full) in ids_features.iter().zip(features) {
+            assert_eq!(small["id"], full["id"]);
+            assert!(small["geometry"].is_null());
+            assert_eq!(
+                small["properties"],
+                json!({"distance_m": full["properties"]["distance_m"], "id": full["id"]})
+            );
+        }
         let bare = server
             .get_json(
                 &format!(

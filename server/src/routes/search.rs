@@ -8,8 +8,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use siteatlas_tiles::geojson_io::{properties, write_geojson};
+use siteatlas_tiles::index::LayerIndex;
 use siteatlas_tiles::search_params::{params_from_json, query_from_params};
-use siteatlas_tiles::{Atlas, Attributes, Feature, LayerKind, SearchQuery, Shape};
+use siteatlas_tiles::{Atlas, Attributes, Feature, LayerKind, SearchHit, SearchQuery, Shape};
 
 use crate::error::ApiError;
 use crate::routes::ApiJson;
@@ -71,34 +72,52 @@ fn rounded_distance(metres: f64) -> f64 {
     (metres * 100.0).round() / 100.0
 }
 
-/// Appends one feature of an answer as GeoJSON text.
+impl Selection {
+    /// Whether the answer needs more of a feature than its id and distance.
+    fn reads_features(&self) -> bool {
+        match &self.properties {
+            None => true,
+            Some(names) => {
+                !self.skip_geometry || names.iter().any(|n| n != "distance_m" && n != "id")
+            }
+        }
+    }
+}
+
+/// Appends `value` as JSON, without an intermediate value or `fmt`.
+fn push_json<T: serde::Serialize + ?Sized>(body: &mut Vec<u8>, value: &T) -> Result<(), ApiError> {
+    serde_json::to_writer(&mut *body, value).map_err(ApiError::internal)
+}
+
+/// Appends one feature of an answer as GeoJSON text. `feature` is `None`
+/// when the selection needs only the id and the distance (see
+/// [`Selection::reads_features`]).
 fn write_hit<A: Attributes>(
     body: &mut Vec<u8>,
-    feature: &Feature<A>,
+    id: u64,
+    feature: Option<&Feature<A>>,
     distance_m: Option<f64>,
     selection: &Selection,
 ) -> Result<(), ApiError> {
-    use std::io::Write;
     let distance = distance_m.map(rounded_distance);
     let Some(names) = &selection.properties else {
         let additional: &[(&str, Value)] = match distance {
             Some(d) => &[("distance_m", Value::from(d))],
             None => &[],
         };
+        let feature =
+            feature.ok_or_else(|| ApiError::internal("every property asked, no feature read"))?;
         return write_geojson(body, feature, !selection.skip_geometry, additional)
             .map_err(ApiError::internal);
     };
-    write!(
-        body,
-        "{{\"type\":\"Feature\",\"id\":{},\"geometry\":",
-        feature.id
-    )
-    .map_err(ApiError::internal)?;
-    if selection.skip_geometry {
-        body.extend_from_slice(b"null");
-    } else {
-        serde_json::to_writer(&mut *body, &geojson::Geometry::from(&feature.shape))
-            .map_err(ApiError::internal)?;
+    body.extend_from_slice(b"{\"type\":\"Feature\",\"id\":");
+    push_json(body, &id)?;
+    body.extend_from_slice(b",\"geometry\":");
+    match feature {
+        Some(f) if !selection.skip_geometry => {
+            push_json(body, &geojson::Geometry::from(&f.shape))?;
+        }
+        _ => body.extend_from_slice(b"null"),
     }
     // The common fields and the distance are written directly; the full
     // property map is built only when an attribute is asked for.
@@ -106,15 +125,16 @@ fn write_hit<A: Attributes>(
     let mut all = None;
     let mut first = true;
     for name in names {
-        let value: Value = match name.as_str() {
-            "distance_m" => match distance {
+        let value: Value = match (name.as_str(), feature) {
+            ("distance_m", _) => match distance {
                 Some(d) => d.into(),
                 None => continue,
             },
-            "id" => feature.id.into(),
-            "code" => feature.code.as_str().into(),
-            "version" => feature.version.into(),
-            other => match all.get_or_insert_with(|| properties(feature)).get(other) {
+            ("id", _) => id.into(),
+            (_, None) => continue,
+            ("code", Some(f)) => f.code.as_str().into(),
+            ("version", Some(f)) => f.version.into(),
+            (other, Some(f)) => match all.get_or_insert_with(|| properties(f)).get(other) {
                 Some(v) => v.clone(),
                 None => continue,
             },
@@ -123,12 +143,39 @@ fn write_hit<A: Attributes>(
             body.push(b',');
         }
         first = false;
-        serde_json::to_writer(&mut *body, name).map_err(ApiError::internal)?;
+        push_json(body, name)?;
         body.push(b':');
-        serde_json::to_writer(&mut *body, &value).map_err(ApiError::internal)?;
+        push_json(body, &value)?;
     }
     body.extend_from_slice(b"}}");
     Ok(())
+}
+
+/// Writes the hits of one layer.
+fn write_hits<A: Attributes>(
+    body: &mut Vec<u8>,
+    index: &LayerIndex<A>,
+    hits: &[SearchHit],
+    selection: &Selection,
+) -> Result<usize, ApiError> {
+    let reads_features = selection.reads_features();
+    for (i, hit) in hits.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        // The hits come from the same read of the atlas: every slot is filled.
+        let feature = match reads_features {
+            true => Some(
+                &*index
+                    .entry_of(hit.slot)
+                    .ok_or_else(|| ApiError::internal("a hit's slot is empty"))?
+                    .feature,
+            ),
+            false => None,
+        };
+        write_hit(body, hit.id, feature, hit.distance_m, selection)?;
+    }
+    Ok(hits.len())
 }
 
 /// Runs a search and writes the GeoJSON answer.
@@ -136,52 +183,20 @@ fn answer(atlas: &Atlas, q: &SearchQuery, selection: &Selection) -> Result<Respo
     let page = atlas.search(q)?;
     // Written straight to text: a page can hold a thousand features, and an
     // intermediate JSON tree would double the work.
-    let per_feature = if selection.properties.is_some() && selection.skip_geometry {
-        80
-    } else {
-        700
-    };
+    let per_feature = if selection.reads_features() { 700 } else { 80 };
     let mut body = Vec::with_capacity(page.hits.len() * per_feature + 128);
     body.extend_from_slice(b"{\"type\":\"FeatureCollection\",\"features\":[");
-    let mut returned = 0;
-    for hit in &page.hits {
-        let before = body.len();
-        if returned > 0 {
-            body.push(b',');
-        }
-        let written = match q.layer {
-            LayerKind::Parks => atlas
-                .parks
-                .get(hit.id)
-                .map(|f| write_hit(&mut body, f, hit.distance_m, selection)),
-            LayerKind::Plots => atlas
-                .plots
-                .get(hit.id)
-                .map(|f| write_hit(&mut body, f, hit.distance_m, selection)),
-            LayerKind::Factories => atlas
-                .factories
-                .get(hit.id)
-                .map(|f| write_hit(&mut body, f, hit.distance_m, selection)),
-            LayerKind::Pois => atlas
-                .pois
-                .get(hit.id)
-                .map(|f| write_hit(&mut body, f, hit.distance_m, selection)),
-        };
-        match written {
-            Some(result) => {
-                result?;
-                returned += 1;
-            }
-            None => body.truncate(before),
-        }
-    }
-    body.extend_from_slice(
-        format!(
-            "],\"numberMatched\":{},\"numberReturned\":{returned}}}",
-            page.total
-        )
-        .as_bytes(),
-    );
+    let returned = match q.layer {
+        LayerKind::Parks => write_hits(&mut body, &atlas.parks, &page.hits, selection),
+        LayerKind::Plots => write_hits(&mut body, &atlas.plots, &page.hits, selection),
+        LayerKind::Factories => write_hits(&mut body, &atlas.factories, &page.hits, selection),
+        LayerKind::Pois => write_hits(&mut body, &atlas.pois, &page.hits, selection),
+    }?;
+    body.extend_from_slice(b"],\"numberMatched\":");
+    push_json(&mut body, &page.total)?;
+    body.extend_from_slice(b",\"numberReturned\":");
+    push_json(&mut body, &returned)?;
+    body.push(b'}');
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
 }
 
