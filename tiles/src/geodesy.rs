@@ -83,15 +83,25 @@ pub fn geodesic_distance(a: Point<f64>, b: Point<f64>) -> f64 {
 
 /// Geodesic distance from a point to a shape: to its nearest point, 0 inside.
 pub fn distance_to_shape(from: Point<f64>, shape: &Shape) -> f64 {
-    match shape {
-        Shape::Point(p) => geodesic_distance(from, *p),
-        Shape::Area(mp) => distance_to_area(from, mp),
-    }
+    DistanceFrom::new(from).to_shape(shape)
 }
 
 /// Geodesic distance from a point to polygons (0 inside or on the boundary).
 pub fn distance_to_area(from: Point<f64>, area: &MultiPolygon<f64>) -> f64 {
     DistanceFrom::new(from).to_area(area)
+}
+
+/// Metres per degree along the parallel and along the meridian at a latitude
+/// (degrees), on the ellipsoid.
+fn scales_at(lat: f64) -> (f64, f64) {
+    let s = lat.to_radians().sin();
+    let w = 1.0 - WGS84_E2 * s * s;
+    let n = WGS84_A / w.sqrt();
+    let per_degree = std::f64::consts::PI / 180.0;
+    (
+        n * lat.to_radians().cos() * per_degree,
+        n * (1.0 - WGS84_E2) / w * per_degree,
+    )
 }
 
 /// Distances from one point, with the scales of its local plane worked out
@@ -102,20 +112,61 @@ pub struct DistanceFrom {
     /// Metres per degree of longitude and of latitude at the point.
     kx: f64,
     ky: f64,
+    /// How those scales change with the latitude nearby: the first- and
+    /// second-order coefficients of a quadratic in the latitude offset
+    /// (degrees), so that a short distance needs no trigonometry.
+    kx_slope: [f64; 2],
+    ky_slope: [f64; 2],
 }
 
 impl DistanceFrom {
     /// Prepares distances from `from`.
     pub fn new(from: Point<f64>) -> Self {
         let lat0 = from.y();
-        let s = lat0.to_radians().sin();
-        let w = 1.0 - WGS84_E2 * s * s;
-        let n = WGS84_A / w.sqrt();
+        let (kx, ky) = scales_at(lat0);
+        // The quadratic through the scales at the point and 0.05° either
+        // side. A short distance's mid-latitude is within 0.05° of the
+        // point's, where the next term is below 1e-10 of the scale.
+        const H: f64 = 0.05;
+        let ((x_south, y_south), (x_north, y_north)) = (scales_at(lat0 - H), scales_at(lat0 + H));
+        let slope = |south: f64, here: f64, north: f64| {
+            [
+                (north - south) / (2.0 * H),
+                (north - 2.0 * here + south) / (2.0 * H * H),
+            ]
+        };
         Self {
             from,
-            kx: n * lat0.to_radians().cos() * std::f64::consts::PI / 180.0,
-            ky: n * (1.0 - WGS84_E2) / w * std::f64::consts::PI / 180.0,
+            kx,
+            ky,
+            kx_slope: slope(x_south, kx, x_north),
+            ky_slope: slope(y_south, ky, y_north),
         }
+    }
+
+    /// Geodesic distance to a point: [`geodesic_distance`], with the
+    /// mid-latitude scales taken from the quadratics. They agree with the
+    /// trigonometric ones to a few parts in 10^10, under a micrometre.
+    pub fn to_point(&self, p: Point<f64>) -> f64 {
+        let from = self.from;
+        if from.y().abs() <= SHORT_DISTANCE_MAX_LAT && p.y().abs() <= SHORT_DISTANCE_MAX_LAT {
+            let dlat = p.y() - from.y();
+            let half = dlat / 2.0;
+            let kx = self.kx + half * (self.kx_slope[0] + half * self.kx_slope[1]);
+            let ky = self.ky + half * (self.ky_slope[0] + half * self.ky_slope[1]);
+            let mut dlon = p.x() - from.x();
+            if dlon > 180.0 {
+                dlon -= 360.0;
+            } else if dlon < -180.0 {
+                dlon += 360.0;
+            }
+            let (east, north) = (kx * dlon, ky * dlat);
+            let d = (east * east + north * north).sqrt();
+            if d <= SHORT_DISTANCE_M {
+                return d;
+            }
+        }
+        point_distance(from, p)
     }
 
     /// Bounds on the distance to a shape from its lon/lat bounding box, in
@@ -164,7 +215,7 @@ impl DistanceFrom {
     /// Geodesic distance to a shape: to its nearest point, 0 inside.
     pub fn to_shape(&self, shape: &Shape) -> f64 {
         match shape {
-            Shape::Point(p) => geodesic_distance(self.from, *p),
+            Shape::Point(p) => self.to_point(*p),
             Shape::Area(mp) => self.to_area(mp),
         }
     }
@@ -205,7 +256,9 @@ impl DistanceFrom {
             }
             (dlon * kx, (c.y - from.y()) * ky)
         };
-        let mut best = (f64::INFINITY, from.0);
+        // The nearest point so far: its squared distance in the plane and
+        // where it lies on its segment; its lon/lat is worked out once, at the end.
+        let mut best = (f64::INFINITY, from.0, from.0, 0.0);
         // Whether the point is inside the current polygon, by the parity of
         // the edges crossing the ray from it towards +x, found in the same
         // pass as the nearest point.
@@ -217,32 +270,39 @@ impl DistanceFrom {
                 }
                 inside = false;
             }
-            if let [single] = ring.vertices {
-                let (x, y) = local(*single);
-                if x * x + y * y < best.0 {
-                    best = (x * x + y * y, *single);
-                }
+            let Some((&first, rest)) = ring.vertices.split_first() else {
                 continue;
+            };
+            let (mut a, (mut ax, mut ay)) = (first, local(first));
+            if rest.is_empty() {
+                let d2 = ax * ax + ay * ay;
+                if d2 < best.0 {
+                    best = (d2, a, a, 0.0);
+                }
             }
-            for seg in ring.vertices.windows(2) {
-                let (a, b) = (seg[0], seg[1]);
-                let (ax, ay) = local(a);
+            for &b in rest {
                 let (bx, by) = local(b);
                 let (dx, dy) = (bx - ax, by - ay);
                 if (ay > 0.0) != (by > 0.0) && ax - ay * dx / dy > 0.0 {
                     inside = !inside;
                 }
+                // The projection's parameter, clamped to the segment; the
+                // division only when the projection falls inside it.
                 let len2 = dx * dx + dy * dy;
-                let t = if len2 > 0.0 {
-                    (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
-                } else {
+                let along = -(ax * dx + ay * dy);
+                let t = if along <= 0.0 {
                     0.0
+                } else if along >= len2 {
+                    1.0
+                } else {
+                    along / len2
                 };
                 let (px, py) = (ax + t * dx, ay + t * dy);
                 let d2 = px * px + py * py;
                 if d2 < best.0 {
-                    best = (d2, a + (b - a) * t);
+                    best = (d2, a, b, t);
                 }
+                (a, ax, ay) = (b, bx, by);
             }
         }
         // Within a micrometre of the boundary the parity may err either way:
@@ -250,7 +310,8 @@ impl DistanceFrom {
         if inside || best.0 < 1e-12 {
             return 0.0;
         }
-        geodesic_distance(from, best.1.into())
+        let (_, a, b, t) = best;
+        self.to_point((a + (b - a) * t).into())
     }
 }
 
@@ -438,6 +499,35 @@ mod tests {
         );
         let (a, b) = (Point::new(104.0, 30.0), Point::new(104.5, 30.3));
         assert_eq!(geodesic_distance(a, b), point_distance(a, b));
+    }
+
+    #[test]
+    fn distances_from_a_point_agree_with_the_mid_latitude_formula() {
+        use geo::Destination;
+        for lat in [-70.0, -45.0, -0.01, 0.0, 30.7, 60.0, 69.99] {
+            let a = Point::new(179.995, lat);
+            let from = DistanceFrom::new(a);
+            for bearing in (0..360).step_by(7) {
+                for d in [0.5, 120.0, 4_999.0, 9_990.0] {
+                    let b = Geodesic.destination(a, bearing as f64, d);
+                    let b = Point::new(if b.x() > 180.0 { b.x() - 360.0 } else { b.x() }, b.y());
+                    let error = (from.to_point(b) - geodesic_distance(a, b)).abs();
+                    assert!(
+                        error < 1e-6,
+                        "lat {lat} bearing {bearing} {d} m: off by {error} m"
+                    );
+                }
+            }
+            // Beyond the short range, and beyond 70°, Karney's.
+            let far = Geodesic.destination(a, 45.0, 20_000.0);
+            assert_eq!(from.to_point(far), point_distance(a, far));
+        }
+        let polar = Point::new(10.0, 75.0);
+        let near = Point::new(10.01, 75.01);
+        assert_eq!(
+            DistanceFrom::new(polar).to_point(near),
+            point_distance(polar, near)
+        );
     }
 
     #[test]
