@@ -566,12 +566,10 @@ fn measure_page<A: Attributes>(
 /// matches, `hits` holds at least the first `offset + limit` of them.
 fn page(mut hits: Vec<SearchHit>, total: usize, offset: usize, limit: usize) -> SearchPage {
     let known = hits.len();
-    let key = |h: &SearchHit| (h.distance_m.unwrap_or(0.0), h.id);
-    let cmp = |a: &SearchHit, b: &SearchHit| {
-        let (da, ia) = key(a);
-        let (db, ib) = key(b);
-        da.total_cmp(&db).then(ia.cmp(&ib))
-    };
+    // Integer keys sort faster than float comparisons: a non-negative
+    // float's bits order as the float does (adding 0.0 turns -0.0 into 0.0).
+    let key = |h: &SearchHit| ((h.distance_m.unwrap_or(0.0) + 0.0).to_bits(), h.id);
+    let cmp = |a: &SearchHit, b: &SearchHit| key(a).cmp(&key(b));
     let end = offset.saturating_add(limit).min(known);
     if offset >= known {
         return SearchPage {
