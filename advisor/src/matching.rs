@@ -508,7 +508,7 @@ fn for_each_candidate<'a, A: Attributes>(
     let mut seen: HashSet<u64> = HashSet::new();
     let several = boxes.len() > 1;
     for b in boxes {
-        for c in index.candidates(*b, wanted, keep) {
+        for c in index.candidates(*b, wanted, |_| true, keep) {
             let Some(entry) = index.entry_of(c.slot) else {
                 continue;
             };

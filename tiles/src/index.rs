@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use geo::{Coord, MapCoords, MultiPolygon, Rect};
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{AABB, RStarInsertionStrategy, RTree, RTreeParams};
+use rstar::{
+    AABB, Envelope, RStarInsertionStrategy, RTree, RTreeObject, RTreeParams, SelectionFunction,
+};
 
 use crate::geometry::Shape;
 use crate::model::{Attributes, Feature};
@@ -289,14 +291,16 @@ impl<A: Attributes> LayerIndex<A> {
     }
 
     /// Features whose bounding box intersects a lon/lat box, in the
-    /// partitions `wanted` passes, and whose [`Attributes::search_key`]
-    /// passes `keep`, as the R-trees know them: nothing of the entries is read
-    /// until [`Self::entry_of`] asks.
+    /// partitions `wanted` passes, in tree nodes whose box `reaches` passes,
+    /// and whose [`Attributes::search_key`] passes `keep`, as the R-trees know
+    /// them: nothing of the entries is read until [`Self::entry_of`] asks.
+    /// `reaches` lets a search pass over whole branches outside its circle.
     pub fn candidates<'a>(
         &'a self,
         bbox: Rect<f64>,
         wanted: impl Fn(usize) -> bool + 'a,
-        keep: impl Fn(u64) -> bool + 'a,
+        reaches: impl Fn(Rect<f64>) -> bool + Copy + 'a,
+        keep: impl Fn(u64) -> bool + Copy + 'a,
     ) -> impl Iterator<Item = Candidate> + 'a {
         let envelope =
             AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
@@ -310,24 +314,17 @@ impl<A: Attributes> LayerIndex<A> {
         };
         trees
             .into_iter()
-            .flat_map(move |tree| tree.locate_in_envelope_intersecting(&envelope))
-            .filter(move |item| keep(item.data.1))
-            .map(|item| {
-                let (lower, upper) = (item.geom().lower(), item.geom().upper());
-                Candidate {
-                    key: item.data.1,
-                    bbox: Rect::new(
-                        Coord {
-                            x: lower[0],
-                            y: lower[1],
-                        },
-                        Coord {
-                            x: upper[0],
-                            y: upper[1],
-                        },
-                    ),
-                    slot: Slot(item.data.0),
-                }
+            .flat_map(move |tree| {
+                tree.locate_with_selection_function(CandidateSelection {
+                    envelope,
+                    reaches,
+                    keep,
+                })
+            })
+            .map(|item| Candidate {
+                key: item.data.1,
+                bbox: rect_of(item.geom().lower(), item.geom().upper()),
+                slot: Slot(item.data.0),
             })
     }
 
@@ -373,6 +370,42 @@ impl<A: Attributes> LayerIndex<A> {
                 y: e.upper()[1],
             },
         ))
+    }
+}
+
+/// A lon/lat box from its corners.
+fn rect_of(lower: [f64; 2], upper: [f64; 2]) -> Rect<f64> {
+    Rect::new(
+        Coord {
+            x: lower[0],
+            y: lower[1],
+        },
+        Coord {
+            x: upper[0],
+            y: upper[1],
+        },
+    )
+}
+
+/// The tree walk of [`LayerIndex::candidates`]: branches that meet the box
+/// and pass `reaches`, leaves whose key passes `keep` (tested first: it is
+/// cheaper and refuses more) and whose box meets the box.
+struct CandidateSelection<R, K> {
+    envelope: AABB<[f64; 2]>,
+    reaches: R,
+    keep: K,
+}
+
+impl<R: Fn(Rect<f64>) -> bool, K: Fn(u64) -> bool> SelectionFunction<TreeItem>
+    for CandidateSelection<R, K>
+{
+    fn should_unpack_parent(&self, envelope: &AABB<[f64; 2]>) -> bool {
+        envelope.intersects(&self.envelope)
+            && (self.reaches)(rect_of(envelope.lower(), envelope.upper()))
+    }
+
+    fn should_unpack_leaf(&self, leaf: &TreeItem) -> bool {
+        (self.keep)(leaf.data.1) && leaf.geom().envelope().intersects(&self.envelope)
     }
 }
 
@@ -513,6 +546,7 @@ mod tests {
             let mut ids: Vec<u64> = index
                 .candidates(
                     area,
+                    |_| true,
                     |_| true,
                     |key| key as u32 & PlotStatus::Available.bit() != 0,
                 )

@@ -396,6 +396,16 @@ impl Atlas {
             })
             .map(|(from, r)| (from, r, from.plane_error(r)));
 
+        // Whether a branch of the R-tree can hold anything within the circle:
+        // its box's lower bound, less the plane's error, is within the radius.
+        let near_circle = circle
+            .filter(|(_, r)| *r <= SHORT_DISTANCE_M)
+            .map(|(from, r)| (from, r + from.plane_error(r)));
+        let reaches = move |b: Rect<f64>| match &near_circle {
+            Some((from, reach)) => from.box_bounds(b).is_none_or(|(lower, _)| lower <= *reach),
+            None => true,
+        };
+
         let mut hits = Vec::new();
         let mut sure: Vec<SureHit> = Vec::with_capacity(256);
         let mut consider = |candidate: Candidate, entry: Option<&Entry<A>>| {
@@ -471,6 +481,7 @@ impl Atlas {
                     index.candidates(
                         *b,
                         move |partition| key_filter.wants(A::partition_flags(partition)),
+                        reaches,
                         move |key| key_filter.keep(key),
                     )
                 })
