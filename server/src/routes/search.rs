@@ -222,7 +222,11 @@ fn answer(atlas: &Atlas, q: &SearchQuery, selection: &Selection) -> Result<Respo
     let page = atlas.search(q)?;
     // Written straight to text: a page can hold a thousand features, and an
     // intermediate JSON tree would double the work.
-    let per_feature = if selection.reads_features() { 700 } else { 80 };
+    // Room for the whole answer up front: growing a large buffer copies it.
+    let per_feature = match &selection.properties {
+        Some(names) if !selection.reads_features() => 64 + 32 * names.len(),
+        _ => 700,
+    };
     let mut body = Vec::with_capacity(page.hits.len() * per_feature + 128);
     body.extend_from_slice(b"{\"type\":\"FeatureCollection\",\"features\":[");
     let returned = match q.layer {
