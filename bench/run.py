@@ -196,7 +196,7 @@ end
 function init(args) counter = offset or 0 end
 function request()
   counter = counter + 1
-  return wrk.format("GET", paths[(counter % #paths) + 1], { ["Accept-Encoding"] = "gzip" })
+  return wrk.format("GET", paths[(counter % #paths) + 1], HEADERS)
 end
 function done(summary, latency, requests)
   io.write(string.format("RESULT %d %d %.1f %.1f %d %d\n", summary.requests, summary.duration,
@@ -205,11 +205,13 @@ end
 """
 
 
-def wrk(base, paths, duration, label):
+def wrk(base, paths, duration, label, gzip=True):
+    """Replays `paths` for `duration` seconds; `gzip` says whether the client accepts gzip."""
     path_file = OUT / f"{label}.paths"
     path_file.write_text("\n".join(paths) + "\n")
-    script = OUT / "replay.lua"
-    script.write_text(WRK_SCRIPT)
+    headers = '{ ["Accept-Encoding"] = "gzip" }' if gzip else "{}"
+    script = OUT / ("replay.lua" if gzip else "replay-identity.lua")
+    script.write_text(WRK_SCRIPT.replace("HEADERS", headers))
     out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--timeout", "30s", "-s", str(script), base],
                          env={**os.environ, "WRK_PATHS": str(path_file)}, capture_output=True, text=True, check=True).stdout
     line = next(l for l in out.splitlines() if l.startswith("RESULT"))
@@ -435,6 +437,9 @@ http {{
                                       f"{equivalent}/{compared} equal within max(0.5 m, 0.1 %)"
         log(f"search answers: {results['search_identical']}")
         results["ours_search_ids"] = wrk(base, ids_paths, args.duration, "siteatlas-search-ids")
+        # The same answers uncompressed, as pgbench receives its rows.
+        results["ours_search_ids_identity"] = wrk(base, ids_paths, args.duration, "siteatlas-search-ids-identity",
+                                                  gzip=False)
         results["ours_search"] = wrk(base, search_paths, args.duration, "siteatlas-search")
         results["ours_search_page"] = wrk(base, page_paths, args.duration, "siteatlas-search-page")
         random_centre = {"lon": f"{DENSE[0]} + :dx / 1000000.0", "lat": f"{DENSE[1]} + :dy / 1000000.0"}
@@ -506,6 +511,7 @@ def report(r, args):
         ("warm tiles", "ours_warm", "martin_warm"),
         ("static tiles (nginx)", "nginx", None),
         ("search 5 km + constraints, ids and distances", "ours_search_ids", "postgis_search"),
+        ("search 5 km + constraints, ids and distances, uncompressed", "ours_search_ids_identity", None),
         ("search 5 km + constraints, GeoJSON features", "ours_search", "postgis_search_full"),
         ("search, first page of 20 features", "ours_search_page", None),
     ]
@@ -513,7 +519,8 @@ def report(r, args):
         "# Benchmarks", "",
         f"Run {r['date']} on {os.cpu_count()} cores ({cpu}), {mem_gb:.0f} GB, with "
         f"`bench/run.py --plots {args.plots} --duration {args.duration}`: {args.plots:,} plots, "
-        f"wrk with {CONNECTIONS} connections and `Accept-Encoding: gzip`, one browsing session of "
+        f"wrk with {CONNECTIONS} connections and `Accept-Encoding: gzip` (except where a row says "
+        f"otherwise), one browsing session of "
         f"{args.requests:,} tile requests (views at zooms 10-16 around parks, 3x2 tiles a view).", "",
         "| workload | server | req/s | p50 ms | p99 ms |", "|---|---|---:|---:|---:|",
     ]
@@ -521,6 +528,7 @@ def report(r, args):
              "martin_warm": "Martin, warm", "nginx": "nginx, pre-gzipped files", "ours_search": "Site Atlas /api/search",
              "postgis_search": "PostGIS ST_DWithin (pgbench)", "ours_search_page": "Site Atlas /api/search, limit=20",
              "ours_search_ids": "Site Atlas /api/search, properties=distance_m, skipGeometry",
+             "ours_search_ids_identity": "Site Atlas, the same without `Accept-Encoding`",
              "postgis_search_full": "PostGIS ST_DWithin + ST_AsGeoJSON (pgbench)"}
     for title, a, b in rows:
         for key in (a, b):
@@ -532,6 +540,10 @@ def report(r, args):
               f"| warm tiles, Site Atlas / Martin | {ratio('ours_warm', 'martin_warm'):.1f}x | >= 30x |",
               f"| warm tiles, Site Atlas / nginx | {ratio('ours_warm', 'nginx'):.2f} | >= 0.5 |",
               f"| search (ids and distances), Site Atlas / PostGIS | {ratio('ours_search_ids', 'postgis_search'):.1f}x | >= 50x |",
+              f"| search (ids and distances, both uncompressed), Site Atlas / PostGIS | "
+              f"{ratio('ours_search_ids_identity', 'postgis_search'):.1f}x | >= 50x |",
+              f"| search p99 under {CONNECTIONS} connections, gzipped / uncompressed | "
+              f"{r['ours_search_ids']['p99_ms']:.1f} / {r['ours_search_ids_identity']['p99_ms']:.1f} ms | <= 5 ms |",
               f"| search (GeoJSON features), Site Atlas / PostGIS | {ratio('ours_search', 'postgis_search_full'):.1f}x | |", "",
               f"- Search answers against PostGIS: {r['search_identical']}. Both forms of the answer "
               "(ids and distances; all matches as GeoJSON features, about 550 a query) hold the same ids "
