@@ -185,31 +185,41 @@ impl<A: Attributes> LayerIndex<A> {
     /// over the features' centres, so that features near on the map are near
     /// in memory, and a search or a tile reads fewer cache lines.
     pub fn bulk_load(features: impl IntoIterator<Item = Feature<A>>) -> Self {
-        let mut latest: HashMap<u64, Feature<A>, std::hash::BuildHasherDefault<IdHasher>> =
-            HashMap::default();
-        for feature in features {
-            latest.insert(feature.id, feature);
+        let mut features: Vec<Option<Feature<A>>> = features.into_iter().map(Some).collect();
+        // The last feature of each id, by its place in the input.
+        let mut last_of_id = SlotOfId::with_capacity_and_hasher(features.len(), Default::default());
+        for (i, feature) in features.iter().enumerate() {
+            if let Some(f) = feature {
+                last_of_id.insert(f.id, i as u32);
+            }
         }
-        let mut ordered: Vec<(u64, Entry<A>)> = latest
+        let mut order: Vec<(u64, u64, u32)> = last_of_id
             .into_values()
-            .map(|feature| {
-                let entry = Entry::new(feature);
-                (hilbert_key(entry.bbox.center()), entry)
+            .filter_map(|i| {
+                let f = features[i as usize].as_ref()?;
+                Some((hilbert_key(f.shape.bbox().center()), f.id, i))
             })
             .collect();
-        ordered.sort_unstable_by_key(|(key, entry)| (*key, entry.feature.id));
+        order.sort_unstable();
         let mut index = Self {
-            slots: Vec::with_capacity(ordered.len()),
-            slot_of_id: SlotOfId::with_capacity_and_hasher(ordered.len(), Default::default()),
-            id_of_slot: Vec::with_capacity(ordered.len()),
+            slots: Vec::with_capacity(order.len()),
+            slot_of_id: SlotOfId::with_capacity_and_hasher(order.len(), Default::default()),
+            id_of_slot: Vec::with_capacity(order.len()),
             ..Self::default()
         };
-        for (slot, (_, entry)) in ordered.into_iter().enumerate() {
-            index.slot_of_id.insert(entry.feature.id, slot as u32);
-            index.id_of_slot.push(entry.feature.id);
+        // Entries are made in slot order, so that what they allocate (the
+        // projected shapes) lies in memory in the same order as on the map.
+        for (slot, (_, id, i)) in order.into_iter().enumerate() {
+            let Some(feature) = features[i as usize].take() else {
+                continue;
+            };
+            let entry = Entry::new(feature);
+            index.slot_of_id.insert(id, slot as u32);
+            index.id_of_slot.push(id);
             index.outlines.set(slot, &entry.feature.shape);
             index.slots.push(Some(entry));
         }
+        drop(features);
         let items: Vec<TreeItem> = (index.slots.iter().enumerate())
             .filter_map(|(slot, e)| e.as_ref().map(|e| e.tree_item(slot as u32)))
             .collect();
