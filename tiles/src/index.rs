@@ -209,10 +209,11 @@ impl<A: Attributes> LayerIndex<A> {
         };
         // Entries are made in slot order, so that what they allocate (the
         // projected shapes) lies in memory in the same order as on the map.
-        for (slot, (_, id, i)) in order.into_iter().enumerate() {
+        for (_, id, i) in order {
             let Some(feature) = features[i as usize].take() else {
                 continue;
             };
+            let slot = index.slots.len();
             let entry = Entry::new(feature);
             index.slot_of_id.insert(id, slot as u32);
             index.id_of_slot.push(id);
