@@ -91,7 +91,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "serving");
     let app =
         routes::app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
+    axum::serve(routes::without_nagle(listener), app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     // The last seconds' usage counts.

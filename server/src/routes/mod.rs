@@ -288,8 +288,24 @@ fn cors() -> tower_http::cors::CorsLayer {
 /// Serves the application on a bound listener until the future is dropped.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
     axum::serve(
-        listener,
+        without_nagle(listener),
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .await
+}
+
+/// The listener with Nagle's algorithm off on every connection. An answer
+/// streamed in several writes (a gzipped body's chunks, then its end) would
+/// otherwise wait with its last small write for the client's acknowledgement
+/// of the one before.
+pub fn without_nagle(
+    listener: tokio::net::TcpListener,
+) -> axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
+    use axum::serve::ListenerExt;
+    fn no_delay(stream: &mut tokio::net::TcpStream) {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(%e, "TCP_NODELAY not set");
+        }
+    }
+    listener.tap_io(no_delay as fn(&mut tokio::net::TcpStream))
 }
