@@ -20,7 +20,7 @@ use geo::{Coord, Intersects, MultiPolygon, Point, Rect};
 
 use crate::atlas::Atlas;
 use crate::error::SearchError;
-use crate::geodesy::{DistanceFrom, SHORT_DISTANCE_M, distance_to_shape, grow_bbox, radius_bbox};
+use crate::geodesy::{DistanceFrom, SHORT_DISTANCE_M, grow_bbox, radius_bbox};
 use crate::geometry::{Shape, check_coord};
 use crate::index::{Candidate, Entry, LayerIndex, Slot};
 use crate::model::{
@@ -380,9 +380,13 @@ impl Atlas {
             (None, Some(poly)) => Some(bbox_of(poly).into_iter().collect()),
             (None, None) => None,
         };
-        let nearby_pois = query
-            .near
-            .map(|near| self.pois_of_kind(near.kind, boxes.as_deref(), near.within_m));
+        // Each point with its distances prepared once, not once a candidate.
+        let nearby_pois: Option<Vec<(Point<f64>, DistanceFrom)>> = query.near.map(|near| {
+            (self.pois_of_kind(near.kind, boxes.as_deref(), near.within_m))
+                .into_iter()
+                .map(|p| (p, DistanceFrom::new(p)))
+                .collect()
+        });
         // What distances from the centre need, worked out once.
         let circle = center.map(|(p, r)| (DistanceFrom::new(p), r));
         let key_filter = A::key_filter(query);
@@ -460,9 +464,9 @@ impl Atlas {
                 return;
             }
             if let (Some(near), Some(pois)) = (&query.near, &nearby_pois) {
-                let close = pois.iter().any(|poi| {
+                let close = pois.iter().any(|(poi, from_poi)| {
                     bbox_within(entry.bbox, *poi, near.within_m)
-                        && distance_to_shape(*poi, &feature.shape) <= near.within_m
+                        && from_poi.to_shape(&feature.shape) <= near.within_m
                 });
                 if !close {
                     return;
