@@ -508,15 +508,21 @@ fn for_each_candidate<'a, A: Attributes>(
     let mut seen: HashSet<u64> = HashSet::new();
     let several = boxes.len() > 1;
     for b in boxes {
-        for c in index.candidates(*b, wanted, |_| true, keep) {
-            let Some(entry) = index.entry_of(c.slot) else {
-                continue;
-            };
-            if several && !seen.insert(entry.feature.id) {
-                continue;
-            }
-            visit(entry);
-        }
+        index.for_each_candidate(
+            *b,
+            wanted,
+            |_| true,
+            keep,
+            |c| {
+                let Some(entry) = index.entry_of(c.slot) else {
+                    return;
+                };
+                if several && !seen.insert(entry.feature.id) {
+                    return;
+                }
+                visit(entry);
+            },
+        );
     }
 }
 

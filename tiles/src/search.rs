@@ -479,17 +479,17 @@ impl Atlas {
             });
         };
         match &boxes {
-            Some(boxes) => boxes
-                .iter()
-                .flat_map(|b| {
-                    index.candidates(
+            Some(boxes) => {
+                for b in boxes {
+                    index.for_each_candidate(
                         *b,
-                        move |partition| key_filter.wants(A::partition_flags(partition)),
+                        |partition| key_filter.wants(A::partition_flags(partition)),
                         reaches,
-                        move |key| key_filter.keep(key),
-                    )
-                })
-                .for_each(|c| consider(c, None)),
+                        |key| key_filter.keep(key),
+                        |c| consider(c, None),
+                    );
+                }
+            }
             None => index.iter_slots().for_each(|(slot, entry)| {
                 let candidate = Candidate {
                     key: entry.feature.attrs.search_key(),
