@@ -72,42 +72,170 @@ fn rounded_distance(metres: f64) -> f64 {
     (metres * 100.0).round() / 100.0
 }
 
-/// Appends the decimal digits of `value` byte by byte: the numbers of an
-/// answer are short, and a copy call per number cost more than the digits.
-fn push_digits(body: &mut Vec<u8>, mut value: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
+/// A short piece of an answer assembled on the stack, then appended in one
+/// copy: the numbers of an answer are short, and a copy call per number, or
+/// a capacity check per byte, cost more than the digits themselves.
+struct Scratch {
+    bytes: [u8; Scratch::CAPACITY],
+    len: usize,
+}
+
+impl Scratch {
+    /// Room for a compact feature with a few properties (see [`compact_bound`]).
+    const CAPACITY: usize = 256;
+
+    #[inline]
+    fn new() -> Self {
+        Self {
+            bytes: [0; Self::CAPACITY],
+            len: 0,
         }
     }
-    for &digit in &digits[start..] {
-        body.push(digit);
+
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    #[inline]
+    fn text(&mut self, text: &[u8]) {
+        self.bytes[self.len..self.len + text.len()].copy_from_slice(text);
+        self.len += text.len();
+    }
+
+    #[inline]
+    fn byte(&mut self, byte: u8) {
+        self.bytes[self.len] = byte;
+        self.len += 1;
+    }
+
+    /// Writes the decimal digits of `value` (at most 20), two at a time,
+    /// straight into place.
+    #[inline]
+    fn digits(&mut self, mut value: u64) {
+        const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+            2021222324252627282930313233343536373839\
+            4041424344454647484950515253545556575859\
+            6061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899";
+        let count = value.checked_ilog10().map_or(1, |log| log as usize + 1);
+        let out = &mut self.bytes[self.len..self.len + count];
+        let mut end = count;
+        while end >= 2 {
+            let pair = (value % 100) as usize * 2;
+            value /= 100;
+            out[end - 2..end].copy_from_slice(&PAIRS[pair..pair + 2]);
+            end -= 2;
+        }
+        if end == 1 {
+            out[0] = b'0' + value as u8;
+        }
+        self.len += count;
+    }
+
+    /// Writes a distance to the centimetre as JSON (at most 24 bytes), as
+    /// `serde_json` writes [`rounded_distance`] (shortest form, at least one
+    /// decimal) but from integer centimetres: the float printer was a tenth
+    /// of a compact answer's cost. False, with nothing written, for a
+    /// distance beyond 2^53 cm, where integers lose their meaning (the
+    /// API's radius is far below).
+    #[inline]
+    fn distance(&mut self, metres: f64) -> bool {
+        let centimetres = metres * 100.0;
+        if !(0.0..9.0e15).contains(&centimetres) {
+            return false;
+        }
+        // `f64::round` for a non-negative float below 2^53, without its
+        // library call: the truncation and the fraction are both exact.
+        let whole = centimetres as u64;
+        let centimetres = whole + u64::from(centimetres - whole as f64 >= 0.5);
+        let (whole, cents) = (centimetres / 100, centimetres % 100);
+        self.digits(whole);
+        self.byte(b'.');
+        self.byte(b'0' + (cents / 10) as u8);
+        if cents % 10 != 0 {
+            self.byte(b'0' + (cents % 10) as u8);
+        }
+        true
     }
 }
 
-/// Appends a distance to the centimetre as JSON, as `serde_json` writes
-/// [`rounded_distance`] (shortest form, at least one decimal) but from
-/// integer centimetres: the float printer was a tenth of a compact answer's cost.
+/// Appends the decimal digits of `value`.
+fn push_digits(body: &mut Vec<u8>, value: u64) {
+    let mut scratch = Scratch::new();
+    scratch.digits(value);
+    body.extend_from_slice(scratch.as_slice());
+}
+
+/// Appends a distance to the centimetre as JSON (see [`Scratch::distance`]).
 fn push_distance(body: &mut Vec<u8>, metres: f64) -> Result<(), ApiError> {
-    let centimetres = (metres * 100.0).round();
-    // Beyond 2^53 cm integers lose their meaning; the API's radius is far below.
-    if !(0.0..9.0e15).contains(&centimetres) {
-        return push_json(body, &rounded_distance(metres));
-    }
-    let centimetres = centimetres as u64;
-    let (whole, cents) = (centimetres / 100, centimetres % 100);
-    push_digits(body, whole);
-    body.push(b'.');
-    body.push(b'0' + (cents / 10) as u8);
-    if cents % 10 != 0 {
-        body.push(b'0' + (cents % 10) as u8);
+    let mut scratch = Scratch::new();
+    match scratch.distance(metres) {
+        true => body.extend_from_slice(scratch.as_slice()),
+        false => push_json(body, &rounded_distance(metres))?,
     }
     Ok(())
+}
+
+/// What a compact feature's property is (see [`write_compact_hit`]).
+#[derive(Debug, Clone, Copy)]
+enum CompactField {
+    Distance,
+    Id,
+}
+
+/// The longest a compact feature with these keys can be, bytes.
+fn compact_bound(fields: &[(CompactField, &[u8])]) -> usize {
+    const FRAME: usize = r#"{"type":"Feature","id":,"geometry":null,"properties":{}}"#.len();
+    FRAME
+        + 20
+        + fields
+            .iter()
+            .map(|(_, key)| 1 + key.len() + 24)
+            .sum::<usize>()
+}
+
+/// Writes a feature of an id and a distance only, `"geometry": null`, as
+/// [`write_hit`] does, in one copy. False, with nothing written, if the
+/// distance is out of [`Scratch::distance`]'s range.
+fn write_compact_hit(
+    body: &mut Vec<u8>,
+    id: u64,
+    distance_m: Option<f64>,
+    fields: &[(CompactField, &[u8])],
+) -> bool {
+    let mut line = Scratch::new();
+    line.text(br#"{"type":"Feature","id":"#);
+    line.digits(id);
+    line.text(br#","geometry":null,"properties":{"#);
+    let mut first = true;
+    for &(field, key) in fields {
+        if !first {
+            line.byte(b',');
+        }
+        match (field, distance_m) {
+            (CompactField::Distance, Some(d)) => {
+                line.text(key);
+                if !line.distance(d) {
+                    return false;
+                }
+            }
+            // No distance without a circle: the property is left out.
+            (CompactField::Distance, None) => {
+                if !first {
+                    line.len -= 1;
+                }
+                continue;
+            }
+            (CompactField::Id, _) => {
+                line.text(key);
+                line.digits(id);
+            }
+        }
+        first = false;
+    }
+    line.text(b"}}");
+    body.extend_from_slice(line.as_slice());
+    true
 }
 
 impl Selection {
@@ -218,9 +346,28 @@ fn write_hits<A: Attributes>(
 ) -> Result<usize, ApiError> {
     let reads_features = selection.reads_features();
     let keys = json_keys(selection)?;
+    // An answer of ids and distances only: each feature in one copy.
+    let names = selection.properties.as_deref().unwrap_or_default();
+    let compact: Option<Vec<(CompactField, &[u8])>> = (!reads_features)
+        .then(|| {
+            (names.iter().zip(&keys))
+                .map(|(name, key)| match name.as_str() {
+                    "distance_m" => Some((CompactField::Distance, key.as_slice())),
+                    "id" => Some((CompactField::Id, key.as_slice())),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+        })
+        .flatten()
+        .filter(|fields| compact_bound(fields) <= Scratch::CAPACITY);
     for (i, hit) in hits.iter().enumerate() {
         if i > 0 {
             body.push(b',');
+        }
+        if let Some(fields) = &compact
+            && write_compact_hit(body, hit.id, hit.distance_m, fields)
+        {
+            continue;
         }
         // The hits come from the same read of the atlas: every slot is filled.
         let feature = match reads_features {
@@ -334,6 +481,76 @@ mod tests {
                 String::from_utf8(expected).unwrap(),
                 "{metres}"
             );
+        }
+    }
+
+    #[test]
+    fn integers_are_written_in_decimal() {
+        let mut values = vec![0, 1, 9, 10, 99, 100, u64::MAX, u64::MAX - 1];
+        for power in 1..20 {
+            let p = 10u64.pow(power);
+            values.extend([p - 1, p, p + 1, p * 3 + 7]);
+        }
+        for value in values {
+            let mut ours = Vec::new();
+            push_digits(&mut ours, value);
+            assert_eq!(String::from_utf8(ours).unwrap(), value.to_string());
+        }
+    }
+
+    #[test]
+    fn compact_features_are_written_as_the_general_writer_writes_them() {
+        let lists: [&[&str]; 6] = [
+            &["distance_m"],
+            &["id", "distance_m"],
+            &["distance_m", "id"],
+            &["id"],
+            &[],
+            &["distance_m", "distance_m", "id"],
+        ];
+        for names in lists {
+            let selection = Selection {
+                properties: Some(names.iter().map(|n| n.to_string()).collect()),
+                skip_geometry: true,
+            };
+            assert!(!selection.reads_features());
+            let keys = json_keys(&selection).unwrap();
+            let fields: Vec<(CompactField, &[u8])> = (names.iter().zip(&keys))
+                .map(|(name, key)| match *name {
+                    "distance_m" => (CompactField::Distance, key.as_slice()),
+                    _ => (CompactField::Id, key.as_slice()),
+                })
+                .collect();
+            assert!(compact_bound(&fields) <= Scratch::CAPACITY);
+            for (id, distance) in [
+                (0, Some(0.0)),
+                (7, None),
+                (u64::MAX, Some(4_999.996)),
+                (123_456, Some(12.3)),
+                (99, Some(1.0e20)),
+            ] {
+                let mut general = Vec::new();
+                write_hit::<siteatlas_tiles::PlotAttrs>(
+                    &mut general,
+                    id,
+                    None,
+                    distance,
+                    &selection,
+                    &keys,
+                )
+                .unwrap();
+                let mut compact = Vec::new();
+                if write_compact_hit(&mut compact, id, distance, &fields) {
+                    assert_eq!(
+                        String::from_utf8(compact).unwrap(),
+                        String::from_utf8(general.clone()).unwrap(),
+                        "{names:?} {id} {distance:?}"
+                    );
+                } else {
+                    assert!(compact.is_empty() && distance.unwrap() > 9.0e13);
+                }
+                serde_json::from_slice::<Value>(&general).unwrap();
+            }
         }
     }
 }
