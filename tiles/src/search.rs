@@ -558,23 +558,23 @@ fn measure_page<A: Attributes>(
     if sure.is_empty() || first == 0 {
         return;
     }
-    let mut bounds: Vec<f64> = hits
-        .iter()
-        .filter_map(|h| h.distance_m)
+    let measure = |s: &SureHit| SearchHit {
+        id: index.id_of(s.slot),
+        distance_m: Some(from.to_outline(index.outline_of(s.slot))),
+        slot: s.slot,
+    };
+    // A page that holds every match measures them all.
+    if first >= hits.len() + sure.len() {
+        hits.extend(sure.iter().map(measure));
+        return;
+    }
+    // As `page` sorts them: a hit without a distance first.
+    let mut bounds: Vec<f64> = (hits.iter())
+        .map(|h| h.distance_m.unwrap_or(0.0))
         .chain(sure.iter().map(|s| s.upper))
         .collect();
-    let threshold = if first >= bounds.len() {
-        f64::INFINITY
-    } else {
-        *bounds.select_nth_unstable_by(first - 1, f64::total_cmp).1
-    };
-    for s in sure.iter().filter(|s| s.lower <= threshold) {
-        hits.push(SearchHit {
-            id: index.id_of(s.slot),
-            distance_m: Some(from.to_outline(index.outline_of(s.slot))),
-            slot: s.slot,
-        });
-    }
+    let threshold = *bounds.select_nth_unstable_by(first - 1, f64::total_cmp).1;
+    hits.extend(sure.iter().filter(|s| s.lower <= threshold).map(measure));
 }
 
 /// Sorts hits by distance then id and cuts the page; `total` counts the
