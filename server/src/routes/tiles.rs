@@ -25,10 +25,17 @@ pub const MVT_MEDIA_TYPE: &str = "application/vnd.mapbox-vector-tile";
 /// Browsers and proxies may keep a tile a minute; the ETag revalidates it after.
 const CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=30";
 
+/// The gzip level of tiles. Level 3 rather than the default 6: on the largest
+/// tile of the benchmark (468 KB raw) it takes 6.9 ms against 13.1 ms for an
+/// answer 1.4 % larger (178.9 against 176.4 KB), and a tile that is not cached
+/// pays for its compression on every request. Level 1 (zlib-rs's fast
+/// strategy) would take 3.1 ms but make that tile 31 % larger.
+const TILE_GZIP_LEVEL: u32 = 3;
+
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = GzEncoder::new(
         Vec::with_capacity(bytes.len() / 2 + 64),
-        Compression::default(),
+        Compression::new(TILE_GZIP_LEVEL),
     );
     encoder.write_all(bytes).expect("writing to memory");
     encoder.finish().expect("writing to memory")
