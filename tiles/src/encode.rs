@@ -20,7 +20,7 @@ use mvt::{GeomData, GeomEncoder, GeomType, Tile};
 use crate::atlas::Atlas;
 use crate::clip::{ClipWindow, clip_ring, orient_ring, simplify_ring, snap_ring};
 use crate::error::TileError;
-use crate::index::{Entry, LayerIndex, WorldShape};
+use crate::index::{Entry, LayerIndex, Slot, WorldShape};
 use crate::model::{
     Attributes, FactoryAttrs, LayerKind, ParkAttrs, PlotAttrs, PlotStatus, PoiAttrs,
 };
@@ -195,10 +195,18 @@ fn add_feature_layer<A: Attributes + TileProperties>(
     tile: TileId,
 ) -> Result<(), TileError> {
     let mut layer = mvt_tile.create_layer(A::LAYER.as_str());
-    // Sorted by id so that a tile's bytes depend only on the data, not on tree order.
-    let mut entries: Vec<&Entry<A>> = index.in_bbox(tile.lonlat_bounds(BUFFER)).collect();
-    entries.sort_unstable_by_key(|e| e.feature.id);
-    for entry in entries {
+    // Sorted by id so that a tile's bytes depend only on the data, not on tree
+    // order; the ids come from the index's flat array, as reading them from
+    // the features would miss the cache at each comparison.
+    let mut found: Vec<(u64, Slot)> = Vec::new();
+    index.for_each_in_bbox(tile.lonlat_bounds(BUFFER), |candidate| {
+        found.push((index.id_of(candidate.slot), candidate.slot));
+    });
+    found.sort_unstable_by_key(|&(id, _)| id);
+    for entry in found
+        .into_iter()
+        .filter_map(|(_, slot)| index.entry_of(slot))
+    {
         let Some(geometry) = encode_geometry(entry, tile)? else {
             continue;
         };
@@ -237,11 +245,17 @@ fn add_plot_clusters(
 ) -> Result<(), TileError> {
     // A low-zoom tile can cover a hundred thousand plots: the cells are a
     // flat array indexed by position, not a hash map.
+    // Status and area come from the R-tree's search keys and the anchor from
+    // the entry, so the features themselves are never read: each would be a
+    // cache miss, and they were most of the time of a low-zoom tile.
     let mut cells = vec![Cluster::default(); CELLS_PER_SIDE * CELLS_PER_SIDE];
-    for entry in index.in_bbox(tile.lonlat_bounds(0)) {
+    index.for_each_in_bbox(tile.lonlat_bounds(0), |candidate| {
+        let Some(entry) = index.entry_of(candidate.slot) else {
+            return;
+        };
         let p = tile.to_tile_units(entry.world_anchor);
         if !(0.0..EXTENT as f64).contains(&p.x) || !(0.0..EXTENT as f64).contains(&p.y) {
-            continue;
+            return;
         }
         let (column, row) = (
             p.x as usize / CLUSTER_CELL as usize,
@@ -251,11 +265,11 @@ fn add_plot_clusters(
         c.sum_x += p.x;
         c.sum_y += p.y;
         c.count += 1;
-        c.area_mu += entry.feature.attrs.area_mu();
-        if entry.feature.attrs.status == PlotStatus::Available {
+        c.area_mu += f64::from(PlotAttrs::area_mu_in_key(candidate.key));
+        if PlotAttrs::status_in_key(candidate.key, PlotStatus::Available) {
             c.available += 1;
         }
-    }
+    });
     // Column-major order, as the cells were sorted by (column, row) before.
     let mut occupied = cells.into_iter().filter(|c| c.count > 0).peekable();
     if occupied.peek().is_none() {

@@ -332,6 +332,22 @@ impl<A: Attributes> LayerIndex<A> {
         }
     }
 
+    /// Calls `visit` with each feature whose bounding box intersects a lon/lat
+    /// box, as [`Self::for_each_candidate`] does but over the whole layer in
+    /// one walk: for aggregates, which read the search key and the entry but
+    /// not the feature.
+    pub fn for_each_in_bbox(&self, bbox: Rect<f64>, mut visit: impl FnMut(Candidate)) {
+        let walk = CandidateWalk {
+            envelope: AABB::from_corners(
+                [bbox.min().x, bbox.min().y],
+                [bbox.max().x, bbox.max().y],
+            ),
+            reaches: |_| true,
+            keep: |_| true,
+        };
+        walk.node(self.tree.root(), &mut visit);
+    }
+
     /// The entry in a slot named by [`Self::for_each_candidate`].
     pub fn entry_of(&self, slot: Slot) -> Option<&Entry<A>> {
         self.slots[slot.0 as usize].as_ref()

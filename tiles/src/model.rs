@@ -410,6 +410,19 @@ impl Attributes for ParkAttrs {
     }
 }
 
+impl PlotAttrs {
+    /// The area in mu that a [`Attributes::search_key`] holds, as an f32: to
+    /// within a few millionths of a mu at the sizes of plots.
+    pub fn area_mu_in_key(key: u64) -> f32 {
+        f32::from_bits((key >> 32) as u32)
+    }
+
+    /// Whether a [`Attributes::search_key`] is of a plot with this status.
+    pub fn status_in_key(key: u64, status: PlotStatus) -> bool {
+        key as u32 & status.bit() != 0
+    }
+}
+
 impl Attributes for PlotAttrs {
     const LAYER: LayerKind = LayerKind::Plots;
     const FIELDS: &'static [&'static str] = &[
