@@ -391,6 +391,7 @@ http {{
     root {nginx_root};
     gzip_static always;
     location /tiles/ {{ add_header Cache-Control "public, max-age=60"; }}
+    location /search/ {{ gzip_static off; default_type application/geo+json; }}
   }}
 }}
 """)
@@ -445,6 +446,19 @@ http {{
         # two it takes less of them (it is far from its own limit here).
         results["ours_search_ids_identity_t1"] = wrk(base, ids_paths, args.duration,
                                                      "siteatlas-search-ids-identity-t1", gzip=False, threads=1)
+        # The floor under the search latency on this machine: nginx serving the
+        # same answers, uncompressed, as files. It does no work per request
+        # but shares the 2 cores with wrk as the server does.
+        answers_root = nginx_root / "search"
+        answers_root.mkdir(parents=True, exist_ok=True)
+        for i, path in enumerate(ids_paths):
+            (answers_root / f"{i}.json").write_bytes(fetch(base + path)[1])
+        ngx = start(["nginx", "-c", str(conf), "-g", "daemon off;"])
+        wait_port(nginx_port)
+        results["nginx_search_answers"] = wrk(f"http://127.0.0.1:{nginx_port}",
+                                              [f"/search/{i}.json" for i in range(len(ids_paths))],
+                                              args.duration, "nginx-search-answers", gzip=False)
+        stop(ngx)
         results["ours_search"] = wrk(base, search_paths, args.duration, "siteatlas-search")
         results["ours_search_page"] = wrk(base, page_paths, args.duration, "siteatlas-search-page")
         random_centre = {"lon": f"{DENSE[0]} + :dx / 1000000.0", "lat": f"{DENSE[1]} + :dy / 1000000.0"}
@@ -518,6 +532,7 @@ def report(r, args):
         ("search 5 km + constraints, ids and distances", "ours_search_ids", "postgis_search"),
         ("search 5 km + constraints, ids and distances, uncompressed", "ours_search_ids_identity", None),
         ("search 5 km + constraints, ids and distances, uncompressed", "ours_search_ids_identity_t1", None),
+        ("search 5 km + constraints, ids and distances, uncompressed", "nginx_search_answers", None),
         ("search 5 km + constraints, GeoJSON features", "ours_search", "postgis_search_full"),
         ("search, first page of 20 features", "ours_search_page", None),
     ]
@@ -536,6 +551,7 @@ def report(r, args):
              "ours_search_ids": "Site Atlas /api/search, properties=distance_m, skipGeometry",
              "ours_search_ids_identity": "Site Atlas, the same without `Accept-Encoding`",
              "ours_search_ids_identity_t1": "Site Atlas, the same, wrk with one thread",
+             "nginx_search_answers": "nginx, the same answers as files (the floor)",
              "postgis_search_full": "PostGIS ST_DWithin + ST_AsGeoJSON (pgbench)"}
     for title, a, b in rows:
         for key in (a, b):
@@ -552,6 +568,8 @@ def report(r, args):
               f"| search p99 under {CONNECTIONS} connections, gzipped / uncompressed / uncompressed with one wrk thread | "
               f"{r['ours_search_ids']['p99_ms']:.1f} / {r['ours_search_ids_identity']['p99_ms']:.1f} / "
               f"{r['ours_search_ids_identity_t1']['p99_ms']:.1f} ms | <= 5 ms |",
+              f"| search p99, nginx serving the same answers as files (the floor on this machine) | "
+              f"{r['nginx_search_answers']['p99_ms']:.1f} ms | |",
               f"| search (GeoJSON features), Site Atlas / PostGIS | {ratio('ours_search', 'postgis_search_full'):.1f}x | |", "",
               f"- Search answers against PostGIS: {r['search_identical']}. Both forms of the answer "
               "(ids and distances; all matches as GeoJSON features, about 550 a query) hold the same ids "
