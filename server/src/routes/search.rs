@@ -166,76 +166,130 @@ fn push_digits(body: &mut Vec<u8>, value: u64) {
     body.extend_from_slice(scratch.as_slice());
 }
 
-/// Appends a distance to the centimetre as JSON (see [`Scratch::distance`]).
-fn push_distance(body: &mut Vec<u8>, metres: f64) -> Result<(), ApiError> {
-    let mut scratch = Scratch::new();
-    match scratch.distance(metres) {
-        true => body.extend_from_slice(scratch.as_slice()),
-        false => push_json(body, &rounded_distance(metres))?,
+/// Where the properties of a hit are written (see [`write_properties`]): the
+/// answer itself, or a [`Scratch`] appended to it in one copy.
+trait Sink {
+    fn len(&self) -> usize;
+    fn truncate(&mut self, len: usize);
+    fn text(&mut self, text: &[u8]);
+    fn digits(&mut self, value: u64);
+    /// Writes a distance to the centimetre (see [`Scratch::distance`]);
+    /// false, with nothing written, if this sink cannot hold it.
+    fn distance(&mut self, metres: f64) -> Result<bool, ApiError>;
+}
+
+impl Sink for Vec<u8> {
+    fn len(&self) -> usize {
+        Vec::len(self)
     }
-    Ok(())
+    fn truncate(&mut self, len: usize) {
+        Vec::truncate(self, len)
+    }
+    fn text(&mut self, text: &[u8]) {
+        self.extend_from_slice(text)
+    }
+    fn digits(&mut self, value: u64) {
+        push_digits(self, value)
+    }
+    fn distance(&mut self, metres: f64) -> Result<bool, ApiError> {
+        let mut scratch = Scratch::new();
+        match scratch.distance(metres) {
+            true => self.extend_from_slice(scratch.as_slice()),
+            false => push_json(self, &rounded_distance(metres))?,
+        }
+        Ok(true)
+    }
 }
 
-/// What a compact feature's property is (see [`write_compact_hit`]).
-#[derive(Debug, Clone, Copy)]
-enum CompactField {
-    Distance,
-    Id,
+impl Sink for Scratch {
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len)
+    }
+    fn text(&mut self, text: &[u8]) {
+        Scratch::text(self, text)
+    }
+    fn digits(&mut self, value: u64) {
+        Scratch::digits(self, value)
+    }
+    fn distance(&mut self, metres: f64) -> Result<bool, ApiError> {
+        Ok(Scratch::distance(self, metres))
+    }
 }
 
-/// The longest a compact feature with these keys can be, bytes.
-fn compact_bound(fields: &[(CompactField, &[u8])]) -> usize {
+/// Writes a hit's properties object, `{...}`, with the properties `names`
+/// (their keys escaped beforehand, in `keys`) that the hit has. The id and
+/// the distance are written here; `other` writes any other property and
+/// says whether the feature has it. A distance is left out without a
+/// circle. False if the sink could not hold a distance.
+fn write_properties<S: Sink>(
+    out: &mut S,
+    id: u64,
+    distance_m: Option<f64>,
+    names: &[String],
+    keys: &[Vec<u8>],
+    mut other: impl FnMut(&mut S, &str) -> Result<bool, ApiError>,
+) -> Result<bool, ApiError> {
+    out.text(b"{");
+    let mut first = true;
+    for (name, key) in names.iter().zip(keys) {
+        let before = out.len();
+        if !first {
+            out.text(b",");
+        }
+        out.text(key);
+        let written = match name.as_str() {
+            "distance_m" => match distance_m {
+                Some(d) if !out.distance(d)? => return Ok(false),
+                Some(_) => true,
+                None => false,
+            },
+            "id" => {
+                out.digits(id);
+                true
+            }
+            other_name => other(out, other_name)?,
+        };
+        if written {
+            first = false;
+        } else {
+            out.truncate(before);
+        }
+    }
+    out.text(b"}");
+    Ok(true)
+}
+
+/// The longest a feature of ids and distances only can be, bytes, with
+/// these property keys.
+fn compact_bound(keys: &[Vec<u8>]) -> usize {
     const FRAME: usize = r#"{"type":"Feature","id":,"geometry":null,"properties":{}}"#.len();
-    FRAME
-        + 20
-        + fields
-            .iter()
-            .map(|(_, key)| 1 + key.len() + 24)
-            .sum::<usize>()
+    FRAME + 20 + keys.iter().map(|key| 1 + key.len() + 24).sum::<usize>()
 }
 
-/// Writes a feature of an id and a distance only, `"geometry": null`, as
-/// [`write_hit`] does, in one copy. False, with nothing written, if the
-/// distance is out of [`Scratch::distance`]'s range.
+/// Writes a feature of ids and distances only, `"geometry": null`, as
+/// [`write_hit`] does, but assembled on the stack and appended in one copy.
+/// False, with nothing written, if a distance is out of
+/// [`Scratch::distance`]'s range. The keys must fit (see [`compact_bound`]).
 fn write_compact_hit(
     body: &mut Vec<u8>,
     id: u64,
     distance_m: Option<f64>,
-    fields: &[(CompactField, &[u8])],
-) -> bool {
+    names: &[String],
+    keys: &[Vec<u8>],
+) -> Result<bool, ApiError> {
     let mut line = Scratch::new();
     line.text(br#"{"type":"Feature","id":"#);
     line.digits(id);
-    line.text(br#","geometry":null,"properties":{"#);
-    let mut first = true;
-    for &(field, key) in fields {
-        if !first {
-            line.byte(b',');
-        }
-        match (field, distance_m) {
-            (CompactField::Distance, Some(d)) => {
-                line.text(key);
-                if !line.distance(d) {
-                    return false;
-                }
-            }
-            // No distance without a circle: the property is left out.
-            (CompactField::Distance, None) => {
-                if !first {
-                    line.len -= 1;
-                }
-                continue;
-            }
-            (CompactField::Id, _) => {
-                line.text(key);
-                line.digits(id);
-            }
-        }
-        first = false;
+    line.text(br#","geometry":null,"properties":"#);
+    if !write_properties(&mut line, id, distance_m, names, keys, |_, _| Ok(false))? {
+        return Ok(false);
     }
-    line.text(b"}}");
+    line.text(b"}");
     body.extend_from_slice(line.as_slice());
-    true
+    Ok(true)
 }
 
 impl Selection {
@@ -287,40 +341,23 @@ fn write_hit<A: Attributes>(
     }
     // The common fields and the distance are written directly; the full
     // property map is built only when an attribute is asked for.
-    body.extend_from_slice(b",\"properties\":{");
+    body.extend_from_slice(b",\"properties\":");
     let mut all = None;
-    let mut first = true;
-    for (name, key) in names.iter().zip(keys) {
-        let before = body.len();
-        if !first {
-            body.push(b',');
-        }
-        body.extend_from_slice(key);
-        let written = match (name.as_str(), feature) {
-            ("distance_m", _) => match distance_m {
-                Some(d) => push_distance(body, d).map(|()| true)?,
-                None => false,
-            },
-            ("id", _) => {
-                push_digits(body, id);
-                true
-            }
-            (_, None) => false,
-            ("code", Some(f)) => push_json(body, &f.code).map(|()| true)?,
-            ("version", Some(f)) => push_json(body, &f.version).map(|()| true)?,
-            (other, Some(f)) => match all.get_or_insert_with(|| properties(f)).get(other) {
-                Some(v) => push_json(body, v).map(|()| true)?,
-                None => false,
-            },
+    write_properties(body, id, distance_m, names, keys, |body, name| {
+        let Some(f) = feature else {
+            return Ok(false);
         };
-        if written {
-            first = false;
-        } else {
-            // Not a property of this layer (or no distance without a circle).
-            body.truncate(before);
+        match name {
+            "code" => push_json(body, &f.code)?,
+            "version" => push_json(body, &f.version)?,
+            other => match all.get_or_insert_with(|| properties(f)).get(other) {
+                Some(v) => push_json(body, v)?,
+                None => return Ok(false),
+            },
         }
-    }
-    body.extend_from_slice(b"}}");
+        Ok(true)
+    })?;
+    body.push(b'}');
     Ok(())
 }
 
@@ -348,25 +385,12 @@ fn write_hits<A: Attributes>(
     let keys = json_keys(selection)?;
     // An answer of ids and distances only: each feature in one copy.
     let names = selection.properties.as_deref().unwrap_or_default();
-    let compact: Option<Vec<(CompactField, &[u8])>> = (!reads_features)
-        .then(|| {
-            (names.iter().zip(&keys))
-                .map(|(name, key)| match name.as_str() {
-                    "distance_m" => Some((CompactField::Distance, key.as_slice())),
-                    "id" => Some((CompactField::Id, key.as_slice())),
-                    _ => None,
-                })
-                .collect::<Option<Vec<_>>>()
-        })
-        .flatten()
-        .filter(|fields| compact_bound(fields) <= Scratch::CAPACITY);
+    let compact = !reads_features && compact_bound(&keys) <= Scratch::CAPACITY;
     for (i, hit) in hits.iter().enumerate() {
         if i > 0 {
             body.push(b',');
         }
-        if let Some(fields) = &compact
-            && write_compact_hit(body, hit.id, hit.distance_m, fields)
-        {
+        if compact && write_compact_hit(body, hit.id, hit.distance_m, names, &keys)? {
             continue;
         }
         // The hits come from the same read of the atlas: every slot is filled.
@@ -474,7 +498,7 @@ mod tests {
         }
         for metres in samples {
             let mut ours = Vec::new();
-            push_distance(&mut ours, metres).unwrap();
+            assert!(Sink::distance(&mut ours, metres).unwrap());
             let expected = serde_json::to_vec(&rounded_distance(metres)).unwrap();
             assert_eq!(
                 String::from_utf8(ours).unwrap(),
@@ -515,13 +539,7 @@ mod tests {
             };
             assert!(!selection.reads_features());
             let keys = json_keys(&selection).unwrap();
-            let fields: Vec<(CompactField, &[u8])> = (names.iter().zip(&keys))
-                .map(|(name, key)| match *name {
-                    "distance_m" => (CompactField::Distance, key.as_slice()),
-                    _ => (CompactField::Id, key.as_slice()),
-                })
-                .collect();
-            assert!(compact_bound(&fields) <= Scratch::CAPACITY);
+            assert!(compact_bound(&keys) <= Scratch::CAPACITY);
             for (id, distance) in [
                 (0, Some(0.0)),
                 (7, None),
@@ -540,7 +558,8 @@ mod tests {
                 )
                 .unwrap();
                 let mut compact = Vec::new();
-                if write_compact_hit(&mut compact, id, distance, &fields) {
+                let names = selection.properties.as_deref().unwrap();
+                if write_compact_hit(&mut compact, id, distance, names, &keys).unwrap() {
                     assert_eq!(
                         String::from_utf8(compact).unwrap(),
                         String::from_utf8(general.clone()).unwrap(),
