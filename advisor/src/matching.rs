@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use siteatlas_tiles::geodesy::{distance_to_shape, grow_bbox, radius_bbox};
 use siteatlas_tiles::index::{Entry, LayerIndex};
+use siteatlas_tiles::model::{key_flags, key_value};
 use siteatlas_tiles::{
     Atlas, Attributes, FactoryAttrs, FactoryStatus, LayerKind, ParkAttrs, PlotAttrs, PlotStatus,
     Poi, PoiAttrs, PoiKind, Shape,
@@ -473,8 +474,8 @@ impl PlotKeyFilter {
     }
 
     fn keep(&self, key: u64) -> bool {
-        let area = f32::from_bits((key >> 32) as u32);
-        self.flags_ok(key as u32) && area >= self.min_area && area <= self.max_area
+        let area = key_value(key);
+        self.flags_ok(key_flags(key)) && area >= self.min_area && area <= self.max_area
     }
 }
 

@@ -22,7 +22,8 @@ use crate::clip::{ClipWindow, clip_ring, orient_ring, simplify_ring, snap_ring};
 use crate::error::TileError;
 use crate::index::{Entry, LayerIndex, Slot, WorldShape};
 use crate::model::{
-    Attributes, FactoryAttrs, LayerKind, ParkAttrs, PlotAttrs, PlotStatus, PoiAttrs,
+    Attributes, FactoryAttrs, LayerKind, ParkAttrs, PlotAttrs, PlotStatus, PoiAttrs, key_flags,
+    key_value,
 };
 use crate::tile_math::{BUFFER, EXTENT, TileId};
 
@@ -265,8 +266,8 @@ fn add_plot_clusters(
         c.sum_x += p.x;
         c.sum_y += p.y;
         c.count += 1;
-        c.area_mu += f64::from(PlotAttrs::area_mu_in_key(candidate.key));
-        if PlotAttrs::status_in_key(candidate.key, PlotStatus::Available) {
+        c.area_mu += f64::from(key_value(candidate.key));
+        if key_flags(candidate.key) & PlotStatus::Available.bit() != 0 {
             c.available += 1;
         }
     });

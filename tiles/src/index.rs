@@ -292,10 +292,8 @@ impl<A: Attributes> LayerIndex<A> {
 
     /// Entries whose bounding box intersects a lon/lat box.
     pub fn in_bbox(&self, bbox: Rect<f64>) -> impl Iterator<Item = &Entry<A>> {
-        let envelope =
-            AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
         self.tree
-            .locate_in_envelope_intersecting(&envelope)
+            .locate_in_envelope_intersecting(&envelope_of(bbox))
             .filter_map(|item| self.slots[item.data.0 as usize].as_ref())
     }
 
@@ -314,10 +312,7 @@ impl<A: Attributes> LayerIndex<A> {
         mut visit: impl FnMut(Candidate),
     ) {
         let walk = CandidateWalk {
-            envelope: AABB::from_corners(
-                [bbox.min().x, bbox.min().y],
-                [bbox.max().x, bbox.max().y],
-            ),
+            envelope: envelope_of(bbox),
             reaches,
             keep,
         };
@@ -338,10 +333,7 @@ impl<A: Attributes> LayerIndex<A> {
     /// not the feature.
     pub fn for_each_in_bbox(&self, bbox: Rect<f64>, mut visit: impl FnMut(Candidate)) {
         let walk = CandidateWalk {
-            envelope: AABB::from_corners(
-                [bbox.min().x, bbox.min().y],
-                [bbox.max().x, bbox.max().y],
-            ),
+            envelope: envelope_of(bbox),
             reaches: |_| true,
             keep: |_| true,
         };
@@ -391,6 +383,11 @@ impl<A: Attributes> LayerIndex<A> {
             },
         ))
     }
+}
+
+/// A lon/lat box as an R-tree envelope.
+fn envelope_of(bbox: Rect<f64>) -> AABB<[f64; 2]> {
+    AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y])
 }
 
 /// A lon/lat box from its corners.
@@ -550,7 +547,7 @@ mod tests {
 
     #[test]
     fn search_keys_follow_upserts() {
-        use crate::model::{LandUse, PlotAttrs, PlotStatus};
+        use crate::model::{LandUse, PlotAttrs, PlotStatus, key_flags};
         use geo::polygon;
         let plot = |id: u64, status: PlotStatus| {
             let square = polygon![
@@ -588,7 +585,7 @@ mod tests {
                 area,
                 |_| true,
                 |_| true,
-                |key| key as u32 & PlotStatus::Available.bit() != 0,
+                |key| key_flags(key) & PlotStatus::Available.bit() != 0,
                 |c| ids.push(index.entry_of(c.slot).unwrap().feature.id),
             );
             ids.sort();

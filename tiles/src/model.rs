@@ -260,6 +260,17 @@ pub trait Attributes:
     }
 }
 
+/// The flag bits of a search key (see [`Attributes::search_key`]).
+pub fn key_flags(key: u64) -> u32 {
+    key as u32
+}
+
+/// The `f32` of a search key (see [`Attributes::search_key`]): a plot's area
+/// in mu, within a few millionths of a mu at the sizes of plots.
+pub fn key_value(key: u64) -> f32 {
+    f32::from_bits((key >> 32) as u32)
+}
+
 /// Attributes of an industrial park.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ParkAttrs {
@@ -407,19 +418,6 @@ impl Attributes for ParkAttrs {
     const FIELDS: &'static [&'static str] = &["name", "level", "industries", "district"];
     fn finish(&mut self, shape: &Shape) -> Result<(), ModelError> {
         polygons(shape, Self::LAYER).map(|_| ())
-    }
-}
-
-impl PlotAttrs {
-    /// The area in mu that a [`Attributes::search_key`] holds, as an f32: to
-    /// within a few millionths of a mu at the sizes of plots.
-    pub fn area_mu_in_key(key: u64) -> f32 {
-        f32::from_bits((key >> 32) as u32)
-    }
-
-    /// Whether a [`Attributes::search_key`] is of a plot with this status.
-    pub fn status_in_key(key: u64, status: PlotStatus) -> bool {
-        key as u32 & status.bit() != 0
     }
 }
 

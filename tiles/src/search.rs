@@ -25,7 +25,7 @@ use crate::geometry::{Shape, check_coord};
 use crate::index::{Candidate, Entry, LayerIndex, Slot};
 use crate::model::{
     Attributes, FactoryAttrs, FactoryStatus, LandUse, LayerKind, ParkAttrs, PlotAttrs, PlotStatus,
-    PoiAttrs, PoiKind,
+    PoiAttrs, PoiKind, key_flags, key_value,
 };
 
 /// Largest radius, and largest proximity distance, in metres.
@@ -268,7 +268,7 @@ impl KeyFilter {
     /// to f32 keeps order, so a value strictly inside the f32 range is
     /// strictly inside the f64 one.
     fn certain(&self, key: u64) -> bool {
-        let value = f32::from_bits((key >> 32) as u32);
+        let value = key_value(key);
         self.decisive && value != self.min && value != self.max
     }
 
@@ -278,8 +278,7 @@ impl KeyFilter {
     }
 
     fn keep(&self, key: u64) -> bool {
-        let flags = key as u32;
-        let value = f32::from_bits((key >> 32) as u32);
+        let (flags, value) = (key_flags(key), key_value(key));
         let [a, b] = self.masks;
         // Without short-circuits: one branch where the tests are unpredictable.
         (a == 0 || flags & a != 0)

@@ -166,7 +166,7 @@ fn push_digits(body: &mut Vec<u8>, value: u64) {
     body.extend_from_slice(scratch.as_slice());
 }
 
-/// Where the properties of a hit are written (see [`write_properties`]): the
+/// Where a hit is written (see [`write_feature`]): the
 /// answer itself, or a [`Scratch`] appended to it in one copy.
 trait Sink {
     fn len(&self) -> usize;
@@ -219,20 +219,26 @@ impl Sink for Scratch {
     }
 }
 
-/// Writes a hit's properties object, `{...}`, with the properties `names`
-/// (their keys escaped beforehand, in `keys`) that the hit has. The id and
-/// the distance are written here; `other` writes any other property and
-/// says whether the feature has it. A distance is left out without a
-/// circle. False if the sink could not hold a distance.
-fn write_properties<S: Sink>(
+/// Writes a hit as a GeoJSON feature with the properties `names` (their keys
+/// escaped beforehand, in `keys`) that it has: `geometry` writes the
+/// geometry's value; the id and the distance are written here; `other`
+/// writes any other property and says whether the feature has it. A
+/// distance is left out without a circle. False if the sink could not hold
+/// a distance.
+fn write_feature<S: Sink>(
     out: &mut S,
     id: u64,
     distance_m: Option<f64>,
     names: &[String],
     keys: &[Vec<u8>],
+    geometry: impl FnOnce(&mut S) -> Result<(), ApiError>,
     mut other: impl FnMut(&mut S, &str) -> Result<bool, ApiError>,
 ) -> Result<bool, ApiError> {
-    out.text(b"{");
+    out.text(br#"{"type":"Feature","id":"#);
+    out.digits(id);
+    out.text(br#","geometry":"#);
+    geometry(out)?;
+    out.text(br#","properties":{"#);
     let mut first = true;
     for (name, key) in names.iter().zip(keys) {
         let before = out.len();
@@ -258,7 +264,7 @@ fn write_properties<S: Sink>(
             out.truncate(before);
         }
     }
-    out.text(b"}");
+    out.text(b"}}");
     Ok(true)
 }
 
@@ -281,13 +287,15 @@ fn write_compact_hit(
     keys: &[Vec<u8>],
 ) -> Result<bool, ApiError> {
     let mut line = Scratch::new();
-    line.text(br#"{"type":"Feature","id":"#);
-    line.digits(id);
-    line.text(br#","geometry":null,"properties":"#);
-    if !write_properties(&mut line, id, distance_m, names, keys, |_, _| Ok(false))? {
+    let null = |line: &mut Scratch| {
+        line.text(b"null");
+        Ok(())
+    };
+    if !write_feature(&mut line, id, distance_m, names, keys, null, |_, _| {
+        Ok(false)
+    })? {
         return Ok(false);
     }
-    line.text(b"}");
     body.extend_from_slice(line.as_slice());
     Ok(true)
 }
@@ -330,20 +338,17 @@ fn write_hit<A: Attributes>(
         return write_geojson(body, feature, !selection.skip_geometry, additional)
             .map_err(ApiError::internal);
     };
-    body.extend_from_slice(b"{\"type\":\"Feature\",\"id\":");
-    push_digits(body, id);
-    body.extend_from_slice(b",\"geometry\":");
-    match feature {
-        Some(f) if !selection.skip_geometry => {
-            push_json(body, &geojson::Geometry::from(&f.shape))?;
+    let geometry = |body: &mut Vec<u8>| match feature {
+        Some(f) if !selection.skip_geometry => push_json(body, &geojson::Geometry::from(&f.shape)),
+        _ => {
+            body.extend_from_slice(b"null");
+            Ok(())
         }
-        _ => body.extend_from_slice(b"null"),
-    }
+    };
     // The common fields and the distance are written directly; the full
     // property map is built only when an attribute is asked for.
-    body.extend_from_slice(b",\"properties\":");
     let mut all = None;
-    write_properties(body, id, distance_m, names, keys, |body, name| {
+    write_feature(body, id, distance_m, names, keys, geometry, |body, name| {
         let Some(f) = feature else {
             return Ok(false);
         };
@@ -357,7 +362,6 @@ fn write_hit<A: Attributes>(
         }
         Ok(true)
     })?;
-    body.push(b'}');
     Ok(())
 }
 
