@@ -72,27 +72,23 @@ fn rounded_distance(metres: f64) -> f64 {
     (metres * 100.0).round() / 100.0
 }
 
-/// A short piece of an answer assembled on the stack, then appended in one
-/// copy: the numbers of an answer are short, and a copy call per number, or
-/// a capacity check per byte, cost more than the digits themselves.
-struct Scratch {
-    bytes: [u8; Scratch::CAPACITY],
+/// Writes into a slice that is known to be large enough: the numbers and
+/// frames of an answer are short, and a capacity check per byte, or a copy
+/// call per piece, cost more than the digits themselves. A compact answer
+/// is written through one cursor straight into the answer's buffer; other
+/// numbers through one over a small array on the stack.
+struct Cursor<'a> {
+    bytes: &'a mut [u8],
     len: usize,
 }
 
-impl Scratch {
-    /// Room for a compact feature with a few properties (see [`compact_bound`]).
-    const CAPACITY: usize = 256;
-
+impl<'a> Cursor<'a> {
     #[inline]
-    fn new() -> Self {
-        Self {
-            bytes: [0; Self::CAPACITY],
-            len: 0,
-        }
+    fn new(bytes: &'a mut [u8]) -> Self {
+        Self { bytes, len: 0 }
     }
 
-    fn as_slice(&self) -> &[u8] {
+    fn written(&self) -> &[u8] {
         &self.bytes[..self.len]
     }
 
@@ -159,21 +155,25 @@ impl Scratch {
     }
 }
 
+/// Room for a number (see [`Cursor::digits`], [`Cursor::distance`]).
+const NUMBER_ROOM: usize = 32;
+
 /// Appends the decimal digits of `value`.
 fn push_digits(body: &mut Vec<u8>, value: u64) {
-    let mut scratch = Scratch::new();
-    scratch.digits(value);
-    body.extend_from_slice(scratch.as_slice());
+    let mut room = [0; NUMBER_ROOM];
+    let mut number = Cursor::new(&mut room);
+    number.digits(value);
+    body.extend_from_slice(number.written());
 }
 
-/// Where a hit is written (see [`write_feature`]): the
-/// answer itself, or a [`Scratch`] appended to it in one copy.
+/// Where a hit is written (see [`write_feature`]): the answer itself, or a
+/// [`Cursor`] over room made for it in the answer.
 trait Sink {
     fn len(&self) -> usize;
     fn truncate(&mut self, len: usize);
     fn text(&mut self, text: &[u8]);
     fn digits(&mut self, value: u64);
-    /// Writes a distance to the centimetre (see [`Scratch::distance`]);
+    /// Writes a distance to the centimetre (see [`Cursor::distance`]);
     /// false, with nothing written, if this sink cannot hold it.
     fn distance(&mut self, metres: f64) -> Result<bool, ApiError>;
 }
@@ -192,16 +192,17 @@ impl Sink for Vec<u8> {
         push_digits(self, value)
     }
     fn distance(&mut self, metres: f64) -> Result<bool, ApiError> {
-        let mut scratch = Scratch::new();
-        match scratch.distance(metres) {
-            true => self.extend_from_slice(scratch.as_slice()),
+        let mut room = [0; NUMBER_ROOM];
+        let mut number = Cursor::new(&mut room);
+        match number.distance(metres) {
+            true => self.extend_from_slice(number.written()),
             false => push_json(self, &rounded_distance(metres))?,
         }
         Ok(true)
     }
 }
 
-impl Sink for Scratch {
+impl Sink for Cursor<'_> {
     fn len(&self) -> usize {
         self.len
     }
@@ -209,13 +210,13 @@ impl Sink for Scratch {
         self.len = self.len.min(len)
     }
     fn text(&mut self, text: &[u8]) {
-        Scratch::text(self, text)
+        Cursor::text(self, text)
     }
     fn digits(&mut self, value: u64) {
-        Scratch::digits(self, value)
+        Cursor::digits(self, value)
     }
     fn distance(&mut self, metres: f64) -> Result<bool, ApiError> {
-        Ok(Scratch::distance(self, metres))
+        Ok(Cursor::distance(self, metres))
     }
 }
 
@@ -269,35 +270,60 @@ fn write_feature<S: Sink>(
 }
 
 /// The longest a feature of ids and distances only can be, bytes, with
-/// these property keys.
+/// these property keys, and the comma before it.
 fn compact_bound(keys: &[Vec<u8>]) -> usize {
-    const FRAME: usize = r#"{"type":"Feature","id":,"geometry":null,"properties":{}}"#.len();
+    const FRAME: usize = r#",{"type":"Feature","id":,"geometry":null,"properties":{}}"#.len();
     FRAME + 20 + keys.iter().map(|key| 1 + key.len() + 24).sum::<usize>()
 }
 
-/// Writes a feature of ids and distances only, `"geometry": null`, as
-/// [`write_hit`] does, but assembled on the stack and appended in one copy.
-/// False, with nothing written, if a distance is out of
-/// [`Scratch::distance`]'s range. The keys must fit (see [`compact_bound`]).
-fn write_compact_hit(
+/// The largest [`compact_bound`] written by [`write_compact_hits`]: a few
+/// properties. A list that repeats `id` a thousand times takes the general
+/// writer rather than room for a thousand of them a hit.
+const COMPACT_MAX: usize = 256;
+
+/// Writes features of ids and distances only, `"geometry": null`, as
+/// [`write_hit`] does, straight into room made for them at the end of the
+/// answer: no copy, and no capacity check per piece. `first` says whether
+/// the first of them is the answer's first feature (no comma before it).
+/// Stops before a hit whose distance is out of [`Cursor::distance`]'s
+/// range; returns how many hits were written.
+fn write_compact_hits(
     body: &mut Vec<u8>,
-    id: u64,
-    distance_m: Option<f64>,
+    hits: &[SearchHit],
+    first: bool,
     names: &[String],
     keys: &[Vec<u8>],
-) -> Result<bool, ApiError> {
-    let mut line = Scratch::new();
-    let null = |line: &mut Scratch| {
-        line.text(b"null");
+) -> Result<usize, ApiError> {
+    let start = body.len();
+    body.resize(start + hits.len() * compact_bound(keys), 0);
+    let mut out = Cursor::new(&mut body[start..]);
+    let mut written = 0;
+    let null = |out: &mut Cursor| {
+        out.text(b"null");
         Ok(())
     };
-    if !write_feature(&mut line, id, distance_m, names, keys, null, |_, _| {
-        Ok(false)
-    })? {
-        return Ok(false);
+    for hit in hits {
+        let before = out.len;
+        if written > 0 || !first {
+            out.byte(b',');
+        }
+        if !write_feature(
+            &mut out,
+            hit.id,
+            hit.distance_m,
+            names,
+            keys,
+            null,
+            |_, _| Ok(false),
+        )? {
+            out.len = before;
+            break;
+        }
+        written += 1;
     }
-    body.extend_from_slice(line.as_slice());
-    Ok(true)
+    let end = start + out.len;
+    body.truncate(end);
+    Ok(written)
 }
 
 impl Selection {
@@ -387,15 +413,22 @@ fn write_hits<A: Attributes>(
 ) -> Result<usize, ApiError> {
     let reads_features = selection.reads_features();
     let keys = json_keys(selection)?;
-    // An answer of ids and distances only: each feature in one copy.
+    // An answer of ids and distances only: written in runs straight into
+    // the answer, each hit the compact writer cannot take by the general one.
     let names = selection.properties.as_deref().unwrap_or_default();
-    let compact = !reads_features && compact_bound(&keys) <= Scratch::CAPACITY;
-    for (i, hit) in hits.iter().enumerate() {
-        if i > 0 {
-            body.push(b',');
+    let compact = !reads_features && compact_bound(&keys) <= COMPACT_MAX;
+    let mut rest = hits;
+    while let Some((hit, after)) = rest.split_first() {
+        let first = rest.len() == hits.len();
+        if compact {
+            let written = write_compact_hits(body, rest, first, names, &keys)?;
+            if written > 0 {
+                rest = &rest[written..];
+                continue;
+            }
         }
-        if compact && write_compact_hit(body, hit.id, hit.distance_m, names, &keys)? {
-            continue;
+        if !first {
+            body.push(b',');
         }
         // The hits come from the same read of the atlas: every slot is filled.
         let feature = match reads_features {
@@ -408,6 +441,7 @@ fn write_hits<A: Attributes>(
             false => None,
         };
         write_hit(body, hit.id, feature, hit.distance_m, selection, &keys)?;
+        rest = after;
     }
     Ok(hits.len())
 }
@@ -418,9 +452,9 @@ fn answer(atlas: &Atlas, q: &SearchQuery, selection: &Selection) -> Result<Respo
     // Written straight to text: a page can hold a thousand features, and an
     // intermediate JSON tree would double the work.
     // Room for the whole answer up front: growing a large buffer copies it.
-    let per_feature = match &selection.properties {
-        Some(names) if !selection.reads_features() => 64 + 32 * names.len(),
-        _ => 700,
+    let per_feature = match selection.reads_features() {
+        false => compact_bound(&json_keys(selection)?),
+        true => 700,
     };
     let mut body = Vec::with_capacity(page.hits.len() * per_feature + 128);
     body.extend_from_slice(b"{\"type\":\"FeatureCollection\",\"features\":[");
@@ -528,13 +562,46 @@ mod tests {
 
     #[test]
     fn compact_features_are_written_as_the_general_writer_writes_them() {
-        let lists: [&[&str]; 6] = [
+        use siteatlas_tiles::{PoiAttrs, PoiKind};
+        // Real hits of a one-point layer, given other ids and distances:
+        // the writers read no feature for ids and distances.
+        let mut atlas = Atlas::default();
+        let attrs = PoiAttrs {
+            kind: PoiKind::HighwayExit,
+            name: "exit".into(),
+        };
+        let point = Shape::point(104.0, 30.0).unwrap();
+        atlas
+            .pois
+            .upsert(Feature::new(1, "P1", point, attrs).unwrap());
+        let hit = atlas
+            .search(&SearchQuery::new(LayerKind::Pois))
+            .unwrap()
+            .hits[0];
+        let hits: Vec<SearchHit> = [
+            (0, Some(0.0)),
+            (7, None),
+            (u64::MAX, Some(4_999.996)),
+            (99, Some(1.0e20)),
+            (123_456, Some(12.3)),
+            (5, Some(1.0e20)),
+            (1, Some(0.5)),
+        ]
+        .into_iter()
+        .map(|(id, distance_m)| SearchHit {
+            id,
+            distance_m,
+            ..hit
+        })
+        .collect();
+        let lists: [&[&str]; 7] = [
             &["distance_m"],
             &["id", "distance_m"],
             &["distance_m", "id"],
             &["id"],
             &[],
             &["distance_m", "distance_m", "id"],
+            &["id"; 20],
         ];
         for names in lists {
             let selection = Selection {
@@ -543,37 +610,52 @@ mod tests {
             };
             assert!(!selection.reads_features());
             let keys = json_keys(&selection).unwrap();
-            assert!(compact_bound(&keys) <= Scratch::CAPACITY);
-            for (id, distance) in [
-                (0, Some(0.0)),
-                (7, None),
-                (u64::MAX, Some(4_999.996)),
-                (123_456, Some(12.3)),
-                (99, Some(1.0e20)),
-            ] {
+            assert_eq!(compact_bound(&keys) <= COMPACT_MAX, names.len() < 20);
+            // Every run of hits, from every start: the runs stop before
+            // the distances out of the compact writer's range.
+            for start in 0..hits.len() {
+                let run = &hits[start..];
                 let mut general = Vec::new();
-                write_hit::<siteatlas_tiles::PlotAttrs>(
-                    &mut general,
-                    id,
-                    None,
-                    distance,
-                    &selection,
-                    &keys,
-                )
-                .unwrap();
-                let mut compact = Vec::new();
-                let names = selection.properties.as_deref().unwrap();
-                if write_compact_hit(&mut compact, id, distance, names, &keys).unwrap() {
-                    assert_eq!(
-                        String::from_utf8(compact).unwrap(),
-                        String::from_utf8(general.clone()).unwrap(),
-                        "{names:?} {id} {distance:?}"
-                    );
-                } else {
-                    assert!(compact.is_empty() && distance.unwrap() > 9.0e13);
+                for (i, hit) in run.iter().enumerate() {
+                    if i > 0 {
+                        general.push(b',');
+                    }
+                    write_hit::<PoiAttrs>(
+                        &mut general,
+                        hit.id,
+                        None,
+                        hit.distance_m,
+                        &selection,
+                        &keys,
+                    )
+                    .unwrap();
                 }
-                serde_json::from_slice::<Value>(&general).unwrap();
+                let mut ours = b"[".to_vec();
+                assert_eq!(
+                    write_hits(&mut ours, &atlas.pois, run, &selection).unwrap(),
+                    run.len()
+                );
+                ours.push(b']');
+                let general = format!("[{}]", String::from_utf8(general).unwrap());
+                assert_eq!(String::from_utf8(ours).unwrap(), general, "{names:?}");
+                serde_json::from_str::<Value>(&general).unwrap();
+                if compact_bound(&keys) <= COMPACT_MAX {
+                    let mut compact = Vec::new();
+                    let written =
+                        write_compact_hits(&mut compact, run, true, names_of(&selection), &keys)
+                            .unwrap();
+                    let expected = run.iter().take_while(|h| h.distance_m != Some(1.0e20));
+                    let uses_distance = names.contains(&"distance_m");
+                    match uses_distance {
+                        true => assert_eq!(written, expected.count()),
+                        false => assert_eq!(written, run.len()),
+                    }
+                }
             }
         }
+    }
+
+    fn names_of(selection: &Selection) -> &[String] {
+        selection.properties.as_deref().unwrap()
     }
 }
