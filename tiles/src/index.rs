@@ -101,7 +101,7 @@ pub struct Candidate {
 
 /// Where a feature's entry is kept (see [`LayerIndex::entry_of`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Slot(u32);
+pub struct Slot(pub(crate) u32);
 
 /// Hashes feature ids with one multiplication (Fibonacci hashing) instead
 /// of SipHash. Ids come from the store's sequence, never from clients, so
