@@ -176,6 +176,13 @@ impl DistanceFrom {
     /// bounds are within [`Self::plane_error`] of the geodesic. `None` where
     /// the plane is no good: across the antimeridian, beyond 70° of latitude.
     pub fn box_bounds(&self, b: Rect<f64>) -> Option<(f64, f64)> {
+        let (lower, upper) = self.box_bounds_squared(b)?;
+        Some((lower.sqrt(), upper.sqrt()))
+    }
+
+    /// The squares of [`Self::box_bounds`]: a search compares them with
+    /// squared distances, without two square roots a candidate.
+    pub fn box_bounds_squared(&self, b: Rect<f64>) -> Option<(f64, f64)> {
         let (x0, x1) = (b.min().x - self.from.x(), b.max().x - self.from.x());
         if x0 < -180.0 || x1 > 180.0 || self.from.y().abs() > SHORT_DISTANCE_MAX_LAT {
             return None;
@@ -195,12 +202,12 @@ impl DistanceFrom {
             }
         };
         let (nx, ny) = (nearest(x0, x1), nearest(y0, y1));
-        let lower = (nx * nx + ny * ny).sqrt();
+        let lower = nx * nx + ny * ny;
         // Squared distances to the corners, then the far end of each side.
         let (sw, se) = (x0 * x0 + y0 * y0, x1 * x1 + y0 * y0);
         let (ne, nw) = (x1 * x1 + y1 * y1, x0 * x0 + y1 * y1);
         let upper = sw.max(se).min(se.max(ne)).min(ne.max(nw)).min(nw.max(sw));
-        Some((lower, upper.sqrt()))
+        Some((lower, upper))
     }
 
     /// How far a distance of up to `reach_m` in the local plane can be from

@@ -397,15 +397,17 @@ impl Atlas {
             .filter(|(_, r)| {
                 *r <= SHORT_DISTANCE_M && query.polygon.is_none() && query.near.is_none()
             })
-            .map(|(from, r)| (from, r, from.plane_error(r)));
+            .map(|(from, r)| Shortcut::new(from, r));
 
         // Whether a branch of the R-tree can hold anything within the circle:
         // its box's lower bound, less the plane's error, is within the radius.
         let near_circle = circle
             .filter(|(_, r)| *r <= SHORT_DISTANCE_M)
-            .map(|(from, r)| (from, r + from.plane_error(r)));
+            .map(|(from, r)| (from, (r + from.plane_error(r)).powi(2)));
         let reaches = move |b: Rect<f64>| match &near_circle {
-            Some((from, reach)) => from.box_bounds(b).is_none_or(|(lower, _)| lower <= *reach),
+            Some((from, reach2)) => {
+                (from.box_bounds_squared(b)).is_none_or(|(lower2, _)| lower2 <= *reach2)
+            }
             None => true,
         };
 
@@ -413,17 +415,18 @@ impl Atlas {
         let mut sure: Vec<SureHit> = Vec::with_capacity(256);
         let mut consider = |candidate: Candidate, entry: Option<&Entry<A>>| {
             let slot = candidate.slot;
-            if let Some((from, r, margin)) = &shortcut
+            if let Some(shortcut) = &shortcut
                 && key_filter.certain(candidate.key)
-                && let Some((lower, upper)) = from.box_bounds(candidate.bbox)
+                && let Some((lower2, upper2)) = shortcut.from.box_bounds_squared(candidate.bbox)
             {
-                if lower - margin > *r {
+                let (from, r) = (&shortcut.from, shortcut.radius_m);
+                if lower2 > shortcut.beyond2 {
                     return;
                 }
-                if upper + margin <= *r {
+                if upper2 <= shortcut.within2 {
                     sure.push(SureHit {
-                        lower: lower - margin,
-                        upper: upper + margin,
+                        lower2,
+                        upper2,
                         slot,
                     });
                     return;
@@ -431,7 +434,7 @@ impl Atlas {
                 // Near the circle: the key has decided the attributes, and
                 // the outline alone decides the distance.
                 let d = from.to_outline(index.outline_of(slot));
-                if d <= *r {
+                if d <= r {
                     hits.push(SearchHit {
                         id: index.id_of(slot),
                         distance_m: Some(d),
@@ -501,9 +504,16 @@ impl Atlas {
         let total = hits.len() + sure.len();
         if let Some((from, _)) = &circle {
             let first = query.offset.saturating_add(query.limit);
-            measure_page(&mut hits, sure, index, from, first);
+            let margin = shortcut.as_ref().map_or(0.0, |s| s.margin_m);
+            measure_page(&mut hits, sure, index, from, margin, first);
         }
-        page(hits, total, query.offset, query.limit, circle.map(|(_, r)| r))
+        page(
+            hits,
+            total,
+            query.offset,
+            query.limit,
+            circle.map(|(_, r)| r),
+        )
     }
 
     /// Points of the kind that can be within `within_m` of anything in `boxes`.
@@ -535,23 +545,55 @@ fn bbox_within(bbox: Rect<f64>, p: Point<f64>, d: f64) -> bool {
     radius_bbox(p, d).iter().any(|r| r.intersects(&bbox))
 }
 
+/// What a search in a circle needs to tell a match from its box alone.
+struct Shortcut {
+    from: DistanceFrom,
+    radius_m: f64,
+    /// How far the bounds from a box can be from the geodesic, m.
+    margin_m: f64,
+    /// A box whose squared lower bound is above this is out of the circle.
+    beyond2: f64,
+    /// A box whose squared upper bound is at most this is in the circle.
+    within2: f64,
+}
+
+impl Shortcut {
+    fn new(from: DistanceFrom, radius_m: f64) -> Self {
+        let margin_m = from.plane_error(radius_m);
+        Self {
+            from,
+            radius_m,
+            margin_m,
+            beyond2: (radius_m + margin_m).powi(2),
+            // No box is sure to be within a circle smaller than the margin.
+            within2: match radius_m > margin_m {
+                true => (radius_m - margin_m).powi(2),
+                false => -1.0,
+            },
+        }
+    }
+}
+
 /// A match known from its box and search key, its distance not yet measured.
 struct SureHit {
-    /// Bounds on the distance, m.
-    lower: f64,
-    upper: f64,
+    /// The squares of the box's bounds on the distance in the plane, m²
+    /// (see [`DistanceFrom::box_bounds_squared`]).
+    lower2: f64,
+    upper2: f64,
     slot: Slot,
 }
 
 /// Measures the sure matches that can be among the first `first` hits and
 /// adds them to `hits`. Those left out are beyond at least `first` hits: the
 /// `first`-th smallest of the known distances and upper bounds is below
-/// their lower bounds.
+/// their lower bounds; `margin_m` is how far the bounds can be from the
+/// geodesic.
 fn measure_page<A: Attributes>(
     hits: &mut Vec<SearchHit>,
     sure: Vec<SureHit>,
     index: &LayerIndex<A>,
     from: &DistanceFrom,
+    margin_m: f64,
     first: usize,
 ) {
     if sure.is_empty() || first == 0 {
@@ -570,10 +612,14 @@ fn measure_page<A: Attributes>(
     // As `page` sorts them: a hit without a distance first.
     let mut bounds: Vec<f64> = (hits.iter())
         .map(|h| h.distance_m.unwrap_or(0.0))
-        .chain(sure.iter().map(|s| s.upper))
+        .chain(sure.iter().map(|s| s.upper2.sqrt() + margin_m))
         .collect();
     let threshold = *bounds.select_nth_unstable_by(first - 1, f64::total_cmp).1;
-    hits.extend(sure.iter().filter(|s| s.lower <= threshold).map(measure));
+    hits.extend(
+        (sure.iter())
+            .filter(|s| s.lower2.sqrt() - margin_m <= threshold)
+            .map(measure),
+    );
 }
 
 /// Sorts hits by distance then id and cuts the page; `total` counts the
@@ -693,7 +739,13 @@ mod tests {
 
     #[test]
     fn the_bucket_sort_orders_as_the_comparison_sort() {
-        for (n, radius) in [(1, 10.0), (2, 5_000.0), (64, 5_000.0), (600, 5_000.0), (5_000, 300.0)] {
+        for (n, radius) in [
+            (1, 10.0),
+            (2, 5_000.0),
+            (64, 5_000.0),
+            (600, 5_000.0),
+            (5_000, 300.0),
+        ] {
             for seed in 1..20 {
                 let hits = hits_in_circle(n, radius, seed);
                 let mut expected = hits.clone();
@@ -710,7 +762,14 @@ mod tests {
         let hits = hits_in_circle(700, 5_000.0, 7);
         let mut ordered = hits.clone();
         ordered.sort_by(by_distance_then_id);
-        for (offset, limit) in [(0, 1000), (0, 100), (100, 100), (650, 100), (700, 10), (0, 0)] {
+        for (offset, limit) in [
+            (0, 1000),
+            (0, 100),
+            (100, 100),
+            (650, 100),
+            (700, 10),
+            (0, 0),
+        ] {
             for radius in [Some(5_000.0), None] {
                 let page = page(hits.clone(), 900, offset, limit, radius);
                 let end = (offset + limit).min(ordered.len());
