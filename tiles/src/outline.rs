@@ -29,6 +29,11 @@ pub struct Ring<'a> {
 }
 
 impl<'a> Outline<'a> {
+    /// The y of its first coordinate (0 when empty): a read of its start.
+    pub fn first_y(self) -> f64 {
+        self.0.first().map_or(0.0, |c| c.y)
+    }
+
     /// The rings, in order: each polygon's exterior, then its holes.
     pub fn rings(self) -> impl Iterator<Item = Ring<'a>> {
         let mut rest = self.0;

@@ -606,6 +606,7 @@ fn measure_page<A: Attributes>(
     };
     // A page that holds every match measures them all.
     if first >= hits.len() + sure.len() {
+        index.preload(sure.iter().map(|s| s.slot));
         hits.extend(sure.iter().map(measure));
         return;
     }
