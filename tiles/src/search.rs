@@ -393,21 +393,18 @@ impl Atlas {
         // circle needs the geometry, a candidate whose box lies well inside
         // the circle is a match without being read; its distance is measured
         // only if it can reach the page (see `measure_page`).
-        let shortcut = circle
-            .filter(|(_, r)| {
-                *r <= SHORT_DISTANCE_M && query.polygon.is_none() && query.near.is_none()
-            })
-            .map(|(from, r)| Shortcut::new(from, r));
-
-        // Whether a branch of the R-tree can hold anything within the circle:
-        // its box's lower bound, less the plane's error, is within the radius.
-        let near_circle = circle
+        // A circle of up to 10 km, with its thresholds in its centre's plane.
+        let short_circle = circle
             .filter(|(_, r)| *r <= SHORT_DISTANCE_M)
-            .map(|(from, r)| (from, (r + from.plane_error(r)).powi(2)));
-        let reaches = move |b: Rect<f64>| match &near_circle {
-            Some((from, reach2)) => {
-                (from.box_bounds_squared(b)).is_none_or(|(lower2, _)| lower2 <= *reach2)
-            }
+            .map(|(from, r)| CircleBounds::new(from, r));
+        // Where the search key decides the attributes and nothing but the
+        // circle needs the geometry, a candidate whose box lies well inside
+        // the circle is a match without being read; its distance is measured
+        // only if it can reach the page (see `measure_page`).
+        let shortcut = short_circle.filter(|_| query.polygon.is_none() && query.near.is_none());
+        // Whether a branch of the R-tree can hold anything within the circle.
+        let reaches = move |b: Rect<f64>| match &short_circle {
+            Some(c) => (c.from.box_bounds_squared(b)).is_none_or(|(lower2, _)| lower2 <= c.beyond2),
             None => true,
         };
 
@@ -545,19 +542,22 @@ fn bbox_within(bbox: Rect<f64>, p: Point<f64>, d: f64) -> bool {
     radius_bbox(p, d).iter().any(|r| r.intersects(&bbox))
 }
 
-/// What a search in a circle needs to tell a match from its box alone.
-struct Shortcut {
+/// A circle of up to [`SHORT_DISTANCE_M`] with what tells, from a box alone,
+/// that nothing in it is within the circle, or that all of it is.
+#[derive(Debug, Clone, Copy)]
+struct CircleBounds {
     from: DistanceFrom,
     radius_m: f64,
     /// How far the bounds from a box can be from the geodesic, m.
     margin_m: f64,
-    /// A box whose squared lower bound is above this is out of the circle.
+    /// A box whose squared lower bound (see [`DistanceFrom::box_bounds_squared`])
+    /// is above this is out of the circle.
     beyond2: f64,
     /// A box whose squared upper bound is at most this is in the circle.
     within2: f64,
 }
 
-impl Shortcut {
+impl CircleBounds {
     fn new(from: DistanceFrom, radius_m: f64) -> Self {
         let margin_m = from.plane_error(radius_m);
         Self {
@@ -671,7 +671,7 @@ const BUCKET_SORT_FROM: usize = 64;
 /// evenly over the disc spread evenly over the squared distance, so that
 /// with as many buckets as hits a bucket holds one or two; the comparison
 /// sort of a crowded bucket (plots stacked on one spot) keeps the worst case
-/// at n log n. A page of 600 sorted in about a third of the time.
+/// at n log n.
 fn sort_in_circle(hits: &mut Vec<SearchHit>, radius_m: f64) {
     let Some(&filler) = hits.first() else {
         return;

@@ -404,6 +404,9 @@ fn json_keys(selection: &Selection) -> Result<Vec<Vec<u8>>, ApiError> {
         .collect()
 }
 
+/// Room for what follows the features of an answer: its counts.
+const ANSWER_TAIL_ROOM: usize = r#"],"numberMatched":,"numberReturned":}"#.len() + 2 * 20;
+
 /// Writes the hits of one layer.
 fn write_hits<A: Attributes>(
     body: &mut Vec<u8>,
@@ -417,6 +420,12 @@ fn write_hits<A: Attributes>(
     // the answer, each hit the compact writer cannot take by the general one.
     let names = selection.properties.as_deref().unwrap_or_default();
     let compact = !reads_features && compact_bound(&keys) <= COMPACT_MAX;
+    // Room for every feature up front: growing a large answer copies it.
+    let per_feature = match reads_features {
+        false => compact_bound(&keys),
+        true => 700,
+    };
+    body.reserve(hits.len() * per_feature + ANSWER_TAIL_ROOM);
     let mut rest = hits;
     while let Some((hit, after)) = rest.split_first() {
         let first = rest.len() == hits.len();
@@ -451,12 +460,7 @@ fn answer(atlas: &Atlas, q: &SearchQuery, selection: &Selection) -> Result<Respo
     let page = atlas.search(q)?;
     // Written straight to text: a page can hold a thousand features, and an
     // intermediate JSON tree would double the work.
-    // Room for the whole answer up front: growing a large buffer copies it.
-    let per_feature = match selection.reads_features() {
-        false => compact_bound(&json_keys(selection)?),
-        true => 700,
-    };
-    let mut body = Vec::with_capacity(page.hits.len() * per_feature + 128);
+    let mut body = Vec::new();
     body.extend_from_slice(b"{\"type\":\"FeatureCollection\",\"features\":[");
     let returned = match q.layer {
         LayerKind::Parks => write_hits(&mut body, &atlas.parks, &page.hits, selection),
