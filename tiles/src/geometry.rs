@@ -1,5 +1,6 @@
 //! Validated feature geometry in WGS84 longitude/latitude.
 
+use geo::orient::{Direction, Orient};
 use geo::{BoundingRect, Centroid, Coord, LineString, MultiPolygon, Point, Polygon, Rect};
 
 use crate::error::ModelError;
@@ -7,7 +8,11 @@ use crate::error::ModelError;
 /// A feature's geometry: a point (POIs) or a polygonal area (parks, plots, factories).
 ///
 /// Only [`Shape::point`] and [`Shape::area`] build one, so every `Shape` holds
-/// finite, in-range coordinates and rings that enclose an area.
+/// finite, in-range coordinates and rings that enclose an area, oriented as
+/// RFC 7946 asks: exterior rings counterclockwise, holes clockwise. Land
+/// departments' files come in either orientation (every Shapefile is
+/// clockwise); normalising once, here, keeps every derived value (geodesic
+/// area above all, which depends on the orientation) independent of it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shape {
     /// A single location.
@@ -65,7 +70,8 @@ impl Shape {
     }
 
     /// An area shape, checked: at least one polygon, every ring closed with at
-    /// least three distinct corners and a non-zero area.
+    /// least three distinct corners and a non-zero area; rings are reoriented
+    /// (exterior counterclockwise, holes clockwise) whatever they were.
     pub fn area(polygons: MultiPolygon<f64>) -> Result<Self, ModelError> {
         if polygons.0.is_empty() {
             return Err(ModelError::DegenerateGeometry("no polygon"));
@@ -76,7 +82,7 @@ impl Shape {
                 check_ring(hole, "interior ring encloses no area")?;
             }
         }
-        Ok(Shape::Area(polygons))
+        Ok(Shape::Area(polygons.orient(Direction::Default)))
     }
 
     /// A single-polygon area, checked.
