@@ -34,11 +34,26 @@ pub enum Command {
     /// Import GeoJSON, GeoJSON Sequence, a zipped Shapefile or a GeoPackage into one layer
     /// (upsert by code, all or nothing).
     Import(ImportArgs),
-    /// Create or update the store's schema.
-    Migrate(StoreArgs),
+    /// Create or update the store's schema, and repair stored values that an
+    /// older version derived wrong (plot areas of clockwise outlines).
+    Migrate(MigrateArgs),
+    /// List stored rows the server cannot load (left out of the map) and
+    /// plot areas that cannot be right; exits with 1 when there are any.
+    Check(StoreArgs),
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+}
+
+/// `siteatlas migrate ...`
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Recompute wrong plot areas even if this store was checked before.
+    #[arg(long)]
+    pub recompute_areas: bool,
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// `siteatlas token ...`

@@ -5,11 +5,12 @@ use siteatlas_tiles::geojson_io::{
     feature_from_geojson, feature_from_parts, feature_to_geojson, properties,
 };
 use siteatlas_tiles::{
-    Atlas, Attributes, FactoryAttrs, Feature, LayerKind, ModelError, ParkAttrs, PlotAttrs,
+    Atlas, Attributes, FactoryAttrs, Feature, LayerKind, ParkAttrs, PlotAttrs,
     PoiAttrs, Shape,
 };
 
-use crate::store::{NewRow, StoreError, StoredGeometry, StoredRow};
+use crate::store::{NewRow, StoredGeometry, StoredRow};
+use crate::unreadable::UnreadableRow;
 
 /// A feature of any layer.
 #[derive(Debug, Clone)]
@@ -27,35 +28,49 @@ pub enum AnyFeature {
 /// Properties that are columns of their own in the store, not part of `props`.
 const COLUMN_FIELDS: &[&str] = &["id", "code", "version", "updated_at"];
 
-/// Builds a typed feature of layer `A` from a stored row.
-pub fn from_row<A: Attributes>(row: StoredRow) -> Result<Feature<A>, StoreError> {
-    let corrupt = |reason: String| StoreError::Corrupt {
-        layer: A::LAYER.as_str(),
-        id: row.id,
-        reason,
-    };
-    let shape = match &row.geometry {
+/// Builds a typed feature of layer `A` from a stored row: the one check
+/// every row passes, whether it is loaded at start-up, applied after a write
+/// or about to be written by an import (see [`validate_for_layer`]).
+pub fn from_row<A: Attributes>(row: StoredRow) -> Result<Feature<A>, UnreadableRow> {
+    match read_row::<A>(&row) {
+        Ok(mut feature) => {
+            feature.version = row.version;
+            feature.updated_at = row.updated_at;
+            Ok(feature)
+        }
+        Err(reason) => Err(UnreadableRow {
+            layer: A::LAYER,
+            id: row.id,
+            code: row.code,
+            reason,
+        }),
+    }
+}
+
+fn read_row<A: Attributes>(row: &StoredRow) -> Result<Feature<A>, String> {
+    let shape = shape_of(row)?;
+    let props: geojson::JsonObject =
+        serde_json::from_str(&row.props).map_err(|e| format!("properties: {e}"))?;
+    let id = u64::try_from(row.id).map_err(|_| "negative id".to_owned())?;
+    feature_from_parts(id, row.code.clone(), shape, props).map_err(|e| e.to_string())
+}
+
+/// The checked geometry of a stored row, whatever its properties.
+pub fn shape_of(row: &StoredRow) -> Result<Shape, String> {
+    match &row.geometry {
         StoredGeometry::GeoJson(text) => {
             let geometry: geojson::Geometry = text
                 .parse()
-                .map_err(|e: geojson::Error| corrupt(e.to_string()))?;
+                .map_err(|e: geojson::Error| format!("geometry: {e}"))?;
             Shape::try_from(&geometry)
         }
         StoredGeometry::Wkb(bytes) => {
             use geo_traits::to_geo::ToGeoGeometry;
-            let wkb = wkb::reader::read_wkb(bytes).map_err(|e| corrupt(e.to_string()))?;
+            let wkb = wkb::reader::read_wkb(bytes).map_err(|e| format!("geometry: {e}"))?;
             Shape::try_from(wkb.to_geometry())
         }
     }
-    .map_err(|e| corrupt(e.to_string()))?;
-    let props: geojson::JsonObject =
-        serde_json::from_str(&row.props).map_err(|e| corrupt(e.to_string()))?;
-    let id = u64::try_from(row.id).map_err(|_| corrupt("negative id".into()))?;
-    let mut feature: Feature<A> = feature_from_parts(id, row.code.clone(), shape, props)
-        .map_err(|e| corrupt(e.to_string()))?;
-    feature.version = row.version;
-    feature.updated_at = row.updated_at;
-    Ok(feature)
+    .map_err(|e| format!("geometry: {e}"))
 }
 
 /// The row to store for a validated feature (its id and version belong to the store).
@@ -74,14 +89,32 @@ pub fn to_row<A: Attributes>(feature: &Feature<A>) -> NewRow {
     }
 }
 
-/// Validates a GeoJSON feature for a layer (id is a placeholder until stored).
+/// Validates a GeoJSON feature for a layer and makes the row to store (the
+/// id is a placeholder until stored). The row is read back with
+/// [`from_row`], the loader's own check, so an import writes only what the
+/// server can load.
 pub fn validate_for_layer(
     layer: LayerKind,
     gj: &geojson::Feature,
-) -> Result<(String, NewRow), ModelError> {
-    fn one<A: Attributes>(gj: &geojson::Feature) -> Result<(String, NewRow), ModelError> {
-        let f: Feature<A> = feature_from_geojson(1, gj)?;
-        Ok((f.code.clone(), to_row(&f)))
+) -> Result<(String, NewRow), String> {
+    fn one<A: Attributes>(gj: &geojson::Feature) -> Result<(String, NewRow), String> {
+        let f: Feature<A> = feature_from_geojson(1, gj).map_err(|e| e.to_string())?;
+        let row = to_row(&f);
+        let stored = StoredRow {
+            id: 1,
+            code: row.code.clone(),
+            version: 1,
+            updated_at: String::new(),
+            geometry: StoredGeometry::GeoJson(row.geometry.clone()),
+            props: row.props.clone(),
+        };
+        from_row::<A>(stored).map_err(|bad| {
+            format!(
+                "the feature would be stored in a form the server cannot load: {}",
+                bad.reason
+            )
+        })?;
+        Ok((f.code.clone(), row))
     }
     match layer {
         LayerKind::Parks => one::<ParkAttrs>(gj),
@@ -93,7 +126,7 @@ pub fn validate_for_layer(
 
 impl AnyFeature {
     /// Converts a stored row of a layer.
-    pub fn from_row(layer: LayerKind, row: StoredRow) -> Result<Self, StoreError> {
+    pub fn from_row(layer: LayerKind, row: StoredRow) -> Result<Self, UnreadableRow> {
         Ok(match layer {
             LayerKind::Parks => AnyFeature::Park(from_row(row)?),
             LayerKind::Plots => AnyFeature::Plot(from_row(row)?),
@@ -152,11 +185,29 @@ pub fn remove(atlas: &mut Atlas, layer: LayerKind, id: u64) -> Option<Rect<f64>>
     }
 }
 
-/// Parses a chunk of stored rows of one layer.
-pub fn parse_rows(layer: LayerKind, rows: Vec<StoredRow>) -> Result<Vec<AnyFeature>, StoreError> {
-    rows.into_iter()
-        .map(|r| AnyFeature::from_row(layer, r))
-        .collect()
+/// Stored rows of one layer, read: the features, and the rows that are not.
+#[derive(Debug, Default)]
+pub struct ParsedRows {
+    /// Rows that make valid features.
+    pub features: Vec<AnyFeature>,
+    /// Rows left out, and why.
+    pub unreadable: Vec<UnreadableRow>,
+}
+
+/// Parses stored rows of one layer; a row that is not a valid feature is set
+/// apart, never an error for the others.
+pub fn parse_rows(layer: LayerKind, rows: Vec<StoredRow>) -> ParsedRows {
+    let mut parsed = ParsedRows {
+        features: Vec::with_capacity(rows.len()),
+        unreadable: Vec::new(),
+    };
+    for row in rows {
+        match AnyFeature::from_row(layer, row) {
+            Ok(f) => parsed.features.push(f),
+            Err(bad) => parsed.unreadable.push(bad),
+        }
+    }
+    parsed
 }
 
 /// Builds one layer's index from all its features (an R-tree bulk load).

@@ -231,10 +231,10 @@ pub fn validate(layer: LayerKind, dataset: Dataset, dry_run: bool) -> (ImportRep
                     rows.push(row);
                 }
             }
-            Err(e) => report.issues.push(FeatureIssue {
+            Err(reason) => report.issues.push(FeatureIssue {
                 record: number,
                 code,
-                reason: e.to_string(),
+                reason,
             }),
         }
     }

@@ -16,12 +16,14 @@ pub mod error;
 pub mod features;
 pub mod import;
 pub mod metrics;
+pub mod repair;
 pub mod routes;
 pub mod session;
 pub mod state;
 pub mod store;
 pub mod sync;
 pub mod tile_cache;
+pub mod unreadable;
 pub mod usage;
 pub mod workflow;
 
@@ -37,6 +39,9 @@ pub async fn prepare(args: &ServeArgs) -> anyhow::Result<SharedState> {
     let client_config = args.basemap.client_config().map_err(anyhow::Error::msg)?;
     let store = Store::open(args.store.database_url.as_deref(), &args.store.data_dir).await?;
     store.migrate().await?;
+    for wrong in repair::repair_plot_areas(&store, false).await? {
+        tracing::warn!(%wrong, "recomputed a plot area stored wrong by an older version");
+    }
     if !args.no_demo && import::seed_demo(&store).await? {
         tracing::info!("empty store: loaded the demo data");
     }
@@ -45,13 +50,15 @@ pub async fn prepare(args: &ServeArgs) -> anyhow::Result<SharedState> {
         Store::Sqlite(_) => None,
     };
     let started = Instant::now();
-    let atlas = load_atlas(&store).await?;
+    let loaded = load_atlas(&store).await?;
+    let atlas = &loaded.atlas;
     tracing::info!(
         store = store.kind(),
         parks = atlas.parks.len(),
         plots = atlas.plots.len(),
         factories = atlas.factories.len(),
         pois = atlas.pois.len(),
+        unreadable = loaded.unreadable.len(),
         seconds = started.elapsed().as_secs_f64(),
         "index loaded"
     );
@@ -63,7 +70,7 @@ pub async fn prepare(args: &ServeArgs) -> anyhow::Result<SharedState> {
         upload_limit_bytes: args.upload_limit_mb * 1024 * 1024,
         data_dir: args.store.data_dir.clone(),
     };
-    let state = AppState::new(store.clone(), atlas, settings);
+    let state = AppState::new(store.clone(), loaded, settings);
     tokio::spawn(usage::run_flusher(state.clone()));
     if let (Store::Postgres(pg), Some(listener)) = (&store, listener) {
         tokio::spawn(sync::run(state.clone(), pg.clone(), listener));

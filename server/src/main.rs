@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use siteatlas_server::cli::{Cli, Command, StoreArgs, TokenCommand};
 use siteatlas_server::import::import_file;
+use siteatlas_server::repair;
 use siteatlas_server::store::Store;
 
 /// mimalloc (its v2 line, which hands freed pages back to the system after
@@ -29,13 +30,21 @@ async fn main() -> ExitCode {
         Command::Serve(args) => siteatlas_server::serve(args).await,
         Command::Migrate(args) => {
             async {
-                let store = Store::open(args.database_url.as_deref(), &args.data_dir).await?;
-                store.migrate().await?;
-                eprintln!("{} store is up to date", store.kind());
+                let store = open(&args.store).await?;
+                let repaired = repair::repair_plot_areas(&store, args.recompute_areas).await?;
+                for wrong in &repaired {
+                    eprintln!("recomputed: {wrong}");
+                }
+                eprintln!(
+                    "{} store is up to date ({} plot areas recomputed)",
+                    store.kind(),
+                    repaired.len()
+                );
                 Ok(())
             }
             .await
         }
+        Command::Check(args) => return check(&args).await,
         Command::Import(args) => {
             async {
                 let options = args.options()?;
@@ -54,6 +63,39 @@ async fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `siteatlas check`: lists what the server cannot load or should repair.
+async fn check(args: &StoreArgs) -> ExitCode {
+    let report = async { anyhow::Ok(repair::check(&open(args).await?).await?) }.await;
+    match report {
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+        Ok(report) => {
+            for row in &report.unreadable {
+                println!(
+                    "{}\t{}\t{}\tunreadable: {}",
+                    row.layer, row.id, row.code, row.reason
+                );
+            }
+            for wrong in &report.wrong_areas {
+                println!("{wrong} (`siteatlas migrate --recompute-areas` repairs it)");
+            }
+            let problems = report.unreadable.len() + report.wrong_areas.len();
+            eprintln!(
+                "{} unreadable rows, {} wrong plot areas",
+                report.unreadable.len(),
+                report.wrong_areas.len()
+            );
+            if problems == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

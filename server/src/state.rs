@@ -8,12 +8,13 @@ use parking_lot::{Mutex, RwLock};
 use siteatlas_tiles::{Atlas, LayerKind};
 use tokio::sync::broadcast;
 
-use crate::features::{self, AnyFeature};
+use crate::features::{self, ParsedRows};
 use crate::metrics::Metrics;
 use crate::routes::live::LiveHub;
 use crate::session::{RateLimiter, SignInLimiter, SigningKey};
 use crate::store::{LOAD_CHUNK, NewRow, Store, StoreError, StoredRow, WriteSummary};
 use crate::tile_cache::TileCache;
+use crate::unreadable::{UnreadableRow, UnreadableRows};
 use crate::usage::UsageCounter;
 
 /// Everything a request handler needs.
@@ -46,6 +47,8 @@ pub struct AppState {
     pub usage: UsageCounter,
     /// Public forms (leads) per client address.
     pub form_limiter: RateLimiter,
+    /// Stored rows left out of the index because they cannot be read.
+    pub unreadable: UnreadableRows,
 }
 
 /// How a server is set up, beyond its store and index.
@@ -82,8 +85,13 @@ pub struct ChangeEvent {
 pub type SharedState = Arc<AppState>;
 
 impl AppState {
-    /// State over a loaded atlas.
-    pub fn new(store: Store, atlas: Atlas, settings: Settings) -> SharedState {
+    /// State over a loaded atlas and the rows that could not be loaded.
+    pub fn new(store: Store, loaded: LoadedAtlas, settings: Settings) -> SharedState {
+        let unreadable = UnreadableRows::default();
+        for row in loaded.unreadable {
+            unreadable.record(row);
+        }
+        let atlas = loaded.atlas;
         Arc::new(Self {
             atlas: RwLock::new(atlas),
             cache: Mutex::new(TileCache::new(settings.tile_cache_bytes)),
@@ -99,28 +107,37 @@ impl AppState {
             live: Arc::default(),
             usage: UsageCounter::default(),
             form_limiter: RateLimiter::new(5, std::time::Duration::from_secs(600)),
+            unreadable,
         })
     }
 
     /// Applies stored rows of one layer (new or changed features) and forgets
     /// `removed` ids, evicting the tiles they touch. Returns when every later
-    /// request sees the change.
+    /// request sees the change. A row that cannot be read (written behind the
+    /// server's back) is taken off the map and reported, like at start-up.
     pub fn apply_rows(
         &self,
         layer: LayerKind,
         rows: Vec<StoredRow>,
         removed: &[u64],
     ) -> Result<(), StoreError> {
-        let features = rows
-            .into_iter()
-            .map(|r| AnyFeature::from_row(layer, r))
-            .collect::<Result<Vec<_>, _>>()?;
+        let ParsedRows {
+            features,
+            unreadable,
+        } = features::parse_rows(layer, rows);
+        let mut gone: Vec<u64> = removed.to_vec();
+        for bad in unreadable {
+            bad.log();
+            gone.extend(u64::try_from(bad.id).ok());
+            self.unreadable.record(bad);
+        }
         let mut events: Vec<ChangeEvent> = Vec::new();
         {
             let mut atlas = self.atlas.write();
             let mut boxes: Vec<Rect<f64>> = Vec::new();
             for f in features {
                 let (id, version) = f.id_and_version();
+                self.unreadable.forget(layer, id as i64);
                 let touched = f.apply(&mut atlas);
                 if !touched.is_empty() {
                     events.push(ChangeEvent {
@@ -131,7 +148,10 @@ impl AppState {
                 }
                 boxes.extend(touched);
             }
-            for id in removed {
+            for id in &gone {
+                if removed.contains(id) {
+                    self.unreadable.forget(layer, *id as i64);
+                }
                 if let Some(b) = features::remove(&mut atlas, layer, *id) {
                     boxes.push(b);
                     events.push(ChangeEvent {
@@ -166,10 +186,14 @@ impl AppState {
         Ok(summaries)
     }
 
-    /// Replaces one layer with all its features (after a bulk change).
-    pub fn replace_layer(&self, layer: LayerKind, features: Vec<AnyFeature>) {
+    /// Replaces one layer with all its rows (after a bulk change).
+    pub fn replace_layer(&self, layer: LayerKind, parsed: ParsedRows) {
+        for bad in &parsed.unreadable {
+            bad.log();
+        }
+        self.unreadable.replace_layer(layer, parsed.unreadable);
         let mut fresh = Atlas::default();
-        features::rebuild_layer(&mut fresh, layer, features);
+        features::rebuild_layer(&mut fresh, layer, parsed.features);
         let mut atlas = self.atlas.write();
         // The swap leaves the old layer in `fresh`, to be freed after the
         // lock is released: freeing a large layer takes a while.
@@ -190,9 +214,9 @@ impl AppState {
     }
 }
 
-/// Loads one layer's features from the store. Rows are parsed in chunks on
+/// Loads one layer's rows from the store. Rows are parsed in chunks on
 /// blocking threads while later rows are still arriving.
-pub async fn load_layer(store: &Store, layer: LayerKind) -> Result<Vec<AnyFeature>, StoreError> {
+pub async fn load_layer(store: &Store, layer: LayerKind) -> Result<ParsedRows, StoreError> {
     let mut parsing = Vec::new();
     store
         .for_each_chunk(layer, LOAD_CHUNK, |chunk| {
@@ -201,24 +225,41 @@ pub async fn load_layer(store: &Store, layer: LayerKind) -> Result<Vec<AnyFeatur
             }));
         })
         .await?;
-    let mut all = Vec::new();
+    let mut all = ParsedRows::default();
     for task in parsing {
-        all.extend(task.await.expect("parsing task panicked")?);
+        let chunk = task.await.expect("parsing task panicked");
+        all.features.extend(chunk.features);
+        all.unreadable.extend(chunk.unreadable);
     }
     Ok(all)
 }
 
-/// Loads every layer of the store into a new atlas.
-pub async fn load_atlas(store: &Store) -> Result<Atlas, StoreError> {
-    let mut atlas = Atlas::default();
+/// Every layer of the store, indexed, and the rows left out of it.
+#[derive(Debug, Default)]
+pub struct LoadedAtlas {
+    /// The index.
+    pub atlas: Atlas,
+    /// Rows that cannot be read, already logged.
+    pub unreadable: Vec<UnreadableRow>,
+}
+
+/// Loads every layer of the store into a new atlas. A row that cannot be
+/// read is logged and left out; it never stops the load.
+pub async fn load_atlas(store: &Store) -> Result<LoadedAtlas, StoreError> {
+    let mut loaded = LoadedAtlas::default();
     for layer in LayerKind::ALL {
-        let features = load_layer(store, layer).await?;
-        atlas = tokio::task::spawn_blocking(move || {
-            features::rebuild_layer(&mut atlas, layer, features);
+        let parsed = load_layer(store, layer).await?;
+        for bad in &parsed.unreadable {
+            bad.log();
+        }
+        loaded.unreadable.extend(parsed.unreadable);
+        let mut atlas = std::mem::take(&mut loaded.atlas);
+        loaded.atlas = tokio::task::spawn_blocking(move || {
+            features::rebuild_layer(&mut atlas, layer, parsed.features);
             atlas
         })
         .await
         .expect("index building task panicked");
     }
-    Ok(atlas)
+    Ok(loaded)
 }

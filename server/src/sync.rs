@@ -27,9 +27,9 @@ pub struct ChangeNotice {
 /// Applies one notice to the state.
 pub async fn apply_notice(state: &SharedState, notice: ChangeNotice) -> Result<(), StoreError> {
     if notice.reload {
-        let features = load_layer(&state.store, notice.layer).await?;
+        let parsed = load_layer(&state.store, notice.layer).await?;
         let state = state.clone();
-        tokio::task::spawn_blocking(move || state.replace_layer(notice.layer, features))
+        tokio::task::spawn_blocking(move || state.replace_layer(notice.layer, parsed))
             .await
             .expect("reload task panicked");
         return Ok(());

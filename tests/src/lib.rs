@@ -96,6 +96,25 @@ impl TestStore {
         }
     }
 
+    /// Runs SQL on the store behind the server's back, as another tool or a
+    /// person at a SQL prompt would.
+    pub async fn execute(&self, sql: &str) {
+        match &self.database_url {
+            Some(url) => {
+                let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
+                sqlx::raw_sql(sql).execute(&mut conn).await.expect(sql);
+            }
+            None => {
+                let path = self.data_dir.join("siteatlas.db");
+                let url = format!("sqlite://{}", path.display());
+                let mut conn = sqlx::SqliteConnection::connect(&url)
+                    .await
+                    .expect("open the SQLite store");
+                sqlx::raw_sql(sql).execute(&mut conn).await.expect(sql);
+            }
+        }
+    }
+
     /// `--data-dir`/`--database-url` flags for the binary.
     pub fn cli_flags(&self) -> Vec<String> {
         match &self.database_url {

@@ -7,6 +7,8 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 use siteatlas_tiles::LayerKind;
 
+use crate::auth::{Actor, Role};
+use crate::error::ApiError;
 use crate::routes::ogc::landing_document;
 use crate::state::SharedState;
 
@@ -26,9 +28,12 @@ pub async fn landing(State(state): State<SharedState>, headers: HeaderMap) -> Re
     Json(landing_document(&headers)).into_response()
 }
 
-/// `GET /health`: 200 when the store answers, 503 when it does not.
+/// `GET /health`: 200 when the store answers, 503 when it does not. The
+/// status is `degraded` (still 200: the map is served) when stored rows were
+/// left out of the index because they cannot be read; `unreadable` counts
+/// them per layer.
 #[utoipa::path(get, path = "/health", tag = "meta",
-    responses((status = 200, description = "the store answers"), (status = 503, description = "the store does not answer")))]
+    responses((status = 200, description = "the store answers: status `ok`, or `degraded` when stored rows cannot be read (counted in `unreadable`)"), (status = 503, description = "the store does not answer")))]
 pub async fn health(State(state): State<SharedState>) -> Response {
     let counts: Value = {
         let atlas = state.atlas.read();
@@ -38,9 +43,26 @@ pub async fn health(State(state): State<SharedState>) -> Response {
             .collect::<serde_json::Map<_, _>>()
             .into()
     };
+    let unreadable: Value = state
+        .unreadable
+        .counts()
+        .into_iter()
+        .map(|(l, n)| (l.as_str().to_owned(), json!(n)))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    let status = if state.unreadable.is_empty() {
+        "ok"
+    } else {
+        "degraded"
+    };
     match state.store.ping().await {
-        Ok(()) => Json(json!({ "status": "ok", "store": state.store.kind(), "features": counts }))
-            .into_response(),
+        Ok(()) => Json(json!({
+            "status": status,
+            "store": state.store.kind(),
+            "features": counts,
+            "unreadable": unreadable,
+        }))
+        .into_response(),
         Err(e) => {
             tracing::warn!(cause = %e, "health check: store does not answer");
             (
@@ -62,6 +84,10 @@ pub async fn metrics(State(state): State<SharedState>) -> Response {
     use std::fmt::Write;
     let mut out = String::new();
     state.metrics.render(&mut out);
+    out.push_str("# HELP siteatlas_unreadable_rows Stored rows left out of the index because they cannot be read.\n# TYPE siteatlas_unreadable_rows gauge\n");
+    for (layer, n) in state.unreadable.counts() {
+        let _ = writeln!(out, "siteatlas_unreadable_rows{{layer=\"{layer}\"}} {n}");
+    }
     let cache = state.cache.lock().stats();
     let _ = writeln!(
         out,
@@ -126,4 +152,23 @@ pub async fn context() -> Response {
         siteatlas_fixtures::context::CONTEXT,
     )
         .into_response()
+}
+
+/// `GET /api/admin/unreadable`: the stored rows left out of the index, with
+/// their code and the reason, for admins.
+#[utoipa::path(get, path = "/api/admin/unreadable", tag = "meta",
+    responses((status = 200, description = "`{\"rows\": [{layer, id, code, reason}]}`"),
+              (status = 401, description = "no credentials"), (status = 403, description = "not an admin")))]
+pub async fn unreadable_rows(
+    State(state): State<SharedState>,
+    actor: Actor,
+) -> Result<Response, ApiError> {
+    if actor.role != Role::Admin {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only admins list unreadable rows",
+        ));
+    }
+    Ok(Json(json!({ "rows": state.unreadable.list() })).into_response())
 }

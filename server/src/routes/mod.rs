@@ -140,6 +140,7 @@ pub fn app(state: SharedState) -> Router {
         .route("/api/config", get(meta::client_config))
         .route("/context.geojson", get(meta::context))
         .route("/api/audit.csv", get(edits::audit_csv))
+        .route("/api/admin/unreadable", get(meta::unreadable_rows))
         .route(
             "/api/import",
             axum::routing::post(import::import).layer(axum::extract::DefaultBodyLimit::max(

@@ -35,6 +35,7 @@ use crate::session::COOKIE_NAME;
         crate::routes::edits::patch_feature,
         crate::routes::edits::history,
         crate::routes::edits::audit_csv,
+        crate::routes::meta::unreadable_rows,
         crate::routes::import::import,
         crate::routes::panoramas::upload,
         crate::routes::panoramas::get_scene,
