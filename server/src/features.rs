@@ -5,8 +5,7 @@ use siteatlas_tiles::geojson_io::{
     feature_from_geojson, feature_from_parts, feature_to_geojson, properties,
 };
 use siteatlas_tiles::{
-    Atlas, Attributes, FactoryAttrs, Feature, LayerKind, ParkAttrs, PlotAttrs,
-    PoiAttrs, Shape,
+    Atlas, Attributes, FactoryAttrs, Feature, LayerKind, ParkAttrs, PlotAttrs, PoiAttrs, Shape,
 };
 
 use crate::store::{NewRow, StoredGeometry, StoredRow};
