@@ -1,6 +1,8 @@
 //! Features to and from GeoJSON, with the model's property names.
 
 use geojson::JsonObject;
+use serde::de::value::StrDeserializer;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::error::ModelError;
@@ -57,14 +59,83 @@ pub fn feature_from_parts<A: Attributes>(
             extra.insert(k, v);
         }
     }
-    let attrs: A =
-        serde_json::from_value(Value::Object(known)).map_err(|e| ModelError::InvalidProperty {
-            field: "properties".into(),
-            reason: e.to_string(),
-        })?;
+    let mut failed = None;
+    let attrs = A::deserialize(Fields {
+        object: known,
+        failed: &mut failed,
+    })
+    .map_err(|e| ModelError::InvalidProperty {
+        // A missing field has no value to blame; serde's message names it.
+        field: failed.take().unwrap_or_else(|| "properties".into()),
+        reason: e.to_string(),
+    })?;
     let mut built = Feature::new(id, code, shape, attrs)?;
     built.extra = extra;
     Ok(built)
+}
+
+/// A feature's known properties as a deserializer that notes the property whose value
+/// fails: serde's own messages ("unknown variant `二类工业用地`") do not say which it was.
+struct Fields<'a> {
+    object: JsonObject,
+    failed: &'a mut Option<String>,
+}
+
+impl<'de> Deserializer<'de> for Fields<'_> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_map(Entries {
+            entries: self.object.into_iter(),
+            key: String::new(),
+            value: None,
+            failed: self.failed,
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        identifier ignored_any
+    }
+}
+
+struct Entries<'a> {
+    entries: serde_json::map::IntoIter,
+    /// The entry being read; its key is kept only to be named if its value fails.
+    key: String,
+    value: Option<Value>,
+    failed: &'a mut Option<String>,
+}
+
+impl<'de> MapAccess<'de> for Entries<'_> {
+    type Error = serde_json::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        let Some((key, value)) = self.entries.next() else {
+            return Ok(None);
+        };
+        let read = seed.deserialize(StrDeserializer::<serde_json::Error>::new(&key))?;
+        (self.key, self.value) = (key, Some(value));
+        Ok(Some(read))
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Self::Error> {
+        let value = self.value.take().unwrap_or(Value::Null);
+        seed.deserialize(value).inspect_err(|_| {
+            *self.failed = Some(std::mem::take(&mut self.key));
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
 }
 
 /// All properties of a feature as JSON: common fields, attributes, derived
@@ -202,6 +273,33 @@ mod tests {
         let bad_status = plot_json(r#"{"code":"A","status":"sold","land_use":"industrial"}"#);
         let err = feature_from_geojson::<PlotAttrs>(1, &bad_status).unwrap_err();
         assert!(err.to_string().contains("sold"), "{err}");
+        assert!(
+            matches!(&err, ModelError::InvalidProperty { field, .. } if field == "status"),
+            "{err:?}"
+        );
+        // The field whose value fails is named, whatever comes before or after it.
+        let bad_land_use = plot_json(
+            r#"{"code":"A","status":"available","land_use":"二类工业用地","price_wan_per_mu":3}"#,
+        );
+        let err = feature_from_geojson::<PlotAttrs>(1, &bad_land_use).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("property `land_use`: unknown variant `二类工业用地`"),
+            "{err}"
+        );
+        let bad_type = plot_json(
+            r#"{"code":"A","status":"available","land_use":"industrial","height_limit_m":"高"}"#,
+        );
+        let err = feature_from_geojson::<PlotAttrs>(1, &bad_type).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("property `height_limit_m`: invalid type")
+                && err.to_string().contains("高"),
+            "{err}"
+        );
+        let missing_status = plot_json(r#"{"code":"A","land_use":"industrial"}"#);
+        let err = feature_from_geojson::<PlotAttrs>(1, &missing_status).unwrap_err();
+        assert!(err.to_string().contains("missing field `status`"), "{err}");
         let negative = plot_json(
             r#"{"code":"A","status":"available","land_use":"industrial","price_wan_per_mu":-3}"#,
         );
