@@ -25,6 +25,7 @@ mod geometry;
 mod geopackage;
 mod mapping;
 mod shapefile_zip;
+pub mod vocabulary;
 mod wkb;
 
 use std::path::Path;
@@ -196,13 +197,16 @@ impl Finisher<'_> {
     }
 
     pub(crate) fn finish(&self, number: usize, raw: RawFeature) -> Record {
-        let properties = self.options.mapping.apply(raw.properties);
+        let (properties, refused) = self.options.mapping.apply(raw.properties);
         // The business key, so that a report names the feature as the sender knows it.
         let code = properties.get("code").and_then(|c| match c {
             Value::String(s) => Some(s.clone()),
             Value::Null => None,
             other => Some(other.to_string()),
         });
+        if !refused.is_empty() {
+            return self.error_with_code(number, code, refused.join("; "));
+        }
         let Some(geometry) = raw.geometry else {
             return self.error_with_code(number, code, "feature has no geometry");
         };

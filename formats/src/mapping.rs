@@ -9,6 +9,11 @@
 //! [values.land_use]
 //! "M1" = "industrial"
 //! ```
+//!
+//! Land use and status are read with the national vocabularies of [`crate::vocabulary`];
+//! a mapping file's values come first and the model's own values pass unchanged. A plot whose
+//! land use or status matches nothing, or names land the map does not offer, is refused with
+//! the model field, the value and, for unknown values, the closest known ones.
 
 use std::collections::HashMap;
 
@@ -16,6 +21,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::FormatError;
+use crate::vocabulary::{self, FACTORY_STATUSES, LAND_USES, PLOT_STATUSES, Reading, normalise};
 
 /// Field names land departments commonly use, and the model field each one means.
 const BUILTIN_FIELDS: &[(&str, &str)] = &[
@@ -28,6 +34,14 @@ const BUILTIN_FIELDS: &[(&str, &str)] = &[
     ("用地性质", "land_use"),
     ("土地用途", "land_use"),
     ("用途", "land_use"),
+    ("规划用途", "land_use"),
+    ("规划用地性质", "land_use"),
+    ("用地分类", "land_use"),
+    ("用地用海分类", "land_use"),
+    ("用地代码", "land_use"),
+    ("用地性质代码", "land_use"),
+    ("用地分类代码", "land_use"),
+    ("用地用海分类代码", "land_use"),
     ("出让面积", "area_m2"),
     ("用地面积", "area_m2"),
     ("面积", "area_m2"),
@@ -35,6 +49,7 @@ const BUILTIN_FIELDS: &[(&str, &str)] = &[
     ("园区编号", "park"),
     ("状态", "status"),
     ("供应状态", "status"),
+    ("供地状态", "status"),
     ("容积率下限", "plot_ratio_min"),
     ("容积率上限", "plot_ratio_max"),
     ("容积率", "plot_ratio_max"),
@@ -48,47 +63,27 @@ const BUILTIN_FIELDS: &[(&str, &str)] = &[
     ("挂牌价", "price_wan_per_mu"),
 ];
 
-/// Chinese values of the closed vocabularies, by model field.
-const BUILTIN_VALUES: &[(&str, &[(&str, &str)])] = &[
-    (
-        "land_use",
-        &[
-            ("工业", "industrial"),
-            ("工业用地", "industrial"),
-            ("物流仓储", "logistics"),
-            ("仓储用地", "logistics"),
-            ("科研", "rnd"),
-            ("研发", "rnd"),
-            ("商业", "commercial"),
-            ("商服", "commercial"),
-            ("混合", "mixed"),
-        ],
-    ),
-    (
-        "status",
-        &[
-            ("可供", "available"),
-            ("待出让", "available"),
-            ("未出让", "available"),
-            ("已预留", "reserved"),
-            ("预留", "reserved"),
-            ("洽谈中", "negotiating"),
-            ("已出让", "transferred"),
-            ("已供", "transferred"),
-            ("撤回", "withdrawn"),
-            ("暂停", "withdrawn"),
-        ],
-    ),
+/// Built-in fields that hold a land-use code rather than a name: when a record has both,
+/// the name is the land use (names win over codes) and the code keeps its own field name.
+const CODE_FIELDS: &[&str] = &[
+    "用地代码",
+    "用地性质代码",
+    "用地分类代码",
+    "用地用海分类代码",
 ];
 
 /// Source field name → model field, and per model field, source value → model value.
 ///
-/// [`FieldMapping::default`] is the built-in mapping of common Chinese land-department names.
-/// Properties without a mapping pass through unchanged.
+/// [`FieldMapping::default`] is the built-in mapping of common Chinese land-department names
+/// and the national land-use and supply-status vocabularies. Properties without a mapping
+/// pass through unchanged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldMapping {
     fields: HashMap<String, String>,
+    /// A mapping file's values, by model field, keyed by normalised source value.
     values: HashMap<String, HashMap<String, String>>,
+    /// Whether the built-in vocabularies apply.
+    builtin: bool,
 }
 
 #[derive(Deserialize)]
@@ -107,18 +102,24 @@ impl Default for FieldMapping {
             .iter()
             .map(|(from, to)| ((*from).to_owned(), (*to).to_owned()))
             .collect();
-        let values = BUILTIN_VALUES
-            .iter()
-            .map(|(field, pairs)| {
-                let map = pairs
-                    .iter()
-                    .map(|(f, t)| ((*f).to_owned(), (*t).to_owned()))
-                    .collect();
-                ((*field).to_owned(), map)
-            })
-            .collect();
-        FieldMapping { fields, values }
+        FieldMapping {
+            fields,
+            values: HashMap::new(),
+            builtin: true,
+        }
     }
+}
+
+/// Why a vocabulary value was not mapped.
+enum Problem {
+    Empty,
+    NotOffered {
+        part: String,
+        class: &'static vocabulary::Class,
+    },
+    Unknown {
+        part: String,
+    },
 }
 
 impl FieldMapping {
@@ -127,11 +128,13 @@ impl FieldMapping {
         FieldMapping {
             fields: HashMap::new(),
             values: HashMap::new(),
+            builtin: false,
         }
     }
 
     /// Reads a TOML mapping file; its entries are added to (and override) the built-in ones
-    /// unless it says `builtin = false`.
+    /// unless it says `builtin = false`. Source values are matched as the vocabularies match
+    /// them: regardless of width, ASCII case and white space.
     pub fn from_toml(text: &str) -> Result<Self, FormatError> {
         let file: MappingFile =
             toml::from_str(text).map_err(|e| FormatError::Mapping(e.to_string()))?;
@@ -146,7 +149,7 @@ impl FieldMapping {
         for (field, pairs) in file.values {
             let map = mapping.values.entry(field).or_default();
             for (from, to) in pairs {
-                map.insert(from.trim().to_owned(), to);
+                map.insert(normalise(&from), to);
             }
         }
         Ok(mapping)
@@ -158,9 +161,15 @@ impl FieldMapping {
     }
 
     /// Renames the properties and maps vocabulary values. When two source fields map to the
-    /// same model field, the first keeps the model name and the other keeps its own name, so
-    /// that no value is lost and the importer sees the conflict.
-    pub fn apply(&self, properties: Map<String, Value>) -> Map<String, Value> {
+    /// same model field, the first with a value (a land-use name before a land-use code)
+    /// keeps the model name and the other keeps its own name, so that no value is lost and
+    /// the importer sees the conflict.
+    ///
+    /// Also returns what could not be mapped, one sentence per field: a plot's land use or
+    /// status that matches nothing or names land the map does not offer. Only records with a
+    /// land use (plots) are judged, and not those whose status is a factory's: parks and
+    /// points keep such columns as extra attributes.
+    pub fn apply(&self, properties: Map<String, Value>) -> (Map<String, Value>, Vec<String>) {
         let mut out = Map::new();
         let mut renamed = Vec::new();
         for (key, value) in properties {
@@ -171,6 +180,9 @@ impl FieldMapping {
                 }
             }
         }
+        renamed.sort_by_key(|(source, _, value)| {
+            (is_blank(value), CODE_FIELDS.contains(&source.trim()))
+        });
         for (source, model, value) in renamed {
             if out.contains_key(&model) {
                 out.insert(source, value);
@@ -179,12 +191,196 @@ impl FieldMapping {
             }
         }
         for (field, map) in &self.values {
+            if VOCABULARY_FIELDS.contains(&field.as_str()) {
+                continue;
+            }
             if let Some(Value::String(text)) = out.get_mut(field)
-                && let Some(mapped) = map.get(text.trim())
+                && let Some(mapped) = map.get(&normalise(text))
             {
                 *text = mapped.clone();
             }
         }
+        let mut problems = Vec::new();
+        for field in VOCABULARY_FIELDS {
+            let text = match out.get(*field) {
+                Some(Value::String(text)) => text.clone(),
+                // A numeric field holds a code that lost its leading zero (601 is 0601).
+                Some(Value::Number(n)) if *field == "land_use" => match code_of_number(n) {
+                    Some(code) => code,
+                    None => continue,
+                },
+                _ => continue,
+            };
+            match self.resolve(field, &text) {
+                Ok(model) => {
+                    out.insert((*field).to_owned(), Value::String(model));
+                }
+                Err(problem) => problems.push((*field, text, problem)),
+            }
+        }
+        let is_plot = out.get("land_use").is_some_and(|v| !v.is_null())
+            && !matches!(out.get("status"), Some(Value::String(s)) if FACTORY_STATUSES.contains(&s.as_str()));
+        let refused = if is_plot {
+            problems
+                .into_iter()
+                .map(|(field, text, problem)| self.describe(field, &text, problem))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        (out, refused)
+    }
+
+    /// The model value of a land-use or status value.
+    fn resolve(&self, field: &str, text: &str) -> Result<String, Problem> {
+        let key = normalise(text);
+        if key.is_empty() {
+            return Err(Problem::Empty);
+        }
+        let extra = |part: &str| self.known(field, part);
+        if field == "land_use" && self.builtin {
+            return match vocabulary::classify(text, &extra) {
+                Reading::Use(model) => Ok(model),
+                Reading::NotOffered { part, class } => Err(Problem::NotOffered { part, class }),
+                Reading::Unknown { part } => Err(Problem::Unknown { part }),
+            };
+        }
+        extra(&key)
+            .or_else(|| {
+                (self.builtin && field == "status")
+                    .then(|| vocabulary::status(&key))
+                    .flatten()
+                    .map(str::to_owned)
+            })
+            .ok_or(Problem::Unknown { part: key })
+    }
+
+    /// A normalised value the mapping file names, or a model value itself.
+    fn known(&self, field: &str, key: &str) -> Option<String> {
+        if let Some(mapped) = self.values.get(field).and_then(|map| map.get(key)) {
+            return Some(mapped.clone());
+        }
+        model_values(field)
+            .find(|model| model.eq_ignore_ascii_case(key))
+            .map(str::to_owned)
+    }
+
+    fn describe(&self, field: &str, text: &str, problem: Problem) -> String {
+        let whole = normalise(text);
+        match problem {
+            Problem::Empty => format!("{field} is empty"),
+            Problem::NotOffered { part, class } => {
+                let named = if class.name == part {
+                    format!("\"{part}\"")
+                } else {
+                    format!("\"{part}\" ({})", class.name)
+                };
+                let what = match class.meaning {
+                    vocabulary::Meaning::NotOffered(kind) => kind.describe(),
+                    vocabulary::Meaning::Offered(_) => "land",
+                };
+                if part == whole {
+                    format!("{field}: {named} is {what}, not offered on an investment map")
+                } else {
+                    format!(
+                        "{field}: \"{text}\" includes {named}, {what}, not offered on an investment map"
+                    )
+                }
+            }
+            Problem::Unknown { part } => {
+                let label = if field == "land_use" {
+                    "land use"
+                } else {
+                    field
+                };
+                let candidates = self.candidates(field);
+                let closest = vocabulary::closest(
+                    &part,
+                    candidates.iter().map(|(k, m)| (k.as_str(), m.as_str())),
+                    3,
+                )
+                .into_iter()
+                .map(|(key, model)| {
+                    if key == model {
+                        key.to_owned()
+                    } else {
+                        format!("{key} ({model})")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+                let subject = if part == whole {
+                    format!("\"{part}\" is")
+                } else {
+                    format!("\"{text}\" includes \"{part}\", which is")
+                };
+                format!("{field}: {subject} not a known {label}; closest: {closest}")
+            }
+        }
+    }
+
+    /// Every value a field can be matched against, with its model value.
+    fn candidates(&self, field: &str) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        if let Some(map) = self.values.get(field) {
+            let mut pairs: Vec<_> = map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            pairs.sort();
+            out.extend(pairs);
+        }
+        if self.builtin {
+            if field == "land_use" {
+                out.extend(vocabulary::offered_keys().map(|(k, m)| (k.to_owned(), m.to_owned())));
+            } else {
+                out.extend(
+                    vocabulary::statuses()
+                        .iter()
+                        .map(|(k, m)| ((*k).to_owned(), (*m).to_owned())),
+                );
+            }
+        }
+        out.extend(model_values(field).map(|m| (m.to_owned(), m.to_owned())));
         out
     }
+}
+
+/// The model fields with closed vocabularies the built-in tables cover, status first so that
+/// a factory's status is known before its land use is judged.
+const VOCABULARY_FIELDS: &[&str] = &["status", "land_use"];
+
+fn model_values(field: &str) -> impl Iterator<Item = &'static str> {
+    let lists: &[&[&'static str]] = match field {
+        "land_use" => &[LAND_USES],
+        "status" => &[PLOT_STATUSES, FACTORY_STATUSES],
+        _ => &[],
+    };
+    lists.iter().flat_map(|list| list.iter().copied())
+}
+
+fn is_blank(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// A numeric land-use code as text, with the leading zero a number cannot keep: the national
+/// codes have two digits a level.
+fn code_of_number(n: &serde_json::Number) -> Option<String> {
+    let whole = match n.as_u64() {
+        Some(v) => v,
+        None => {
+            let f = n.as_f64()?;
+            if f.fract() != 0.0 || !(0.0..1e12).contains(&f) {
+                return None;
+            }
+            f as u64
+        }
+    };
+    let digits = whole.to_string();
+    Some(if digits.len() % 2 == 1 {
+        format!("0{digits}")
+    } else {
+        digits
+    })
 }
