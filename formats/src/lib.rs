@@ -32,7 +32,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-pub use crate::crs::Crs;
+pub use crate::crs::{Crs, InvalidTowgs84, Towgs84};
 pub use crate::error::{FeatureError, FormatError};
 pub use crate::mapping::FieldMapping;
 
@@ -64,6 +64,9 @@ pub struct ReadOptions {
     /// The layer to read: a GeoPackage feature table or a Shapefile's name in the zip.
     /// Needed only when the file holds several.
     pub layer: Option<String>,
+    /// The datum shift to WGS84 of Xian 1980 and Beijing 1954 data, overriding the file's;
+    /// such data is refused without one. Ignored for other datums.
+    pub towgs84: Option<Towgs84>,
 }
 
 /// What was read from a file.
@@ -168,7 +171,7 @@ impl Finisher<'_> {
         layer: Option<String>,
     ) -> Result<Finisher<'a>, FormatError> {
         Ok(Finisher {
-            to_wgs84: crs::ToWgs84::new(crs)?,
+            to_wgs84: crs::ToWgs84::new(options.towgs84.map_or(crs, |t| crs.with_towgs84(t)))?,
             options,
             layer,
         })
