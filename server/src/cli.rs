@@ -172,10 +172,15 @@ pub struct ImportArgs {
     /// The file: GeoJSON, GeoJSON Sequence, a zipped Shapefile (.shp, .shx, .dbf, .prj, .cpg)
     /// or a GeoPackage. The format is read from the content.
     pub file: PathBuf,
-    /// The coordinate system, when the file does not say or says wrongly: EPSG:4326, 4490, 3857
-    /// or 4513-4554 (CGCS2000 3-degree Gauss-Kruger).
+    /// The coordinate system, when the file does not say or says wrongly: EPSG:4326, 4490, 3857,
+    /// CGCS2000 Gauss-Kruger 4491-4554, Xian 1980 4610 and 2327-2390, Beijing 1954 4214,
+    /// 2401-2442 and 21413-21463.
     #[arg(long, value_parser = parse_crs)]
     pub crs: Option<siteatlas_formats::Crs>,
+    /// The datum shift of Xian 1980 or Beijing 1954 data to WGS84, which such data needs:
+    /// dx,dy,dz (m)[,rx,ry,rz (arc-seconds),ds (ppm)], position vector as PROJ's +towgs84.
+    #[arg(long, value_parser = parse_towgs84, allow_hyphen_values = true)]
+    pub towgs84: Option<siteatlas_formats::Towgs84>,
     /// Field-name mapping (TOML), added to the built-in one for common Chinese names.
     #[arg(long)]
     pub mapping: Option<PathBuf>,
@@ -199,6 +204,11 @@ fn parse_crs(s: &str) -> Result<siteatlas_formats::Crs, String> {
         .map_err(|e: siteatlas_formats::FormatError| e.to_string())
 }
 
+fn parse_towgs84(s: &str) -> Result<siteatlas_formats::Towgs84, String> {
+    s.parse()
+        .map_err(|e: siteatlas_formats::InvalidTowgs84| e.to_string())
+}
+
 impl ImportArgs {
     /// The import options these arguments ask for (reads the mapping file).
     pub fn options(&self) -> anyhow::Result<crate::import::ImportOptions> {
@@ -220,6 +230,7 @@ impl ImportArgs {
                 mapping,
                 repair: self.repair,
                 layer: self.source_layer.clone(),
+                towgs84: self.towgs84,
             },
             dry_run: self.dry_run,
         })

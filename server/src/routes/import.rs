@@ -26,8 +26,14 @@ use crate::store::NewRow;
 pub struct ImportParams {
     /// Target layer: parks, plots, factories or pois.
     pub layer: String,
-    /// Coordinate system when the file does not say: EPSG:4326, 4490, 3857, 4513-4554.
+    /// Coordinate system when the file does not say: EPSG:4326, 4490, 3857, CGCS2000
+    /// Gauss-Kruger 4491-4554, Xian 1980 4610 and 2327-2390, Beijing 1954 4214, 2401-2442 and
+    /// 21413-21463.
     pub crs: Option<String>,
+    /// Datum shift of Xian 1980 or Beijing 1954 data to WGS84, which such data needs:
+    /// `dx,dy,dz` (m) or `dx,dy,dz,rx,ry,rz,ds` (arc-seconds, ppm), position vector as PROJ's
+    /// +towgs84.
+    pub towgs84: Option<String>,
     /// Layer to read from a GeoPackage or a zip with several Shapefiles.
     pub source_layer: Option<String>,
     /// Repair invalid geometries instead of refusing them.
@@ -81,12 +87,19 @@ pub async fn import(
         .map(str::parse)
         .transpose()
         .map_err(|e: siteatlas_formats::FormatError| ApiError::bad_parameter("crs", e))?;
+    let towgs84 = params
+        .towgs84
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|e: siteatlas_formats::InvalidTowgs84| ApiError::bad_parameter("towgs84", e))?;
     let options = ReadOptions {
         format: None,
         crs,
         mapping: FieldMapping::default(),
         repair: params.repair,
         layer: params.source_layer.clone(),
+        towgs84,
     };
     let dry_run = params.dry_run;
     let (report, rows) = tokio::task::spawn_blocking(move || {
