@@ -26,7 +26,6 @@ mod geopackage;
 mod mapping;
 mod shapefile_zip;
 pub mod vocabulary;
-mod wkb;
 
 use std::path::Path;
 
