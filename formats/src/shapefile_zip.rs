@@ -1,12 +1,15 @@
-//! Zipped ESRI Shapefiles. Geometry comes from the `shapefile` crate; the `.dbf` is read here
-//! because the text encoding must be chosen from the `.cpg` (or guessed) and `dbase` offers
-//! no way to plug in `encoding_rs`.
+//! Zipped ESRI Shapefiles. Geometry comes from the `shapefile` crate, attributes from its
+//! `dbase`, with the text encoding (of values and field names alike) chosen here from the
+//! `.cpg`, the `.dbf`'s language driver or the bytes themselves, and decoded by `encoding_rs`
+//! through `dbase`'s own `Encoding` adapter.
 
 use std::io::{Cursor, Read};
 
 use encoding_rs::Encoding;
 use geojson::{GeometryValue, Position};
 use serde_json::{Map, Number, Value};
+use shapefile::dbase::encoding::{EncodingRs, Unicode};
+use shapefile::dbase::{self, ErrorKind, FieldIndex, FieldType, FieldValue};
 use shapefile::{PolygonRing, Shape};
 
 use crate::{Crs, Dataset, Finisher, Format, FormatError, RawFeature, ReadOptions};
@@ -92,8 +95,14 @@ pub(crate) fn read(bytes: &[u8], options: &ReadOptions) -> Result<Dataset, Forma
         record,
         reason,
     };
-    let table = Dbf::parse(&dbf).map_err(|(record, reason)| corrupt(record, reason))?;
-    let encoding = choose_encoding(cpg.as_deref(), &table, &dbf, &layer)?;
+    let encoding = choose_encoding(cpg.as_deref(), &dbf, &layer)?;
+    let mut table = Table::open(&dbf, encoding).map_err(|reason| corrupt(None, reason))?;
+    if let Some(missing) = table.first_missing_record(dbf.len()) {
+        return Err(corrupt(
+            Some(missing),
+            format!(".dbf is truncated: {} records declared", table.count()),
+        ));
+    }
 
     let mut reader = match shx {
         Some(shx) => shapefile::ShapeReader::with_shx(Cursor::new(&shp[..]), Cursor::new(shx)),
@@ -104,39 +113,42 @@ pub(crate) fn read(bytes: &[u8], options: &ReadOptions) -> Result<Dataset, Forma
     for (i, shape) in reader.iter_shapes().enumerate() {
         shapes.push(shape.map_err(|e| corrupt(Some(i + 1), format!(".shp: {e}")))?);
     }
-    if shapes.len() != table.count {
+    if shapes.len() != table.count() {
         return Err(corrupt(
             None,
             format!(
                 "the .shp has {} shapes but the .dbf has {} records",
                 shapes.len(),
-                table.count
+                table.count()
             ),
         ));
     }
 
     let finisher = Finisher::new(crs, options, Some(layer.clone()))?;
-    let records = shapes
-        .into_iter()
-        .enumerate()
-        .map(|(i, shape)| {
-            let number = i + 1;
-            match shape_to_geojson(shape) {
-                Err(reason) => finisher.error(number, reason),
-                Ok(geometry) => {
-                    let properties = table.properties(&dbf, i, encoding);
-                    finisher.finish(
-                        number,
-                        RawFeature {
-                            id: None,
-                            geometry,
-                            properties,
-                        },
-                    )
-                }
+    let mut records = Vec::with_capacity(shapes.len());
+    for (i, shape) in shapes.into_iter().enumerate() {
+        let number = i + 1;
+        // Deleted rows are left out, as GDAL does; numbers stay positions in the file.
+        let properties = match table.properties(i) {
+            Ok(None) => continue,
+            Ok(Some(properties)) => properties,
+            Err(reason) => {
+                records.push(finisher.error(number, reason));
+                continue;
             }
-        })
-        .collect();
+        };
+        records.push(match shape_to_geojson(shape) {
+            Err(reason) => finisher.error(number, reason),
+            Ok(geometry) => finisher.finish(
+                number,
+                RawFeature {
+                    id: None,
+                    geometry,
+                    properties,
+                },
+            ),
+        });
+    }
     Ok(Dataset {
         format: Format::ShapefileZip,
         layer: Some(layer),
@@ -152,27 +164,27 @@ fn split_ext(name: &str) -> Option<(&str, &str)> {
 }
 
 /// The `.cpg` if there is one; else the code page byte of the `.dbf`; else UTF-8 when every
-/// text is valid UTF-8, and GBK otherwise, as Chinese departments often ship GBK without
-/// saying so.
+/// text is valid UTF-8, and GB18030 otherwise, as Chinese departments often ship GBK without
+/// saying so. GB18030 decodes GBK and GB2312 alike (it is their superset).
 fn choose_encoding(
     cpg: Option<&[u8]>,
-    table: &Dbf,
     dbf: &[u8],
     layer: &str,
 ) -> Result<&'static Encoding, FormatError> {
     if let Some(cpg) = cpg {
-        let label = String::from_utf8_lossy(cpg).trim().to_owned();
+        let label = String::from_utf8_lossy(cpg);
+        let label = label.trim_start_matches('\u{feff}').trim();
         let upper = label.to_ascii_uppercase();
         let known = match upper.as_str() {
             "" => None,
-            "UTF-8" | "UTF8" | "65001" => Some(encoding_rs::UTF_8),
+            "UTF-8" | "UTF8" | "65001" | "CP65001" => Some(encoding_rs::UTF_8),
             "GBK" | "GB2312" | "CP936" | "936" | "ANSI 936" | "GB18030" | "54936" => {
                 Some(encoding_rs::GB18030)
             }
             _ => Some(Encoding::for_label(label.as_bytes()).ok_or_else(|| {
                 FormatError::UnknownEncoding {
                     layer: layer.to_owned(),
-                    label: label.clone(),
+                    label: label.to_owned(),
                 }
             })?),
         };
@@ -180,149 +192,171 @@ fn choose_encoding(
             return Ok(encoding);
         }
     }
-    // Language driver IDs 0x4D and 0x7A both mean code page 936 (GBK).
+    // Language driver IDs 0x4D (ESRI) and 0x7A (FoxPro) both mean code page 936 (GBK).
     if matches!(dbf.get(29), Some(0x4D | 0x7A)) {
         return Ok(encoding_rs::GB18030);
     }
-    Ok(if table.all_text_is_utf8(dbf) {
+    Ok(if all_text_is_utf8(dbf) {
         encoding_rs::UTF_8
     } else {
         encoding_rs::GB18030
     })
 }
 
-/// One `.dbf` column.
-struct Field {
-    name: Vec<u8>,
-    kind: u8,
-    offset: usize,
-    len: usize,
+/// Whether the field names and every text value decode as strict UTF-8. Other faults are
+/// left for the real reading to report.
+fn all_text_is_utf8(dbf: &[u8]) -> bool {
+    let not_utf8 = |e: &dbase::Error| matches!(e.kind(), ErrorKind::StringDecodeError(_));
+    let mut file = match dbase::File::open_with_encoding(Cursor::new(dbf), Unicode) {
+        Ok(file) => file,
+        Err(e) => return !not_utf8(&e),
+    };
+    let text: Vec<FieldIndex> = (0..file.fields().len())
+        .filter(|&i| file.fields()[i].field_type() == FieldType::Character)
+        .map(FieldIndex)
+        .collect();
+    (0..file.num_records()).all(|i| {
+        let Some(mut record) = file.record(i) else {
+            return true;
+        };
+        text.iter()
+            .all(|&f| !record.read_field(f).is_err_and(|e| not_utf8(&e)))
+    })
 }
 
-/// The layout of a `.dbf` table, checked against the file's length.
-struct Dbf {
-    fields: Vec<Field>,
-    header_len: usize,
+/// A `.dbf` table opened with its text encoding.
+struct Table<'a> {
+    file: dbase::File<Cursor<&'a [u8]>>,
+    bytes: &'a [u8],
+    /// Where the first record starts, and each record's length with its deletion flag.
+    first_record: usize,
     record_len: usize,
-    count: usize,
+    /// Each field's offset within a record.
+    offsets: Vec<usize>,
 }
 
-impl Dbf {
-    /// Reads the header; errors carry the 1-based record where the file ends early.
-    fn parse(bytes: &[u8]) -> Result<Dbf, (Option<usize>, String)> {
-        let bad = |reason: &str| (None, format!(".dbf: {reason}"));
-        if bytes.len() < 32 {
-            return Err(bad("shorter than its 32-byte header"));
+impl<'a> Table<'a> {
+    fn open(bytes: &'a [u8], encoding: &'static Encoding) -> Result<Table<'a>, String> {
+        let file = dbase::File::open_with_encoding(Cursor::new(bytes), EncodingRs::from(encoding))
+            .map_err(|e| format!(".dbf: {e}"))?;
+        // The layout as `dbase` reads it: records follow the header length stored at byte 8,
+        // each a deletion flag and the fields in order.
+        let first_record = usize::from(u16::from_le_bytes([bytes[8], bytes[9]]));
+        let mut offsets = Vec::with_capacity(file.fields().len());
+        let mut offset = 1;
+        for field in file.fields() {
+            offsets.push(offset);
+            offset += usize::from(field.length());
         }
-        let count = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
-        let header_len = usize::from(u16::from_le_bytes([bytes[8], bytes[9]]));
-        let record_len = usize::from(u16::from_le_bytes([bytes[10], bytes[11]]));
-        if header_len > bytes.len() || header_len < 33 {
-            return Err(bad("header length is out of bounds"));
-        }
-        let mut fields = Vec::new();
-        let mut offset = 1; // the deletion flag
-        let mut at = 32;
-        while at + 32 <= header_len && bytes[at] != 0x0D {
-            let d = &bytes[at..at + 32];
-            let name_end = d[..11].iter().position(|&b| b == 0).unwrap_or(11);
-            let len = usize::from(d[16]);
-            fields.push(Field {
-                name: d[..name_end].to_vec(),
-                kind: d[11],
-                offset,
-                len,
-            });
-            offset += len;
-            at += 32;
-        }
-        if offset != record_len {
-            return Err(bad(&format!(
-                "fields add up to {offset} bytes but records are {record_len} bytes long"
-            )));
-        }
-        let available = (bytes.len() - header_len) / record_len.max(1);
-        if available < count {
-            return Err((
-                Some(available + 1),
-                format!(".dbf is truncated: {count} records declared"),
-            ));
-        }
-        Ok(Dbf {
-            fields,
-            header_len,
-            record_len,
-            count,
+        Ok(Table {
+            file,
+            bytes,
+            first_record,
+            record_len: offset,
+            offsets,
         })
     }
 
-    fn record<'a>(&self, bytes: &'a [u8], index: usize) -> &'a [u8] {
-        let start = self.header_len + index * self.record_len;
-        &bytes[start..start + self.record_len]
+    fn count(&self) -> usize {
+        self.file.num_records()
     }
 
-    fn all_text_is_utf8(&self, bytes: &[u8]) -> bool {
-        let names_ok = self
-            .fields
-            .iter()
-            .all(|f| std::str::from_utf8(&f.name).is_ok());
-        names_ok
-            && (0..self.count).all(|i| {
-                let record = self.record(bytes, i);
-                self.fields
-                    .iter()
-                    .filter(|f| f.kind == b'C')
-                    .all(|f| std::str::from_utf8(&record[f.offset..f.offset + f.len]).is_ok())
-            })
+    /// The 1-based number of the first declared record the file is too short to hold.
+    fn first_missing_record(&self, len: usize) -> Option<usize> {
+        let available = len.saturating_sub(self.first_record) / self.record_len.max(1);
+        (available < self.count()).then_some(available + 1)
     }
 
-    fn properties(
-        &self,
-        bytes: &[u8],
-        index: usize,
-        encoding: &'static Encoding,
-    ) -> Map<String, Value> {
-        let record = self.record(bytes, index);
-        let decode = |raw: &[u8]| {
-            let (text, _, _) = encoding.decode(raw);
-            text.trim_matches(|c: char| c == ' ' || c == '\0')
-                .to_owned()
-        };
-        self.fields
+    /// The record's attributes as JSON, `None` for a deleted record; an error names the
+    /// field that cannot be read.
+    fn properties(&mut self, index: usize) -> Result<Option<Map<String, Value>>, String> {
+        let names: Vec<(String, FieldType)> = self
+            .file
+            .fields()
             .iter()
-            .map(|f| {
-                let text = decode(&record[f.offset..f.offset + f.len]);
-                (decode(&f.name), field_value(f.kind, text))
-            })
-            .collect()
+            .map(|f| (f.name().to_owned(), f.field_type()))
+            .collect();
+        let start = self.first_record + index * self.record_len;
+        let raw = self
+            .bytes
+            .get(start..start + self.record_len)
+            .unwrap_or_default();
+        let mut record = self
+            .file
+            .record(index)
+            .ok_or_else(|| format!(".dbf has no record {}", index + 1))?;
+        if record.is_deleted().map_err(|e| format!(".dbf: {e}"))? {
+            return Ok(None);
+        }
+        let mut properties = Map::new();
+        for (i, (name, kind)) in names.into_iter().enumerate() {
+            let value = match kind {
+                // No memo file (.dbt) travels with a Shapefile.
+                FieldType::Memo => Value::Null,
+                // `dbase` reads F fields as f32, which would cut a value to 7 digits: the
+                // text is parsed here instead.
+                FieldType::Float => {
+                    let end = self.offsets.get(i + 1).copied().unwrap_or(self.record_len);
+                    let text = raw.get(self.offsets[i]..end).unwrap_or_default();
+                    number_text(&String::from_utf8_lossy(text))
+                        .map_err(|e| format!("field `{name}`: {e}"))?
+                }
+                _ => field_value(
+                    record
+                        .read_field(FieldIndex(i))
+                        .map_err(|e| format!("field `{name}`: {}", e.kind()))?,
+                ),
+            };
+            properties.insert(name, value);
+        }
+        Ok(Some(properties))
     }
 }
 
-/// A `.dbf` value as JSON: numbers for N/F, booleans for L, ISO dates for D, else text.
-fn field_value(kind: u8, text: String) -> Value {
-    if text.is_empty() {
-        return Value::Null;
+/// A number as JSON: an integer when it is one, `null` when blank or overflowed (`***`).
+fn number(v: f64) -> Value {
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        Value::from(v as i64)
+    } else {
+        Number::from_f64(v).map_or(Value::Null, Value::Number)
     }
-    match kind {
-        b'N' | b'F' => {
-            if text.bytes().all(|b| b == b'*') {
-                return Value::Null;
-            }
-            match text.parse::<f64>() {
-                Ok(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => Value::from(v as i64),
-                Ok(v) => Number::from_f64(v).map_or(Value::Null, Value::Number),
-                Err(_) => Value::String(text),
-            }
+}
+
+fn number_text(text: &str) -> Result<Value, String> {
+    let text = text.trim_matches(|c: char| c == ' ' || c == '\0');
+    if text.is_empty() || text.bytes().all(|b| b == b'*') {
+        return Ok(Value::Null);
+    }
+    text.parse::<f64>()
+        .map(number)
+        .map_err(|_| format!("`{text}` is not a number"))
+}
+
+/// A `.dbf` value as JSON: numbers, booleans, ISO dates (and date-times), else text.
+fn field_value(value: FieldValue) -> Value {
+    match value {
+        FieldValue::Character(text) => text.map_or(Value::Null, Value::String),
+        FieldValue::Memo(text) => Value::String(text),
+        FieldValue::Numeric(v) => v.map_or(Value::Null, number),
+        FieldValue::Float(v) => v.map_or(Value::Null, |v| number(f64::from(v))),
+        FieldValue::Double(v) | FieldValue::Currency(v) => number(v),
+        FieldValue::Integer(v) => Value::from(v),
+        FieldValue::Logical(v) => v.map_or(Value::Null, Value::Bool),
+        FieldValue::Date(d) => d.map_or(Value::Null, |d| {
+            Value::String(format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
+        }),
+        FieldValue::DateTime(t) => {
+            let (d, t) = (t.date(), t.time());
+            Value::String(format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                d.year(),
+                d.month(),
+                d.day(),
+                t.hours(),
+                t.minutes(),
+                t.seconds()
+            ))
         }
-        b'L' => match text.as_bytes()[0] {
-            b'T' | b't' | b'Y' | b'y' => Value::Bool(true),
-            b'F' | b'f' | b'N' | b'n' => Value::Bool(false),
-            _ => Value::Null,
-        },
-        b'D' if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) => {
-            Value::String(format!("{}-{}-{}", &text[..4], &text[4..6], &text[6..]))
-        }
-        _ => Value::String(text),
     }
 }
 
