@@ -6,7 +6,10 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum FormatError {
     /// The bytes are not any format this crate reads.
-    #[error("unrecognised file: not GeoJSON, GeoJSON Sequence, zipped Shapefile or GeoPackage")]
+    #[error(
+        "unrecognised file: not GeoJSON, GeoJSON Sequence, zipped Shapefile, GeoPackage or \
+         boundary-point coordinate file"
+    )]
     UnknownFormat,
     /// The GeoJSON text does not parse, or is not a Feature or FeatureCollection.
     #[error("invalid GeoJSON: {0}")]
@@ -65,6 +68,14 @@ pub enum FormatError {
     GeoPackage {
         /// The feature table, when the problem is in one.
         table: Option<String>,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A boundary-point coordinate file (界址点坐标) is malformed; `line` is 1-based when known.
+    #[error("boundary-point file{}: {reason}", .line.map(|n| format!(", line {n}")).unwrap_or_default())]
+    BoundaryPoints {
+        /// The line at fault, when the problem is in one.
+        line: Option<usize>,
         /// What is wrong.
         reason: String,
     },

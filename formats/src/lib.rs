@@ -1,6 +1,7 @@
-//! Reads the files land departments send — GeoJSON, GeoJSON Sequence, zipped ESRI Shapefiles
-//! and GeoPackages — and yields WGS84 GeoJSON features whose properties carry the model's field
-//! names, for the server's importer, which then validates them per layer.
+//! Reads the files land departments send — GeoJSON, GeoJSON Sequence, zipped ESRI Shapefiles,
+//! GeoPackages and the Ministry's boundary-point coordinate files — and yields WGS84 GeoJSON
+//! features whose properties carry the model's field names, for the server's importer, which
+//! then validates them per layer.
 //!
 //! The format is sniffed from the bytes, never from the file name. A whole-file problem is a
 //! [`FormatError`]; a problem with one feature is that [`Record`]'s [`FeatureError`], and the
@@ -18,6 +19,7 @@
 //! assert_eq!(feature.property("status").unwrap(), "available");
 //! ```
 
+mod boundary_points;
 mod crs;
 mod error;
 mod geojson_reader;
@@ -46,6 +48,9 @@ pub enum Format {
     ShapefileZip,
     /// An OGC GeoPackage (a SQLite database).
     GeoPackage,
+    /// The Ministry's boundary-point coordinate text file (界址点坐标, as 勘测定界 and land
+    /// supply hand it over): `[属性描述]` then `[地块坐标]`, GBK or UTF-8.
+    BoundaryPoints,
 }
 
 /// How to read a file.
@@ -100,6 +105,9 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         return Some(Format::ShapefileZip);
     }
+    if boundary_points::looks_like(bytes) {
+        return Some(Format::BoundaryPoints);
+    }
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let start = text.iter().position(|b| !b.is_ascii_whitespace())?;
     let text = &text[start..];
@@ -132,6 +140,7 @@ pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<Dataset, FormatError>
         Format::GeoJsonSeq => geojson_reader::read_sequence(bytes, options),
         Format::ShapefileZip => shapefile_zip::read(bytes, options),
         Format::GeoPackage => geopackage::read(bytes, options),
+        Format::BoundaryPoints => boundary_points::read(bytes, options),
     }
 }
 

@@ -165,6 +165,7 @@ fn format_name(format: Format) -> &'static str {
         Format::GeoJsonSeq => "GeoJSON Sequence",
         Format::ShapefileZip => "Shapefile (zip)",
         Format::GeoPackage => "GeoPackage",
+        Format::BoundaryPoints => "boundary-point coordinate file (界址点坐标)",
     }
 }
 
