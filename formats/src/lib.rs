@@ -71,6 +71,19 @@ pub struct ReadOptions {
     /// The datum shift to WGS84 of Xian 1980 and Beijing 1954 data, overriding the file's;
     /// such data is refused without one. Ignored for other datums.
     pub towgs84: Option<Towgs84>,
+    /// Values of model fields for features whose file leaves them out or blank, as
+    /// `(field, value)`: a boundary-point file has no supply status, a department's file no
+    /// park code of the bureau's. Values go through the vocabularies like the file's own.
+    pub defaults: Vec<(String, String)>,
+}
+
+/// Whether a property value says nothing.
+fn is_blank(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
 }
 
 /// What was read from a file.
@@ -208,7 +221,20 @@ impl Finisher<'_> {
     }
 
     pub(crate) fn finish(&self, number: usize, raw: RawFeature) -> Record {
-        let (properties, refused) = self.options.mapping.apply(raw.properties);
+        let mut raw_properties = raw.properties;
+        for (field, value) in &self.options.defaults {
+            let mapping = &self.options.mapping;
+            let names_field = |key: &str| key == field || mapping.field(key) == Some(field);
+            let given = raw_properties
+                .iter()
+                .any(|(k, v)| names_field(k) && !is_blank(v));
+            if !given {
+                // Blank source fields of the same meaning would compete for the name.
+                raw_properties.retain(|k, _| !names_field(k));
+                raw_properties.insert(field.clone(), Value::String(value.clone()));
+            }
+        }
+        let (properties, refused) = self.options.mapping.apply(raw_properties);
         // The business key, so that a report names the feature as the sender knows it.
         let code = properties.get("code").and_then(|c| match c {
             Value::String(s) => Some(s.clone()),

@@ -184,6 +184,10 @@ pub struct ImportArgs {
     /// Field-name mapping (TOML), added to the built-in one for common Chinese names.
     #[arg(long)]
     pub mapping: Option<PathBuf>,
+    /// A value for features whose file leaves a field out or blank, as FIELD=VALUE (repeat
+    /// for several): `--default status=available --default park=WJ`.
+    #[arg(long = "default", value_parser = parse_default)]
+    pub defaults: Vec<(String, String)>,
     /// The layer to read from a GeoPackage or a zip with several Shapefiles.
     #[arg(long)]
     pub source_layer: Option<String>,
@@ -202,6 +206,16 @@ pub struct ImportArgs {
 fn parse_crs(s: &str) -> Result<siteatlas_formats::Crs, String> {
     s.parse()
         .map_err(|e: siteatlas_formats::FormatError| e.to_string())
+}
+
+/// `FIELD=VALUE`, for `--default`.
+pub fn parse_default(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((field, value)) if !field.trim().is_empty() && !value.trim().is_empty() => {
+            Ok((field.trim().to_owned(), value.trim().to_owned()))
+        }
+        _ => Err(format!("`{s}` is not FIELD=VALUE, e.g. status=available")),
+    }
 }
 
 fn parse_towgs84(s: &str) -> Result<siteatlas_formats::Towgs84, String> {
@@ -231,6 +245,7 @@ impl ImportArgs {
                 repair: self.repair,
                 layer: self.source_layer.clone(),
                 towgs84: self.towgs84,
+                defaults: self.defaults.clone(),
             },
             dry_run: self.dry_run,
         })

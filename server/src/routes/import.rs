@@ -36,6 +36,9 @@ pub struct ImportParams {
     pub towgs84: Option<String>,
     /// Layer to read from a GeoPackage or a zip with several Shapefiles.
     pub source_layer: Option<String>,
+    /// Values for fields the file leaves out or blank: `FIELD=VALUE` pairs separated by
+    /// `;`, e.g. `status=available;park=WJ`.
+    pub defaults: Option<String>,
     /// Repair invalid geometries instead of refusing them.
     #[serde(default)]
     pub repair: bool,
@@ -93,6 +96,18 @@ pub async fn import(
         .map(str::parse)
         .transpose()
         .map_err(|e: siteatlas_formats::InvalidTowgs84| ApiError::bad_parameter("towgs84", e))?;
+    let defaults = params
+        .defaults
+        .as_deref()
+        .map(|list| {
+            list.split(';')
+                .filter(|pair| !pair.trim().is_empty())
+                .map(crate::cli::parse_default)
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()
+        .map_err(|e| ApiError::bad_parameter("defaults", e))?
+        .unwrap_or_default();
     let options = ReadOptions {
         format: None,
         crs,
@@ -100,6 +115,7 @@ pub async fn import(
         repair: params.repair,
         layer: params.source_layer.clone(),
         towgs84,
+        defaults,
     };
     let dry_run = params.dry_run;
     let (report, rows) = tokio::task::spawn_blocking(move || {
