@@ -1,11 +1,15 @@
 //! Zipped ESRI Shapefiles. Geometry comes from the `shapefile` crate, attributes from its
 //! `dbase`, with the text encoding (of values and field names alike) chosen here from the
 //! `.cpg`, the `.dbf`'s language driver or the bytes themselves, and decoded by `encoding_rs`
-//! through `dbase`'s own `Encoding` adapter.
+//! through `dbase`'s own `Encoding` adapter. Polygon rings are nested by containment, not by
+//! their orientation (see [`polygons`]).
 
 use std::io::{Cursor, Read};
 
 use encoding_rs::Encoding;
+use geo::coordinate_position::{CoordPos, CoordinatePosition};
+use geo::indexed::IntervalTreeMultiPolygon;
+use geo::{Area, BoundingRect, Contains, Coord, LineString, MultiPolygon, Polygon, Rect};
 use geojson::{GeometryValue, Position};
 use serde_json::{Map, Number, Value};
 use shapefile::dbase::encoding::{EncodingRs, Unicode};
@@ -376,15 +380,155 @@ fn lines(parts: Vec<Vec<Position>>) -> GeometryValue {
     }
 }
 
-/// Polygons: each outer ring (clockwise in a Shapefile) starts a polygon, and the inner rings
-/// after it are its holes.
-fn polygons(rings: Vec<(bool, Vec<Position>)>) -> GeometryValue {
-    let mut polygons: Vec<Vec<Vec<Position>>> = Vec::new();
-    for (outer, ring) in rings {
-        match polygons.last_mut() {
-            Some(polygon) if !outer => polygon.push(ring),
-            _ => polygons.push(vec![ring]),
+/// One ring of a Polygon shape, with what nesting needs to know of it.
+struct Ring {
+    points: Vec<Position>,
+    shape: Polygon<f64>,
+    /// `None` for a ring without points or with a non-finite coordinate: it neither contains
+    /// nor lies inside another.
+    bbox: Option<Rect<f64>>,
+    area: f64,
+}
+
+impl Ring {
+    fn new(points: Vec<Position>) -> Ring {
+        let line: LineString<f64> = points.iter().map(|p| Coord { x: p[0], y: p[1] }).collect();
+        let finite = line.coords().all(|c| c.x.is_finite() && c.y.is_finite());
+        let shape = Polygon::new(line, vec![]);
+        let bbox = shape.bounding_rect().filter(|_| finite);
+        let area = if finite { shape.unsigned_area() } else { 0.0 };
+        Ring {
+            points,
+            shape,
+            bbox,
+            area,
         }
+    }
+
+    /// Whether this ring's bounding box holds the other's.
+    fn bbox_holds(&self, other: &Ring) -> bool {
+        let (Some(a), Some(b)) = (self.bbox, other.bbox) else {
+            return false;
+        };
+        a.min().x <= b.min().x
+            && a.min().y <= b.min().y
+            && a.max().x >= b.max().x
+            && a.max().y >= b.max().y
+    }
+
+    /// Whether `inner` lies inside this ring: none of its vertices outside, and one strictly
+    /// inside. A ring drawn on this one's boundary only (a duplicate) is not inside; failing
+    /// a vertex, an edge's midpoint inside tells a ring whose corners all touch the boundary.
+    fn holds(&self, inner: &Ring, index: &IntervalTreeMultiPolygon<f64>) -> bool {
+        // The index answers the common case quickly; the plain test tells the boundary from
+        // the outside, which the index does not.
+        let position = |c: Coord<f64>| {
+            if index.contains(&c) {
+                CoordPos::Inside
+            } else {
+                self.shape.coordinate_position(&c)
+            }
+        };
+        let exterior = inner.shape.exterior();
+        let mut strictly = false;
+        for &c in exterior.coords() {
+            match position(c) {
+                CoordPos::Outside => return false,
+                CoordPos::Inside => strictly = true,
+                CoordPos::OnBoundary => {}
+            }
+        }
+        if !strictly {
+            for line in exterior.lines() {
+                match position((line.start + line.end) / 2.0) {
+                    CoordPos::Outside => return false,
+                    CoordPos::Inside => strictly = true,
+                    CoordPos::OnBoundary => {}
+                }
+            }
+        }
+        strictly
+    }
+}
+
+/// For each ring, the larger rings whose bounding box holds its own, smallest first: the only
+/// rings that can contain it. A sweep along x keeps this near-linear for the many disjoint
+/// parts of a large multipolygon, rather than comparing every pair.
+fn containers(rings: &[Ring], rank: &[usize]) -> Vec<Vec<usize>> {
+    let min_x = |i: usize| rings[i].bbox.map_or(f64::INFINITY, |b| b.min().x);
+    let max_x = |i: usize| rings[i].bbox.map_or(f64::NEG_INFINITY, |b| b.max().x);
+    let mut by_x: Vec<usize> = (0..rings.len())
+        .filter(|&i| rings[i].bbox.is_some())
+        .collect();
+    by_x.sort_by(|&a, &b| min_x(a).total_cmp(&min_x(b)));
+    let mut found = vec![Vec::new(); rings.len()];
+    let mut active: Vec<usize> = Vec::new();
+    let mut next = 0;
+    for &i in &by_x {
+        // Every ring starting at or before this one's left edge, and still open there.
+        while next < by_x.len() && min_x(by_x[next]) <= min_x(i) {
+            active.push(by_x[next]);
+            next += 1;
+        }
+        active.retain(|&j| max_x(j) >= min_x(i));
+        let mut candidates: Vec<usize> = active
+            .iter()
+            .copied()
+            .filter(|&j| rank[j] < rank[i] && rings[j].bbox_holds(&rings[i]))
+            .collect();
+        candidates.sort_by_key(|&j| std::cmp::Reverse(rank[j]));
+        found[i] = candidates;
+    }
+    found
+}
+
+/// Polygons nested by containment whatever the rings' orientation, as GDAL's
+/// `organizePolygons` does: exporters do not all follow the Shapefile rule (clockwise outer
+/// rings, anticlockwise holes, each part's holes after it). A ring inside no other is an
+/// exterior; a ring whose smallest container is an exterior is its hole, and one whose
+/// smallest container is a hole is a new exterior (an island in a lake). Exteriors come in
+/// file order, each followed by its holes in file order.
+fn polygons(points: Vec<Vec<Position>>) -> GeometryValue {
+    if points.len() == 1 {
+        return GeometryValue::Polygon {
+            coordinates: points,
+        };
+    }
+    let rings: Vec<Ring> = points.into_iter().map(Ring::new).collect();
+    // Largest first, so that every ring's containers are placed before it.
+    let mut order: Vec<usize> = (0..rings.len()).collect();
+    order.sort_by(|&a, &b| rings[b].area.total_cmp(&rings[a].area).then(a.cmp(&b)));
+    let mut rank = vec![0; rings.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i] = r;
+    }
+    let containers = containers(&rings, &rank);
+    let mut indexes: Vec<Option<IntervalTreeMultiPolygon<f64>>> =
+        (0..rings.len()).map(|_| None).collect();
+    // How deep each ring is nested, and the ring it lies directly inside.
+    let mut depth = vec![0usize; rings.len()];
+    let mut parent = vec![None; rings.len()];
+    for &i in &order {
+        for &j in &containers[i] {
+            let index = indexes[j].get_or_insert_with(|| {
+                IntervalTreeMultiPolygon::new(&MultiPolygon(vec![rings[j].shape.clone()]))
+            });
+            if rings[j].holds(&rings[i], index) {
+                depth[i] = depth[j] + 1;
+                parent[i] = Some(j);
+                break;
+            }
+        }
+    }
+    let mut points: Vec<Vec<Position>> = rings.into_iter().map(|r| r.points).collect();
+    let exterior = |i: usize| depth[i].is_multiple_of(2);
+    let mut polygons: Vec<Vec<Vec<Position>>> = Vec::new();
+    for i in (0..points.len()).filter(|&i| exterior(i)) {
+        let mut polygon = vec![std::mem::take(&mut points[i])];
+        for h in (0..points.len()).filter(|&h| !exterior(h) && parent[h] == Some(i)) {
+            polygon.push(std::mem::take(&mut points[h]));
+        }
+        polygons.push(polygon);
     }
     match <[_; 1]>::try_from(polygons) {
         Ok([only]) => GeometryValue::Polygon { coordinates: only },
@@ -392,11 +536,9 @@ fn polygons(rings: Vec<(bool, Vec<Position>)>) -> GeometryValue {
     }
 }
 
-fn ring<P>(r: &PolygonRing<P>, f: impl Fn(&P) -> Position) -> (bool, Vec<Position>) {
-    match r {
-        PolygonRing::Outer(points) => (true, points.iter().map(f).collect()),
-        PolygonRing::Inner(points) => (false, points.iter().map(f).collect()),
-    }
+/// A ring's points as stored; its orientation says nothing that [`polygons`] relies on.
+fn ring<P>(r: &PolygonRing<P>, f: impl Fn(&P) -> Position) -> Vec<Position> {
+    r.points().iter().map(f).collect()
 }
 
 fn shape_to_geojson(shape: Shape) -> Result<Option<GeometryValue>, String> {
