@@ -248,3 +248,90 @@ pub fn geojson_feature(
         LayerKind::Pois => one(&atlas.pois, id),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row_of(feature: &AnyFeature) -> NewRow {
+        match feature {
+            AnyFeature::Park(f) => to_row(f),
+            AnyFeature::Plot(f) => to_row(f),
+            AnyFeature::Factory(f) => to_row(f),
+            AnyFeature::Poi(f) => to_row(f),
+        }
+    }
+
+    /// Every feature the import accepts is read back by the loader as the
+    /// very feature that was validated: the demo data and real outlines in
+    /// every ring orientation, with departments' field names and codes.
+    #[test]
+    fn what_the_import_writes_the_loader_reads_back_unchanged() {
+        use siteatlas_fixtures::demo;
+        let real = siteatlas_formats::read(
+            include_bytes!("../../fixtures/real/helsinki_outlines.geojson"),
+            &siteatlas_formats::ReadOptions::default(),
+        )
+        .expect("the real outlines read");
+        let real: Vec<geojson::Feature> = real
+            .records
+            .into_iter()
+            .map(|r| r.result.expect("a readable outline"))
+            .collect();
+        assert!(real.len() > 900);
+        let mut layers: Vec<(LayerKind, Vec<geojson::Feature>)> = [
+            (LayerKind::Parks, demo::PARKS),
+            (LayerKind::Plots, demo::PLOTS),
+            (LayerKind::Factories, demo::FACTORIES),
+            (LayerKind::Pois, demo::POIS),
+        ]
+        .into_iter()
+        .map(|(layer, text)| {
+            let collection: geojson::FeatureCollection = text.parse().expect("demo GeoJSON");
+            (layer, collection.features)
+        })
+        .collect();
+        layers.push((LayerKind::Plots, real));
+        for (layer, features) in layers {
+            for gj in &features {
+                let (code, row) = validate_for_layer(layer, gj)
+                    .unwrap_or_else(|e| panic!("{layer} {:?}: {e}", gj.properties));
+                let loaded = AnyFeature::from_row(
+                    layer,
+                    StoredRow {
+                        id: 7,
+                        code: code.clone(),
+                        version: 1,
+                        updated_at: String::new(),
+                        geometry: StoredGeometry::GeoJson(row.geometry.clone()),
+                        props: row.props.clone(),
+                    },
+                )
+                .unwrap_or_else(|bad| panic!("{layer} {code}: {}", bad.reason));
+                let again = row_of(&loaded);
+                assert_eq!(again.code, row.code);
+                assert_eq!(again.geometry, row.geometry, "{layer} {code}");
+                // serde_json reads a float back within one unit in the last
+                // place; anything more would be a change.
+                let props = |text: &str| -> serde_json::Map<String, serde_json::Value> {
+                    serde_json::from_str(text).expect("stored properties")
+                };
+                let (before, after) = (props(&row.props), props(&again.props));
+                assert_eq!(
+                    before.keys().collect::<Vec<_>>(),
+                    after.keys().collect::<Vec<_>>(),
+                    "{layer} {code}"
+                );
+                for (key, value) in &before {
+                    match (value.as_f64(), after[key].as_f64()) {
+                        (Some(a), Some(b)) if value.is_f64() => assert!(
+                            (a - b).abs() <= 4.0 * f64::EPSILON * a.abs(),
+                            "{layer} {code} {key}: {a} became {b}"
+                        ),
+                        _ => assert_eq!(value, &after[key], "{layer} {code} {key}"),
+                    }
+                }
+            }
+        }
+    }
+}
