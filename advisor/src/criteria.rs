@@ -32,6 +32,12 @@ pub struct MatchRequest {
     /// Number of results, 1..=200 (default 20).
     #[serde(default)]
     pub limit: Option<usize>,
+    /// Whether plots held for an investor (`reserved`) or under negotiation
+    /// (`negotiating`) are also listed, each marked `held`. Sold
+    /// (`transferred`) and `withdrawn` plots and fully `occupied` factories
+    /// are never listed.
+    #[serde(default)]
+    pub include_held: bool,
 }
 
 fn default_layers() -> Vec<LayerKind> {
@@ -246,6 +252,7 @@ pub(crate) struct Plan {
     pub layers: Vec<LayerKind>,
     pub criteria: Vec<Compiled>,
     pub limit: usize,
+    pub include_held: bool,
 }
 
 fn finite(v: Option<f64>) -> bool {
@@ -442,6 +449,7 @@ impl MatchRequest {
             layers,
             criteria,
             limit,
+            include_held: self.include_held,
         })
     }
 

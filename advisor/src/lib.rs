@@ -10,6 +10,13 @@
 //!   would get under a park's [`PolicyRules`] (see [`policy`] for the
 //!   formulas).
 //!
+//! ## What is listed
+//! Only what can be had: a match never lists a sold (`transferred`) or
+//! `withdrawn` plot, nor a fully `occupied` factory. Plots held for an
+//! investor (`reserved`) or under negotiation (`negotiating`) are listed only
+//! when the request sets `include_held`, and are then marked `held`. Every
+//! result carries its site's `status`.
+//!
 //! ## Scoring
 //! Each criterion is hard (a filter) or preferred (scored, with a weight
 //! `w > 0`, default 1). For each site, a criterion gives a credit in [0, 1]:

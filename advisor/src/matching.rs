@@ -66,6 +66,12 @@ pub struct SiteMatch {
     pub name: String,
     /// Code of the site's park.
     pub park: Option<String>,
+    /// The site's status: a plot's `available`, `reserved` or
+    /// `negotiating`, a factory's `vacant` or `partial`.
+    pub status: String,
+    /// Whether the site is held for someone else (a `reserved` or
+    /// `negotiating` plot), listed only when the request asks for such sites.
+    pub held: bool,
     /// Match score, 0-100.
     pub score: u32,
     /// Every criterion of the request, in request order.
@@ -174,6 +180,24 @@ impl<'a> Site<'a> {
                     s.as_str(),
                 )
             }
+        }
+    }
+    /// Whether a match may list the site at all: never a sold or withdrawn
+    /// plot or a fully let factory, held plots only when asked.
+    fn listable(self, include_held: bool) -> bool {
+        match self {
+            Site::Plot(e) => plot_status_mask(include_held) & e.feature.attrs.status.bit() != 0,
+            Site::Factory(e) => e.feature.attrs.status != FactoryStatus::Occupied,
+        }
+    }
+    /// Whether the site is held for someone else (see [`SiteMatch::held`]).
+    fn held(self) -> bool {
+        match self {
+            Site::Plot(e) => matches!(
+                e.feature.attrs.status,
+                PlotStatus::Reserved | PlotStatus::Negotiating
+            ),
+            Site::Factory(_) => false,
         }
     }
     /// Order of results with equal scores: layer, then id.
@@ -420,6 +444,13 @@ impl<'c> Split<'c> {
     }
 }
 
+/// The plot statuses a match may list: what can be had now, and what is
+/// held for someone else when the request asks for it.
+fn plot_status_mask(include_held: bool) -> u32 {
+    let held = PlotStatus::Reserved.bit() | PlotStatus::Negotiating.bit();
+    PlotStatus::Available.bit() | if include_held { held } else { 0 }
+}
+
 /// Filters on a plot's search key that the hard criteria imply, tested in
 /// the R-tree before a plot is read: status, land use, area.
 #[derive(Debug, Clone, Copy)]
@@ -431,9 +462,9 @@ struct PlotKeyFilter {
 }
 
 impl PlotKeyFilter {
-    fn new(hard: &[&Compiled]) -> Self {
+    fn new(hard: &[&Compiled], include_held: bool) -> Self {
         let mut f = PlotKeyFilter {
-            status_mask: u32::MAX,
+            status_mask: plot_status_mask(include_held),
             land_use_mask: u32::MAX,
             min_area: f32::NEG_INFINITY,
             max_area: f32::INFINITY,
@@ -550,8 +581,10 @@ pub fn match_sites<'a>(
     let mut buckets: Vec<Vec<Passing<'a>>> = (0..=100).map(|_| Vec::new()).collect();
     let mut total = 0usize;
     let mut terms: Vec<f64> = Vec::with_capacity(plan.criteria.len());
+    let include_held = plan.include_held;
     let mut consider = |site: Site<'a>| {
-        let ok = split.hard_cheap.iter().all(|c| ctx.passes(site, &c.test))
+        let ok = site.listable(include_held)
+            && split.hard_cheap.iter().all(|c| ctx.passes(site, &c.test))
             && split.hard_near.iter().all(|c| ctx.passes(site, &c.test));
         if !ok {
             return;
@@ -584,7 +617,7 @@ pub fn match_sites<'a>(
     for &layer in &plan.layers {
         match layer {
             LayerKind::Plots => {
-                let keys = PlotKeyFilter::new(&split.hard_cheap);
+                let keys = PlotKeyFilter::new(&split.hard_cheap, include_held);
                 let boxes = search_boxes(atlas, &split, atlas.plots.extent());
                 for_each_candidate(
                     &atlas.plots,
@@ -646,6 +679,8 @@ pub fn match_sites<'a>(
             code: site.code().to_owned(),
             name: site.name().to_owned(),
             park: site.park().map(str::to_owned),
+            status: site.availability().1.to_owned(),
+            held: site.held(),
             score,
             criteria: plan
                 .criteria

@@ -61,7 +61,7 @@ fn plot(id: u64, park: &str, lon: f64, area_mu: f64, price: f64, status: PlotSta
     Feature::new(id, format!("P-{id}"), square(lon, 30.0, 0.01), attrs).unwrap()
 }
 
-fn factory(id: u64, park: &str, lon: f64) -> Factory {
+fn factory(id: u64, park: &str, lon: f64, status: FactoryStatus) -> Factory {
     let attrs = FactoryAttrs {
         park: Some(park.into()),
         name: format!("factory {id}"),
@@ -72,7 +72,7 @@ fn factory(id: u64, park: &str, lon: f64) -> Factory {
         floor_load_kn_m2: Some(10.0),
         crane_t: None,
         rent_yuan_m2_month: Some(20.0),
-        status: FactoryStatus::Vacant,
+        status,
     };
     Feature::new(id, format!("F-{id}"), square(lon, 30.0, 0.002), attrs).unwrap()
 }
@@ -92,8 +92,9 @@ fn exit(id: u64, lon: f64, lat: f64, name: &str) -> Poi {
 }
 
 /// Plot 1 (45 mu, 38 万元/亩) and 2 (88 mu, 45) in CD-WJ-01 (biomedicine,
-/// electronics; 温江), plot 3 (50 mu, 30, transferred) in MY-01 (equipment;
-/// 涪城), factory 1 in CD-WJ-01; one highway exit east of plot 1.
+/// electronics; 温江), plot 3 (50 mu, 30, reserved) in MY-01 (equipment;
+/// 涪城), factory 1 in CD-WJ-01; one highway exit east of plot 1. Never
+/// listed: plot 4 (sold), plot 5 (withdrawn), factory 2 (fully let).
 fn handmade() -> Atlas {
     Atlas {
         parks: LayerIndex::bulk_load([
@@ -109,9 +110,14 @@ fn handmade() -> Atlas {
         plots: LayerIndex::bulk_load([
             plot(1, "CD-WJ-01", 104.0, 45.0, 38.0, PlotStatus::Available),
             plot(2, "CD-WJ-01", 104.02, 88.0, 45.0, PlotStatus::Available),
-            plot(3, "MY-01", 104.2, 50.0, 30.0, PlotStatus::Transferred),
+            plot(3, "MY-01", 104.2, 50.0, 30.0, PlotStatus::Reserved),
+            plot(4, "CD-WJ-01", 104.06, 45.0, 38.0, PlotStatus::Transferred),
+            plot(5, "CD-WJ-01", 104.08, 45.0, 38.0, PlotStatus::Withdrawn),
         ]),
-        factories: LayerIndex::bulk_load([factory(1, "CD-WJ-01", 104.04)]),
+        factories: LayerIndex::bulk_load([
+            factory(1, "CD-WJ-01", 104.04, FactoryStatus::Vacant),
+            factory(2, "CD-WJ-01", 104.05, FactoryStatus::Occupied),
+        ]),
         pois: LayerIndex::bulk_load([exit(1, 104.03, 30.0025, "温江出口")]),
     }
 }
@@ -129,7 +135,7 @@ fn verdicts_and_scores_of_a_handcrafted_map() {
     let atlas = handmade();
     let response = run(
         &atlas,
-        json!({"criteria": [
+        json!({"include_held": true, "criteria": [
             {"field": "area_mu", "min": 30, "max": 80},
             {"field": "price_wan_per_mu", "max": 40, "weight": 2},
             {"field": "industries", "any_of": ["biomedicine", "food", "logistics"]}
@@ -179,6 +185,84 @@ fn verdicts_and_scores_of_a_handcrafted_map() {
     let plot3 = &response.results[1];
     assert_eq!(plot3.criteria[2].verdict, Verdict::NotMet);
     assert_eq!(plot3.criteria[0].verdict, Verdict::Met);
+    assert_eq!((plot3.status.as_str(), plot3.held), ("reserved", true));
+    assert_eq!((plot2.status.as_str(), plot2.held), ("available", false));
+    assert_eq!((factory.status.as_str(), factory.held), ("vacant", false));
+}
+
+#[test]
+fn sold_withdrawn_and_let_sites_are_never_listed_and_held_ones_only_when_asked() {
+    let atlas = handmade();
+    let listed = |include_held: bool, criteria: serde_json::Value| -> Vec<(LayerKind, u64)> {
+        let r = run(
+            &atlas,
+            json!({"include_held": include_held, "criteria": criteria}),
+        );
+        assert_eq!(r.total, r.results.len());
+        r.results.iter().map(|m| (m.layer, m.id)).collect()
+    };
+    // Plots 4 and 5 would score best on price, factory 2 like factory 1.
+    let cheap = json!([{"field": "price_wan_per_mu", "max": 40}]);
+    let mut default = listed(false, cheap.clone());
+    default.sort();
+    assert_eq!(
+        default,
+        [
+            (LayerKind::Plots, 1),
+            (LayerKind::Plots, 2),
+            (LayerKind::Factories, 1)
+        ]
+    );
+    let mut held = listed(true, cheap);
+    held.sort();
+    assert_eq!(
+        held,
+        [
+            (LayerKind::Plots, 1),
+            (LayerKind::Plots, 2),
+            (LayerKind::Plots, 3),
+            (LayerKind::Factories, 1)
+        ]
+    );
+    // Hard criteria the sold plots meet do not bring them back.
+    let hard = json!([{"field": "district", "any_of": ["温江区"], "hard": true},
+                      {"field": "area_mu", "min": 40, "max": 50, "hard": true}]);
+    assert_eq!(listed(true, hard), [(LayerKind::Plots, 1)]);
+}
+
+#[test]
+fn the_demo_match_never_lists_a_sold_or_withdrawn_plot() {
+    let atlas = demo_atlas();
+    for include_held in [false, true] {
+        let r = run(
+            &atlas,
+            json!({"include_held": include_held, "limit": 200, "criteria": [
+                {"field": "price_wan_per_mu", "max": 40}]}),
+        );
+        let mut held = 0;
+        for m in &r.results {
+            let status = match m.layer {
+                LayerKind::Plots => atlas.plots.get(m.id).unwrap().attrs.status.as_str(),
+                _ => atlas.factories.get(m.id).unwrap().attrs.status.as_str(),
+            };
+            assert_eq!(m.status, status, "{}", m.code);
+            assert!(
+                ["available", "vacant", "partial", "reserved", "negotiating"].contains(&status),
+                "{} is {status}",
+                m.code
+            );
+            assert_eq!(m.held, matches!(status, "reserved" | "negotiating"));
+            held += usize::from(m.held);
+            assert_ne!(m.code, "LJ2026-14", "sold");
+        }
+        if include_held {
+            assert!(held > 0, "held plots listed when asked");
+            assert!(r.results.iter().any(|m| m.code == "LJ2026-11"));
+        } else {
+            assert_eq!(held, 0);
+            assert!(r.results.iter().all(|m| m.code != "LJ2026-11"));
+        }
+    }
 }
 
 #[test]
@@ -217,7 +301,7 @@ fn near_measures_the_geodesic_distance_to_the_nearest_exit() {
     assert!((1900.0..1950.0).contains(&expected), "{expected}");
     let response = run(
         &atlas,
-        json!({"layers": ["plots"], "criteria": [{"near": "highway_exit", "max_m": 1500}]}),
+        json!({"layers": ["plots"], "include_held": true, "criteria": [{"near": "highway_exit", "max_m": 1500}]}),
     );
     let plot1 = response.results.iter().find(|r| r.id == 1).unwrap();
     let near = &plot1.criteria[0];
@@ -441,10 +525,18 @@ fn hard_filters_agree_with_brute_force() {
                 _ => atlas.factories.iter().map(|e| e.feature.id).collect(),
             };
             for id in ids {
-                if req
-                    .criteria
-                    .iter()
-                    .all(|c| brute_force_passes(&atlas, layer, id, c))
+                // Only what can be had now is listed.
+                let on_offer = match layer {
+                    LayerKind::Plots => {
+                        atlas.plots.get(id).unwrap().attrs.status == PlotStatus::Available
+                    }
+                    _ => atlas.factories.get(id).unwrap().attrs.status != FactoryStatus::Occupied,
+                };
+                if on_offer
+                    && req
+                        .criteria
+                        .iter()
+                        .all(|c| brute_force_passes(&atlas, layer, id, c))
                 {
                     expected.push((layer, id));
                 }
@@ -471,7 +563,14 @@ fn industry_fit_counts_the_overlap() {
         json!({"criteria": [{"field": "industries", "any_of": ["biomedicine", "electronics", "food"]}],
                "limit": 200}),
     );
-    assert_eq!(response.total, atlas.plots.len() + atlas.factories.len());
+    // Every site on offer now: available plots, factories not fully let.
+    let on_offer = (atlas.plots.iter())
+        .filter(|e| e.feature.attrs.status == PlotStatus::Available)
+        .count()
+        + (atlas.factories.iter())
+            .filter(|e| e.feature.attrs.status != FactoryStatus::Occupied)
+            .count();
+    assert_eq!(response.total, on_offer);
     for r in &response.results {
         let park = atlas
             .parks
@@ -588,6 +687,8 @@ fn bad_values_are_refused_naming_the_criterion() {
         let message = refused(value.clone()).to_string();
         assert!(message.contains(needle), "{value}: {message}");
     }
+    let err = MatchRequest::from_json(r#"{"include_held": "yes"}"#).unwrap_err();
+    assert!(err.to_string().contains("boolean"), "{err}");
     // Numbers JSON cannot carry, from Rust callers.
     let req = MatchRequest {
         layers: vec![LayerKind::Plots],
@@ -597,6 +698,7 @@ fn bad_values_are_refused_naming_the_criterion() {
             ..Criterion::default()
         }],
         limit: None,
+        include_held: false,
     };
     let err = match_sites(&handmade(), &req).unwrap_err();
     assert!(err.to_string().contains("finite"), "{err}");
