@@ -102,6 +102,74 @@ async fn matching_ranks_with_reasons_deterministically() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_match_never_lists_a_sold_or_withdrawn_site() {
+    let (_store, server) = start(StoreKind::Sqlite).await;
+    // The request of the demo's 帮我找地 that ranked reserved LJ2026-11 first
+    // and sold LJ2026-14 third.
+    let criteria = json!([
+        {"field": "area_mu", "min": 30, "max": 80},
+        {"field": "price_wan_per_mu", "max": 40},
+        {"field": "industries", "any_of": ["new_energy_vehicles"]}
+    ]);
+    let statuses = |code: &str| -> String {
+        let atlas = server.state.atlas.read();
+        let plot = atlas.plots.iter().find(|e| e.feature.code == code);
+        let factory = atlas.factories.iter().find(|e| e.feature.code == code);
+        match (plot, factory) {
+            (Some(p), _) => p.feature.attrs.status.as_str().to_owned(),
+            (_, Some(f)) => f.feature.attrs.status.as_str().to_owned(),
+            _ => panic!("no site {code}"),
+        }
+    };
+    assert_eq!(statuses("LJ2026-14"), "transferred");
+    assert_eq!(statuses("LJ2026-11"), "reserved");
+    for include_held in [None, Some(false), Some(true)] {
+        let mut body = json!({"criteria": criteria, "limit": 200});
+        if let Some(h) = include_held {
+            body["include_held"] = json!(h);
+        }
+        let r = post(&server, "/api/match", None, body).await;
+        assert_eq!(r.status(), 200);
+        let answer: Value = r.json().await.unwrap();
+        let results = answer["results"].as_array().unwrap();
+        assert!(!results.is_empty());
+        for m in results {
+            let code = m["code"].as_str().unwrap();
+            let status = statuses(code);
+            assert_eq!(m["status"], status.as_str(), "{m}");
+            assert!(
+                !["transferred", "withdrawn", "occupied"].contains(&status.as_str()),
+                "{code} is {status}"
+            );
+            let held = matches!(status.as_str(), "reserved" | "negotiating");
+            assert_eq!(m["held"], held, "{m}");
+            if include_held != Some(true) {
+                assert!(
+                    !held,
+                    "{code} is {status} but held sites were not asked for"
+                );
+            }
+        }
+        let lists = |code: &str| results.iter().any(|m| m["code"] == code);
+        assert!(!lists("LJ2026-14"), "the sold plot is listed");
+        assert_eq!(lists("LJ2026-11"), include_held == Some(true));
+    }
+    let r = post(
+        &server,
+        "/api/match",
+        None,
+        json!({"criteria": [], "include_held": "yes"}),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("include_held"),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incentive_rules_and_a_worked_estimate() {
     for kind in STORES {
         incentive_rules_and_a_worked_estimate_on(kind).await;

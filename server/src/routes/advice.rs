@@ -24,13 +24,20 @@ impl From<AdviceError> for ApiError {
 
 /// `POST /api/match`
 #[utoipa::path(post, path = "/api/match", tag = "advice",
-    request_body(content = Object, description = "{layers?, criteria: [{field, min?, max?, any_of?, hard?, weight?} | {near, max_m, hard?, weight?}], limit?}; see the advisor crate for the fields and the score"),
-    responses((status = 200, description = "{results: [{layer, id, code, name, park, score, criteria: [{field, verdict, wanted, actual, hard, weight}]}], total}"),
+    request_body(content = Object, description = "{layers?, criteria: [{field, min?, max?, any_of?, hard?, weight?} | {near, max_m, hard?, weight?}], limit?, include_held?}; see the advisor crate for the fields and the score. Sold (transferred) and withdrawn plots and fully occupied factories are never listed; reserved and negotiating plots only with include_held: true (default false), then marked held: true"),
+    responses((status = 200, description = "{results: [{layer, id, code, name, park, status, held, score, criteria: [{field, verdict, wanted, actual, hard, weight}]}], total}; status is the site's (available, reserved, negotiating; vacant, partial)"),
               (status = 400, description = "an unknown field or an invalid criterion, named", body = crate::error::ErrorBody)))]
 pub async fn match_sites(
     State(state): State<SharedState>,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
+    // serde's type error does not name the key; this one is a flag clients set by hand.
+    if body.get("include_held").is_some_and(|v| !v.is_boolean()) {
+        return Err(ApiError::bad_parameter(
+            "include_held",
+            "include_held must be true or false",
+        ));
+    }
     let request = MatchRequest::from_json(&body.to_string())?;
     state.usage.count("match", None, None, None);
     let answer = tokio::task::block_in_place(|| {
