@@ -31,8 +31,8 @@ pub struct StoreArgs {
 pub enum Command {
     /// Serve the map: tiles, search, OGC API - Features and the web app.
     Serve(ServeArgs),
-    /// Import GeoJSON, GeoJSON Sequence, a zipped Shapefile or a GeoPackage into one layer
-    /// (upsert by code, all or nothing).
+    /// Import GeoJSON, GeoJSON Sequence, a zipped Shapefile, a GeoPackage or a boundary-point
+    /// coordinate file (界址点坐标) into one layer (upsert by code, all or nothing).
     Import(ImportArgs),
     /// Create or update the store's schema, and repair stored values that an
     /// older version derived wrong (plot areas of clockwise outlines).
@@ -169,8 +169,9 @@ pub struct ImportArgs {
     /// Layer to import into.
     #[arg(long, value_parser = parse_layer)]
     pub layer: LayerKind,
-    /// The file: GeoJSON, GeoJSON Sequence, a zipped Shapefile (.shp, .shx, .dbf, .prj, .cpg)
-    /// or a GeoPackage. The format is read from the content.
+    /// The file: GeoJSON, GeoJSON Sequence, a zipped Shapefile (.shp, .shx, .dbf, .prj, .cpg),
+    /// a GeoPackage or a boundary-point coordinate file (界址点坐标). The format is read from
+    /// the content.
     pub file: PathBuf,
     /// The coordinate system, when the file does not say or says wrongly: EPSG:4326, 4490, 3857,
     /// CGCS2000 Gauss-Kruger 4491-4554, Xian 1980 4610 and 2327-2390, Beijing 1954 4214,
