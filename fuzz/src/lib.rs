@@ -16,7 +16,7 @@ use siteatlas_tiles::{
 };
 
 /// Any bytes as a land department's file: GeoJSON, GeoJSON Sequence, zipped
-/// Shapefile or GeoPackage, with and without repair.
+/// Shapefile, GeoPackage or boundary-point text file, with and without repair.
 pub fn formats_read(data: &[u8]) {
     for repair in [false, true] {
         let options = ReadOptions {

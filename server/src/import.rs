@@ -2,9 +2,10 @@
 //! all or nothing.
 //!
 //! [`siteatlas_formats`] reads the file (GeoJSON, GeoJSON Sequence, zipped
-//! Shapefile or GeoPackage, in any supported coordinate system, with Chinese
-//! field names mapped); every feature is then checked against the layer's
-//! model. A single invalid feature stops the import with a report naming
+//! Shapefile, GeoPackage or boundary-point text file, in any supported
+//! coordinate system, with Chinese field names and national codes mapped);
+//! every feature is then checked against the layer's model and read back
+//! through the loader's own check. A single invalid feature stops the import with a report naming
 //! each bad record's number, code and fault; valid input is upserted by code
 //! in one transaction. A dry run stops after the report.
 
