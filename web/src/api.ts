@@ -13,6 +13,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The server's stable error code (`{"error": code}`), for a message in the reader's language. */
+    readonly code = '',
   ) {
     super(message);
   }
@@ -34,14 +36,7 @@ async function request<T>(path: string, init?: RequestInit): Promise<T> {
   const response = await fetch(path, { ...init, headers: { Accept: 'application/json', ...init?.headers } });
   if (!response.ok) {
     // The API answers errors as {"error", "message"}; anything else keeps the status text.
-    let message = `${response.status} ${response.statusText}`;
-    try {
-      const body = (await response.json()) as { message?: string };
-      if (body.message) message = body.message;
-    } catch {
-      /* not JSON */
-    }
-    throw new ApiError(response.status, message);
+    throw await apiError(response);
   }
   return (await response.json()) as T;
 }
@@ -104,7 +99,7 @@ export interface VersionedFeature {
 
 export async function fetchVersionedFeature(layer: LayerName, id: number): Promise<VersionedFeature> {
   const response = await fetch(`api/${layer}/${id}`, { cache: 'no-cache', headers: { Accept: 'application/geo+json' } });
-  if (!response.ok) throw new ApiError(response.status, await errorMessage(response));
+  if (!response.ok) throw await apiError(response);
   return { feature: (await response.json()) as Feature, etag: response.headers.get('ETag') ?? '' };
 }
 
@@ -113,6 +108,20 @@ export class StaleError extends Error {
   constructor(readonly current: VersionedFeature) {
     super('changed by someone else first');
   }
+}
+
+/** The error a failed answer carries: its code and message, or the status text. */
+async function apiError(response: Response): Promise<ApiError> {
+  let message = `${response.status} ${response.statusText}`;
+  let code = '';
+  try {
+    const body = (await response.json()) as { error?: string; message?: string };
+    if (body.message) message = body.message;
+    if (typeof body.error === 'string') code = body.error;
+  } catch {
+    /* not JSON */
+  }
+  return new ApiError(response.status, message, code);
 }
 
 async function errorMessage(response: Response): Promise<string> {
@@ -139,7 +148,7 @@ export async function patchFeature(layer: LayerName, id: number, etag: string, b
   if (response.status === 412) {
     throw new StaleError({ feature: (await response.json()) as Feature, etag: response.headers.get('ETag') ?? '' });
   }
-  if (!response.ok) throw new ApiError(response.status, await errorMessage(response));
+  if (!response.ok) throw await apiError(response);
   return { feature: (await response.json()) as Feature, etag: response.headers.get('ETag') ?? '' };
 }
 
@@ -157,7 +166,7 @@ export interface SessionInfo {
 export async function fetchSession(): Promise<SessionInfo | null> {
   const response = await fetch('api/session', { cache: 'no-store', headers: { Accept: 'application/json' } });
   if (response.status === 401 || response.status === 404) return null;
-  if (!response.ok) throw new ApiError(response.status, await errorMessage(response));
+  if (!response.ok) throw await apiError(response);
   return (await response.json()) as SessionInfo;
 }
 
@@ -168,7 +177,7 @@ export async function signIn(token: string): Promise<SessionInfo> {
     body: JSON.stringify({ token }),
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
   });
-  if (!response.ok) throw new ApiError(response.status, await errorMessage(response));
+  if (!response.ok) throw await apiError(response);
   return (await response.json()) as SessionInfo;
 }
 
@@ -292,7 +301,7 @@ export async function submitLead(form: LeadForm): Promise<void> {
     const wait = Number(response.headers.get('Retry-After') ?? '');
     throw new TooManyError(Number.isFinite(wait) && wait > 0 ? wait : 600, await errorMessage(response));
   }
-  if (!response.ok) throw new ApiError(response.status, await errorMessage(response));
+  if (!response.ok) throw await apiError(response);
 }
 
 export const LEAD_STAGES = ['new', 'contacted', 'visited', 'negotiating', 'signed', 'lost'] as const;

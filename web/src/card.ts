@@ -7,7 +7,7 @@ import { h, replaceChildren } from './dom';
 import { between, connected, dateTime, percent, withUnit } from './format';
 import { getLang, isKey, label, onLangChange, t, type StringKey } from './i18n';
 import { leadSection } from './leads';
-import { editSection, type OfficerSession } from './officer';
+import { editSection, type EditSection, type OfficerSession } from './officer';
 import { FACTORY_COLOURS, STATUS_COLOURS } from './palette';
 import { policySection } from './policy';
 import type { Selection, Store } from './state';
@@ -52,8 +52,8 @@ export class FeatureCard {
   private selection: Selection | null = null;
   private feature: Feature | null = null;
   private etag = '';
-  /** The feature (layer/id) whose last edit from this card was saved, to say so after the reload. */
-  private savedEdit: string | null = null;
+  /** The officer's edit section, kept across redraws of the same feature so a draft survives live changes. */
+  private edit: { key: string; lang: string; section: EditSection } | null = null;
   private history: HistoryEntry[] | null = null;
   private error: string | null = null;
   private parks = new Map<string, string>();
@@ -98,7 +98,7 @@ export class FeatureCard {
       return;
     }
     if (!quiet) {
-      this.savedEdit = null;
+      this.edit = null;
       this.feature = null;
       this.history = null;
       this.advice = null;
@@ -181,19 +181,28 @@ export class FeatureCard {
   private editSection(): HTMLElement | null {
     if (!this.session || !this.selection || !this.feature) return null;
     const selection = this.selection;
-    const key = `${selection.layer}/${selection.id}`;
-    const saved = this.savedEdit === key;
-    return editSection(
+    const current = { feature: this.feature, etag: this.etag };
+    const key = `${selection.layer}/${selection.id}/${this.session.info?.name ?? ''}/${this.session.info?.role ?? ''}`;
+    const lang = getLang();
+    if (this.edit?.key === key && this.edit.lang === lang) {
+      this.edit.section.update(current);
+      return this.edit.section.el;
+    }
+    // A language switch redraws the form with the draft as it was.
+    const previous = this.edit?.key === key ? this.edit.section.state : undefined;
+    const section = editSection(
       this.session,
       selection.layer,
-      { feature: this.feature, etag: this.etag },
+      current,
       () => {
         // Reload for the new history entry; the form already shows the new values.
-        this.savedEdit = key;
         if (this.selection === selection) void this.open(selection, true);
       },
-      saved,
+      previous,
     );
+    if (previous) section?.update(current);
+    this.edit = section ? { key, lang, section } : null;
+    return section?.el ?? null;
   }
 
   /**

@@ -198,10 +198,19 @@ const zh = {
   editSaved: '已保存，地图已同步更新。',
   editNothing: '没有需要提交的变更。',
   editNoteRequired: '请填写变更说明。',
-  editStale: '提交未生效：该记录已被他人修改（当前状态「{status}」，版本 v{version}）。请核对以下最新数据后再提交。',
+  editStale: '该记录已被他人修改（当前状态「{status}」，版本 v{version}），您的修改尚未提交，仍保留在下方。',
   editSignedOut: '登录已失效，请重新登录',
   editFailed: '提交失败：{msg}',
   editUpdatedAt: '最近更新',
+  editNotAllowed: '「{status}」（当前状态下不可选）',
+  editTheirChange: '他人的修改',
+  editTheirNote: '说明：{note}',
+  editChangesUnknown: '无法读取变更记录，请核对下方最新数据。',
+  editNow: '最新数据',
+  editYourDraft: '您未提交的修改',
+  editPickAgain: '当前状态下不能改为「{status}」，请重新选择新状态。',
+  editReapply: '按最新版本重新提交',
+  editDiscard: '放弃我的修改',
   hist_by: '操作人：{actor}',
   areaBoth: '{mu}（{m2}）',
   fieldChange: '{field}：{old} → ',
@@ -581,10 +590,19 @@ const en: Record<StringKey, string> = {
   editSaved: 'Saved; the map shows it now.',
   editNothing: 'Nothing to change.',
   editNoteRequired: 'Please write a note.',
-  editStale: 'Not saved: someone else changed this first (now "{status}", version v{version}). Check the current values below, then submit again.',
+  editStale: 'Someone else changed this (now "{status}", version v{version}); your change is not saved yet and is kept below.',
   editSignedOut: 'your session has ended; sign in again',
   editFailed: 'Not saved: {msg}',
   editUpdatedAt: 'Last updated',
+  editNotAllowed: '"{status}" (not possible from the current status)',
+  editTheirChange: 'Changed by someone else',
+  editTheirNote: 'Note: {note}',
+  editChangesUnknown: 'The change history could not be read; check the current values below.',
+  editNow: 'Now',
+  editYourDraft: 'Your unsaved change',
+  editPickAgain: '"{status}" is no longer possible from the current status; choose another new status.',
+  editReapply: 'Reapply my change',
+  editDiscard: 'Discard my change',
   hist_by: 'by {actor}',
   areaBoth: '{mu} ({m2})',
   fieldChange: '{field}: {old} → ',
@@ -809,4 +827,18 @@ export function label(prefix: 'st' | 'lu' | 'lv' | 'fs' | 'poi' | 'layer', value
 /** Numbers formatted for the current language (thousands separators, at most `digits` decimals). */
 export function formatNumber(value: number, digits = 2): string {
   return value.toLocaleString(current === 'zh' ? 'zh-CN' : 'en-US', { maximumFractionDigits: digits });
+}
+
+/**
+ * A failed request's message in the reader's language: the server's error
+ * code (`{"error": code}`) mapped to a sentence, never its English text.
+ */
+export function serverMessage(e: unknown): string {
+  const status = typeof e === 'object' && e !== null && 'status' in e ? Number((e as { status: unknown }).status) : NaN;
+  const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
+  const key = `err_${code}`;
+  if (code && isKey(key)) return t(key);
+  if (e instanceof TypeError) return t('err_network');
+  if (Number.isFinite(status)) return t('err_unknown', { status });
+  return e instanceof Error ? e.message : String(e);
 }
