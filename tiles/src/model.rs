@@ -331,13 +331,25 @@ pub struct PlotAttrs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub power_kva: Option<f64>,
     /// Water supply at the boundary.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "yes_or_no"
+    )]
     pub water: Option<bool>,
     /// Gas supply at the boundary.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "yes_or_no"
+    )]
     pub gas: Option<bool>,
     /// Steam supply at the boundary.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "yes_or_no"
+    )]
     pub steam: Option<bool>,
 }
 
@@ -390,6 +402,37 @@ pub struct PoiAttrs {
     /// Display name.
     #[serde(default)]
     pub name: String,
+}
+
+/// A yes-or-no value as files carry it: a boolean, 1 or 0 (Shapefiles have no
+/// boolean type, and GDAL writes integers), or a word (true/false, yes/no,
+/// y/n, t/f, 是/否, 有/无); null or blank is unknown.
+fn yes_or_no<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
+    use serde::de::Error;
+    let value = Option::<serde_json::Value>::deserialize(deserializer)?;
+    let word = |w: &str| match w.trim().to_lowercase().as_str() {
+        "" => Some(None),
+        "true" | "yes" | "y" | "t" | "1" | "是" | "有" => Some(Some(true)),
+        "false" | "no" | "n" | "f" | "0" | "否" | "无" => Some(Some(false)),
+        _ => None,
+    };
+    let read = match &value {
+        None | Some(serde_json::Value::Null) => Some(None),
+        Some(serde_json::Value::Bool(b)) => Some(Some(*b)),
+        Some(serde_json::Value::Number(n)) => match n.as_f64() {
+            Some(x) if x == 1.0 => Some(Some(true)),
+            Some(x) if x == 0.0 => Some(Some(false)),
+            _ => None,
+        },
+        Some(serde_json::Value::String(s)) => word(s),
+        Some(_) => None,
+    };
+    read.ok_or_else(|| {
+        D::Error::custom(format!(
+            "`{}` is not yes or no (true/false, 1/0, 是/否)",
+            value.unwrap_or_default()
+        ))
+    })
 }
 
 fn check_non_negative(field: &str, value: Option<f64>) -> Result<(), ModelError> {
