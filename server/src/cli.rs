@@ -116,9 +116,24 @@ pub struct ServeArgs {
     pub basemap: BasemapArgs,
 }
 
-/// An optional external basemap under the web map, such as Tianditu with a key.
+/// An optional external basemap under the web map: Tianditu with a key, or any
+/// WGS84/CGCS2000 raster tiles or MapLibre style.
 #[derive(Debug, Clone, Default, Args)]
 pub struct BasemapArgs {
+    /// A built-in basemap: `tianditu` (天地图, CGCS2000, no offset; needs --tianditu-key).
+    #[arg(
+        long = "basemap",
+        env = "SITEATLAS_BASEMAP",
+        value_parser = ["tianditu"],
+        conflicts_with_all = ["basemap_tiles", "basemap_style"]
+    )]
+    pub preset: Option<String>,
+    /// Tianditu browser key (from console.tianditu.gov.cn), for --basemap tianditu.
+    #[arg(long, env = "SITEATLAS_TIANDITU_KEY")]
+    pub tianditu_key: Option<String>,
+    /// Tianditu's map: vector (矢量) or imagery (影像), each with its annotation layer.
+    #[arg(long, env = "SITEATLAS_TIANDITU_MAP", default_value = "vector", value_parser = ["vector", "imagery"])]
+    pub tianditu_map: String,
     /// XYZ raster tile URL template, e.g. https://t0.tianditu.gov.cn/img_w/wmts?...&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY
     #[arg(
         long,
@@ -144,6 +159,12 @@ impl BasemapArgs {
     /// drawn under WGS84 plots they would put every plot beside its true
     /// place, so they are refused rather than shown wrong.
     pub fn client_config(&self) -> Result<serde_json::Value, String> {
+        if self.preset.as_deref() == Some("tianditu") {
+            let key = self.tianditu_key.as_deref().filter(|k| !k.trim().is_empty()).ok_or(
+                "--basemap tianditu needs --tianditu-key: a browser key from console.tianditu.gov.cn",
+            )?;
+            return Ok(serde_json::json!({ "basemap": tianditu(key, &self.tianditu_map) }));
+        }
         let basemap = match (&self.basemap_tiles, &self.basemap_style) {
             (None, None) => return Ok(serde_json::json!({ "basemap": null })),
             _ if self.basemap_datum == "gcj02" => {
@@ -204,6 +225,42 @@ pub struct ImportArgs {
     pub store: StoreArgs,
 }
 
+/// Tianditu's Web Mercator tiles (`_w`: CGCS2000 coordinates, which agree
+/// with WGS84 within centimetres) from its eight hosts, the map and the
+/// annotation drawn over it.
+fn tianditu(key: &str, map: &str) -> serde_json::Value {
+    let (base, labels) = if map == "imagery" {
+        ("img", "cia")
+    } else {
+        ("vec", "cva")
+    };
+    let key: String = key
+        .bytes()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(char::from)
+        .collect();
+    let urls = |layer: &str| -> Vec<String> {
+        (0..8)
+            .map(|host| {
+                format!(
+                    "https://t{host}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0\
+                     &LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles\
+                     &TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
+                )
+            })
+            .collect()
+    };
+    serde_json::json!({
+        "type": "raster",
+        "tiles": urls(base),
+        "labels": urls(labels),
+        "tileSize": 256,
+        "maxzoom": 18,
+        "datum": "cgcs2000",
+        "attribution": "© 天地图 国家地理信息公共服务平台",
+    })
+}
+
 fn parse_crs(s: &str) -> Result<siteatlas_formats::Crs, String> {
     s.parse()
         .map_err(|e: siteatlas_formats::FormatError| e.to_string())
@@ -256,4 +313,77 @@ impl ImportArgs {
 fn parse_layer(s: &str) -> Result<LayerKind, String> {
     s.parse()
         .map_err(|e: siteatlas_tiles::TileError| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basemap(args: &[&str]) -> Result<serde_json::Value, String> {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            basemap: BasemapArgs,
+        }
+        let parsed = Only::try_parse_from(std::iter::once("x").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        parsed.basemap.client_config()
+    }
+
+    #[test]
+    fn tianditu_is_its_vector_or_imagery_map_with_annotation() {
+        let config = basemap(&["--basemap", "tianditu", "--tianditu-key", "abc123"]).unwrap();
+        let b = &config["basemap"];
+        assert_eq!(b["type"], "raster");
+        assert_eq!(b["datum"], "cgcs2000");
+        assert_eq!(b["tiles"].as_array().unwrap().len(), 8);
+        let tile = b["tiles"][3].as_str().unwrap();
+        assert!(
+            tile.starts_with("https://t3.tianditu.gov.cn/vec_w/wmts?"),
+            "{tile}"
+        );
+        assert!(
+            tile.contains("LAYER=vec&")
+                && tile.contains("TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=abc123"),
+            "{tile}"
+        );
+        assert!(b["labels"][0].as_str().unwrap().contains("/cva_w/"));
+
+        let imagery = basemap(&[
+            "--basemap",
+            "tianditu",
+            "--tianditu-key",
+            "abc123",
+            "--tianditu-map",
+            "imagery",
+        ])
+        .unwrap();
+        assert!(
+            imagery["basemap"]["tiles"][0]
+                .as_str()
+                .unwrap()
+                .contains("/img_w/")
+        );
+        assert!(
+            imagery["basemap"]["labels"][0]
+                .as_str()
+                .unwrap()
+                .contains("LAYER=cia&")
+        );
+    }
+
+    #[test]
+    fn tianditu_without_a_key_is_refused_with_the_reason() {
+        let err = basemap(&["--basemap", "tianditu"]).unwrap_err();
+        assert!(err.contains("--tianditu-key"), "{err}");
+        // A key cannot break out of the URL.
+        let config = basemap(&["--basemap", "tianditu", "--tianditu-key", "k\"&x=<y>"]).unwrap();
+        assert!(
+            config["basemap"]["tiles"][0]
+                .as_str()
+                .unwrap()
+                .ends_with("tk=kxy")
+        );
+        assert!(basemap(&["--basemap", "tianditu", "--basemap-tiles", "https://a/{z}"]).is_err());
+    }
 }

@@ -27,24 +27,26 @@ export function judgeBasemap(basemap: BasemapConfig): BasemapVerdict {
 
 const PREFIX = 'basemap-';
 
-/** Adds a raster basemap just above the background. */
+/** Adds a raster basemap, and its annotation layer if any, just above the background. */
 function withRaster(style: StyleSpecification, basemap: Extract<BasemapConfig, { type: 'raster' }>): StyleSpecification {
   const layers = [...style.layers];
   const at = layers.findIndex((l) => l.id === LAYERS.background) + 1;
-  layers.splice(at, 0, { id: `${PREFIX}raster`, type: 'raster', source: `${PREFIX}raster` });
-  return {
-    ...style,
-    sources: {
-      ...style.sources,
-      [`${PREFIX}raster`]: {
-        type: 'raster',
-        tiles: basemap.tiles,
-        tileSize: basemap.tileSize ?? 256,
-        attribution: basemap.attribution || undefined,
-      },
-    },
-    layers: dimContext(layers),
+  const sources: Record<string, SourceSpecification> = {};
+  const added: LayerSpecification[] = [];
+  const raster = (id: string, tiles: string[], attribution?: string) => {
+    sources[PREFIX + id] = {
+      type: 'raster',
+      tiles,
+      tileSize: basemap.tileSize ?? 256,
+      maxzoom: basemap.maxzoom,
+      attribution: attribution || undefined,
+    };
+    added.push({ id: PREFIX + id, type: 'raster', source: PREFIX + id });
   };
+  raster('raster', basemap.tiles, basemap.attribution);
+  if (basemap.labels?.length) raster('labels', basemap.labels);
+  layers.splice(at, 0, ...added);
+  return { ...style, sources: { ...style.sources, ...sources }, layers: dimContext(layers) };
 }
 
 /** The context districts are opaque on the plain background; over a basemap they must not hide it. */

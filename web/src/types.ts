@@ -70,7 +70,16 @@ export interface ChangeEvent {
 export type Datum = 'wgs84' | 'cgcs2000' | 'gcj02';
 
 export type BasemapConfig =
-  | { type: 'raster'; tiles: string[]; tileSize?: number; datum?: Datum; attribution?: string }
+  | {
+      type: 'raster';
+      tiles: string[];
+      /** An annotation layer drawn over the tiles (Tianditu's place names). */
+      labels?: string[];
+      tileSize?: number;
+      maxzoom?: number;
+      datum?: Datum;
+      attribution?: string;
+    }
   | { type: 'style'; url: string; datum?: Datum; attribution?: string };
 
 export interface ClientConfig {

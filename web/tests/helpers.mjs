@@ -47,7 +47,7 @@ function createToken(dataDir, role = 'admin', name = 'e2e-tests', parks = []) {
  * Starts the server with the demo data and waits for /health; `token` is an
  * admin token for the write API (or null); `stop()` kills it and removes its data.
  */
-export async function startServer() {
+export async function startServer({ args = [] } = {}) {
   if (!existsSync(BIN)) throw new Error(`no server binary at ${BIN}: run \`cargo build --bin siteatlas\` or set SITEATLAS_BIN`);
   if (!existsSync(join(WEB_DIR, 'dist', 'index.html'))) throw new Error('no web/dist: run `npm run build` first');
   const port = await freePort();
@@ -55,7 +55,7 @@ export async function startServer() {
   const base = `http://127.0.0.1:${port}`;
   const log = [];
   const token = createToken(dataDir);
-  const child = spawn(BIN, ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir, '--web-dir', join(WEB_DIR, 'dist')], {
+  const child = spawn(BIN, ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir, '--web-dir', join(WEB_DIR, 'dist'), ...args], {
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
