@@ -2,9 +2,12 @@
 // is a must-have (a filter) or a weighted preference; the ranked answer shows
 // the score and, per need, whether the site meets it with what was wanted and
 // what the site has. Matches are outlined on the map; a click selects one.
+// Only what can be had is listed: "现在即可供地" (on by default) leaves out
+// plots held for an investor or under negotiation; off, they are listed too,
+// marked. Sold and withdrawn plots and fully let factories never are.
 
 import type { ExpressionSpecification } from 'maplibre-gl';
-import { fetchFeature, matchSites, type CriterionOutcome, type MatchCriterion, type MatchRequest, type SiteMatch } from './api';
+import { fetchFeature, matchSites, type CriterionOutcome, type MatchCriterion, type MatchRequest as BaseRequest, type SiteMatch as BaseMatch } from './api';
 import { h, replaceChildren } from './dom';
 import { NOT_CLUSTER } from './filters';
 import { between, withUnit } from './format';
@@ -23,7 +26,12 @@ export function industryLabel(value: unknown): string {
   return isKey(key) ? t(key) : String(value);
 }
 
-type Kind = 'range' | 'min' | 'max' | 'set' | 'flag' | 'near';
+/** A match request, with the server's switch for held plots. */
+export type MatchRequest = BaseRequest & { include_held?: boolean };
+/** A ranked site, with its status and whether it is held for someone else. */
+export type SiteMatch = BaseMatch & { status?: string; held?: boolean };
+
+type Kind = 'range' | 'min' | 'max' | 'set' | 'near';
 
 interface Spec {
   id: string;
@@ -58,12 +66,11 @@ interface Need {
   min: string;
   max: string;
   values: Set<string>;
-  on: boolean;
   hard: boolean;
   weight: number;
 }
 
-const blank = (): Need => ({ min: '', max: '', values: new Set(), on: false, hard: false, weight: 1 });
+const blank = (): Need => ({ min: '', max: '', values: new Set(), hard: false, weight: 1 });
 
 const HIGHLIGHT = { plots: 'match-plots', factories: 'match-factories' } as const;
 const HIGHLIGHT_COLOUR = '#7b2ff7';
@@ -75,6 +82,8 @@ export class MatchPanel {
   private readonly list = h('ol', { class: 'match-results', 'data-testid': 'match-results' });
   private readonly summary = h('summary', { class: 'match-summary', 'data-testid': 'match-open' });
   private kind: SearchLayer = 'plots';
+  /** Only sites on offer now (the default); off, held plots are listed too. */
+  private availableNow = true;
   private needs = new Map<string, Need>();
   private parks: { code: string; name: string; district: string }[] = [];
   private results: SiteMatch[] = [];
@@ -124,7 +133,6 @@ export class MatchPanel {
       { id: 'near_highway_exit', title: 'mt_near_highway_exit', kind: 'near', near: 'highway_exit', unit: 'u_km', layers: BOTH },
       { id: 'near_rail_freight', title: 'mt_near_rail_freight', kind: 'near', near: 'rail_freight', unit: 'u_km', layers: BOTH },
       { id: 'near_port', title: 'mt_near_port', kind: 'near', near: 'port', unit: 'u_km', layers: BOTH },
-      { id: 'available_now', title: 'mt_available_now', kind: 'flag', field: 'available_now', layers: BOTH },
     ];
   }
 
@@ -161,9 +169,6 @@ export class MatchPanel {
           if (values.length) c = { field: spec.field, any_of: values };
           break;
         }
-        case 'flag':
-          if (n.on) c = { field: spec.field };
-          break;
         case 'near':
           if (hi !== undefined) c = { near: spec.near, max_m: Math.round(hi * 1000) };
           break;
@@ -173,7 +178,7 @@ export class MatchPanel {
       else if (n.weight !== 1) c.weight = n.weight;
       criteria.push(c);
     }
-    return { layers: [this.kind], criteria, limit: 20 };
+    return { layers: [this.kind], criteria, limit: 20, ...(!this.availableNow && { include_held: true }) };
   }
 
   private render(): void {
@@ -211,13 +216,24 @@ export class MatchPanel {
     const reset = h('button', { class: 'card-action', type: 'button', 'data-testid': 'match-reset' }, t('mt_reset'));
     reset.addEventListener('click', () => {
       this.needs.clear();
+      this.availableNow = true;
       this.renderForm();
     });
+    // One switch, not a criterion with its own must-have and weight: what
+    // cannot be had is never listed, so the choice is only about held plots.
+    const now = h('input', { type: 'checkbox', checked: this.availableNow, id: 'mt-available_now-on', 'data-testid': 'mt-available_now-on' });
+    now.addEventListener('change', () => (this.availableNow = now.checked));
+    const availability = h(
+      'div',
+      { class: 'match-row match-available', 'data-criterion': 'available_now' },
+      h('label', { class: 'match-available-label', for: 'mt-available_now-on' }, now, h('span', { class: 'field-label' }, t('mt_available_now'))),
+      h('p', { class: 'muted match-available-hint' }, t('mt_available_now_hint')),
+    );
     replaceChildren(
       this.form,
       h('p', { class: 'muted' }, t('mt_intro')),
       kinds,
-      h('div', { class: 'match-rows' }, ...rows),
+      h('div', { class: 'match-rows' }, ...rows, availability),
       h('div', { class: 'form-buttons' }, reset, h('button', { class: 'primary-button', type: 'submit', 'data-testid': 'match-submit' }, t('mt_submit'))),
     );
   }
@@ -261,13 +277,6 @@ export class MatchPanel {
           });
           control.appendChild(chip);
         }
-        break;
-      }
-      case 'flag': {
-        const box = h('input', { type: 'checkbox', checked: n.on, id: `${id}-on`, 'data-testid': `${id}-on` });
-        box.addEventListener('change', () => (n.on = box.checked));
-        control = h('div', { class: 'match-flag' }, box);
-        labelFor = `${id}-on`;
         break;
       }
     }
@@ -349,12 +358,18 @@ export class MatchPanel {
     const tone = score >= 80 ? 'high' : score >= 50 ? 'mid' : 'low';
     const li = h(
       'li',
-      { class: 'match-result', tabindex: 0, 'data-layer': r.layer, 'data-id': r.id, 'data-score': r.score, 'aria-label': `${rank}. ${r.name || r.code} ${t('mt_score', { score })}` },
+      { class: `match-result${r.held ? ' held' : ''}`, tabindex: 0, 'data-layer': r.layer, 'data-id': r.id, 'data-score': r.score, 'data-status': r.status ?? '', 'aria-label': `${rank}. ${r.name || r.code} ${t('mt_score', { score })}` },
       h(
         'div',
         { class: 'match-result-head' },
         h('span', { class: 'match-rank', 'aria-hidden': 'true' }, String(rank)),
-        h('div', { class: 'match-result-title' }, h('strong', {}, r.name || r.code), h('div', { class: 'result-code' }, r.code, r.park ? ` · ${this.parkName(r.park)}` : '')),
+        h(
+          'div',
+          { class: 'match-result-title' },
+          h('strong', {}, r.name || r.code),
+          h('div', { class: 'result-code' }, r.code, r.park ? ` · ${this.parkName(r.park)}` : ''),
+          r.status ? h('span', { class: `match-site-status status-${r.status}${r.held ? ' held' : ''}`, 'data-testid': 'match-site-status', 'data-status': r.status }, label(r.layer === 'plots' ? 'st' : 'fs', r.status), r.held ? ` · ${t('mt_held')}` : '') : null,
+        ),
         h(
           'div',
           { class: `match-score ${tone}`, title: t('mt_score', { score }), 'data-testid': 'match-score' },
@@ -365,7 +380,12 @@ export class MatchPanel {
       h('ul', { class: 'match-reasons', 'data-testid': 'match-reasons' }, ...r.criteria.map((c) => this.reason(c, r.layer))),
     );
     const open = () => {
+      // Selecting also marks the row in the ordinary list, which scrolls the
+      // panel there; the ranking the investor is reading stays in view instead.
+      const scroller = li.closest<HTMLElement>('.panel-scroll');
+      const top = scroller?.scrollTop;
       this.store.update({ selected: sel });
+      if (scroller && top !== undefined) scroller.scrollTop = top;
       void fetchFeature(r.layer, r.id)
         .then((f) => this.atlas.flyToGeometry(f.geometry))
         .catch(() => undefined);

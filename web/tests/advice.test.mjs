@@ -44,9 +44,11 @@ describe('advice, leads and the dashboard', () => {
     await page.fill('[data-testid=mt-price_wan_per_mu-max]', '40');
     await page.click('[data-criterion=industries] .chip[data-value=biomedicine]');
     await page.fill('[data-testid=mt-near_highway_exit-max]', '5');
-    await page.check('[data-testid=mt-available_now-on]');
-    await page.check('[data-testid=mt-available_now-hard]');
-    assert.equal(await page.locator('[data-testid=mt-available_now-weight]').isDisabled(), true, 'a must-have takes no weight');
+    await page.check('[data-testid=mt-near_port-hard]');
+    assert.equal(await page.locator('[data-testid=mt-near_port-weight]').isDisabled(), true, 'a must-have takes no weight');
+    await page.uncheck('[data-testid=mt-near_port-hard]');
+    // 现在即可供地 is one switch, on by default: held plots are not asked for.
+    assert.equal(await page.locator('[data-testid=mt-available_now-on]').isChecked(), true);
 
     const expected = {
       layers: ['plots'],
@@ -55,7 +57,6 @@ describe('advice, leads and the dashboard', () => {
         { field: 'price_wan_per_mu', max: 40 },
         { field: 'industries', any_of: ['biomedicine'] },
         { near: 'highway_exit', max_m: 5000 },
-        { field: 'available_now', hard: true },
       ],
       limit: 20,
     };
@@ -69,6 +70,8 @@ describe('advice, leads and the dashboard', () => {
     assert.ok(answer.json.results.length > 0, 'the demo data has matches');
     const shown = await page.locator('li.match-result').evaluateAll((lis) => lis.map((li) => ({ layer: li.dataset.layer, id: Number(li.dataset.id), score: Number(li.dataset.score) })));
     assert.deepEqual(shown, answer.json.results.map((r) => ({ layer: r.layer, id: r.id, score: r.score })), 'same ranking and scores as the API');
+    const statuses = await page.locator('li.match-result [data-testid=match-site-status]').evaluateAll((els) => els.map((e) => e.dataset.status));
+    assert.deepEqual(statuses, answer.json.results.map(() => 'available'), 'every result shows its status, all on offer now');
     const first = page.locator('li.match-result').first();
     assert.equal(Number(await first.locator('.match-score-value').innerText()), answer.json.results[0].score);
     assert.match(await page.locator('[data-testid=match-status]').innerText(), new RegExp(`共 ${answer.json.total} 处`));
@@ -89,13 +92,26 @@ describe('advice, leads and the dashboard', () => {
     const highlighted = await page.evaluate(() => JSON.stringify(window.siteAtlasMap.getFilter('match-plots')));
     for (const r of answer.json.results) assert.ok(JSON.parse(highlighted)[2][2][1].includes(r.id), `plot ${r.id} outlined`);
 
-    // A click selects the site: the card opens and the link says so.
+    // A click selects the site: the card opens and the link says so, and the
+    // ranking stays in view rather than the panel scrolling to the ordinary list.
+    const scroller = page.locator('.panel-scroll').first();
+    await first.scrollIntoViewIfNeeded();
+    const scrolledBefore = await scroller.evaluate((el) => el.scrollTop);
     await first.click();
     const { layer, id } = answer.json.results[0];
     await page.waitForFunction((sel) => location.hash.includes(`sel=${sel}`), `${layer}/${id}`);
     await page.waitForSelector('[data-testid=feature-card]:not([hidden]) .card-title');
     assert.equal(await page.locator('[data-testid=feature-card] .card-title').innerText(), answer.json.results[0].name);
     await page.waitForSelector('li.match-result.selected');
+    assert.equal(await scroller.evaluate((el) => el.scrollTop), scrolledBefore, 'the panel did not scroll away from the ranking');
+    const inView = await page.evaluate(() => {
+      const li = document.querySelector('li.match-result.selected').getBoundingClientRect();
+      const box = document.querySelector('.panel-scroll').getBoundingClientRect();
+      return li.bottom > box.top && li.top < box.bottom;
+    });
+    assert.ok(inView, 'the selected match is visible in the panel');
+    const state = await page.evaluate(([sourceLayer, fid]) => window.siteAtlasMap.getFeatureState({ source: 'siteatlas', sourceLayer, id: fid }), [layer, id]);
+    assert.equal(state.selected, true, 'the map selects the site');
     await page.screenshot({ path: artifact('match.png') });
 
     // An empty form asks for a need rather than sending nothing.
@@ -104,6 +120,78 @@ describe('advice, leads and the dashboard', () => {
     assert.match(await page.locator('[data-testid=match-status]').innerText(), /至少填写一项/);
     assert.deepEqual(page.errors, []);
     await page.close();
+  });
+
+  test('a match never lists a sold site, shows each status, and lists held plots only when asked, marked', async () => {
+    // Liangjiang: LJ2026-14 is sold, LJ2026-11 reserved; both are cheap new-energy-vehicle land.
+    const codes = Object.fromEntries(
+      (await api('/api/search?layer=plots&limit=100&skipGeometry=true')).json.features.map((f) => [f.properties.code, f.properties.status]),
+    );
+    assert.equal(codes['LJ2026-14'], 'transferred');
+    assert.equal(codes['LJ2026-11'], 'reserved');
+    const page = await openApp(browser.context, server.base, WENJIANG);
+    await page.click('[data-testid=match-open]');
+    await page.waitForSelector('[data-testid=match-form] [data-criterion=industries] .chip');
+    assert.equal(await page.getByText('现在即可供地', { exact: false }).count(), 1, '现在即可供地 appears once');
+    await page.fill('[data-testid=mt-price_wan_per_mu-max]', '40');
+    await page.click('[data-testid=match-submit]');
+    await page.waitForSelector('li.match-result');
+    // Clicking a result further down keeps the ranking in view and selects the site on the map.
+    const second = page.locator('li.match-result').nth(1);
+    await second.scrollIntoViewIfNeeded();
+    const scrolled = await page.evaluate(() => document.querySelector('.panel-scroll').scrollTop);
+    await second.click();
+    await page.waitForSelector('li.match-result.selected');
+    assert.equal(await page.evaluate(() => document.querySelector('.panel-scroll').scrollTop), scrolled, 'the panel stays on the ranking');
+    const [layer, fid] = [await second.getAttribute('data-layer'), Number(await second.getAttribute('data-id'))];
+    const state = await page.evaluate(([sourceLayer, id]) => window.siteAtlasMap.getFeatureState({ source: 'siteatlas', sourceLayer, id }), [layer, fid]);
+    assert.equal(state.selected, true, 'the map selects the site');
+    await page.click('[data-criterion=industries] .chip[data-value=new_energy_vehicles]');
+    for (const held of [false, true]) {
+      if (held) await page.uncheck('[data-testid=mt-available_now-on]');
+      const done = await page.locator('[data-testid=match-results]').getAttribute('data-completed');
+      const sent = page.waitForRequest((r) => r.url().endsWith('/api/match') && r.method() === 'POST');
+      await page.click('[data-testid=match-submit]');
+      const body = (await sent).postDataJSON();
+      assert.equal(body.include_held, held ? true : undefined);
+      await page.waitForFunction((n) => document.querySelector('[data-testid=match-results]').dataset.completed !== n, done);
+      const answer = await api('/api/match', { method: 'POST', body });
+      const rows = await page.locator('li.match-result').evaluateAll((lis) =>
+        lis.map((li) => ({ code: li.querySelector('.result-code').textContent.split(' · ')[0], status: li.dataset.status, shown: li.querySelector('[data-testid=match-site-status]')?.textContent ?? '', held: li.classList.contains('held') })),
+      );
+      assert.deepEqual(rows.map((r) => r.code), answer.json.results.map((r) => r.code));
+      assert.ok(rows.length > 0);
+      for (const r of rows) {
+        assert.notEqual(r.code, 'LJ2026-14', 'the sold plot is never listed');
+        assert.equal(r.status, codes[r.code], `${r.code} shows its status`);
+        assert.ok(!['transferred', 'withdrawn'].includes(r.status), `${r.code} is ${r.status}`);
+        const text = { available: '可供', reserved: '已预留', negotiating: '洽谈中' }[r.status];
+        assert.ok(r.shown.includes(text), `${r.code}: ${r.shown}`);
+        assert.equal(r.held, r.status !== 'available');
+        if (r.held) assert.match(r.shown, /暂不可供/);
+      }
+      assert.equal(rows.some((r) => r.code === 'LJ2026-11'), held, 'the reserved plot only when asked');
+    }
+    // Match cards stay inside their box.
+    const overflow = await page.locator('li.match-result').evaluateAll((lis) => lis.filter((li) => li.scrollWidth > li.clientWidth || li.getBoundingClientRect().right > li.parentElement.getBoundingClientRect().right + 0.5).length);
+    assert.equal(overflow, 0, 'no match card overflows');
+    await page.locator('[data-testid=match]').screenshot({ path: artifact('match-statuses.png') });
+    assert.deepEqual(page.errors, []);
+    await page.close();
+
+    // On a phone the switch is there once, and on.
+    const phone = await openApp(browser.context, server.base, WENJIANG, { width: 360, height: 740 });
+    await phone.click('[data-testid=panel-toggle]');
+    await phone.click('[data-testid=match-open]');
+    await phone.waitForSelector('[data-testid=mt-available_now-on]');
+    assert.equal(await phone.getByText('现在即可供地', { exact: false }).count(), 1);
+    assert.equal(await phone.locator('[data-testid=mt-available_now-on]').isChecked(), true);
+    await phone.fill('[data-testid=mt-price_wan_per_mu-max]', '40');
+    await phone.click('[data-testid=match-submit]');
+    await phone.waitForSelector('li.match-result');
+    const wide = await phone.locator('li.match-result').evaluateAll((lis) => lis.filter((li) => li.getBoundingClientRect().right > 360 || li.scrollWidth > li.clientWidth).length);
+    assert.equal(wide, 0, 'match cards fit the phone');
+    await phone.close();
   });
 
   test('the policy calculator says when a park has no incentives, and shows what the API computes once set', async () => {
