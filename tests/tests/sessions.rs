@@ -77,6 +77,7 @@ async fn a_session_cookie_stands_for_its_token() {
         );
         let cookie = cookie_of(&response);
         let me: Value = response.json().await.unwrap();
+        assert_eq!(me["signed_in"], true);
         assert_eq!(me["role"], "officer");
         assert_eq!(me["parks"], json!([park]));
         assert_eq!(
@@ -138,18 +139,62 @@ async fn a_session_cookie_stands_for_its_token() {
         let later = (u64::MAX / 2).to_string();
         parts[1] = &later;
         let forged = format!("{name}={}", parts.join("."));
+        // Asked of the session, they mean "not signed in", and are cleared.
         for bad in [forged.as_str(), "siteatlas_session=abc.1.00"] {
             let r = with_cookie(&server, reqwest::Method::GET, "/api/session", bad)
                 .await
                 .send()
                 .await
                 .unwrap();
+            assert_eq!(r.status(), 200, "{bad}");
+            assert!(
+                r.headers()["set-cookie"]
+                    .to_str()
+                    .unwrap()
+                    .contains("Max-Age=0")
+            );
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body, json!({"signed_in": false}), "{bad}");
+            // Anything else they are used for is refused.
+            let r = with_cookie(&server, reqwest::Method::GET, "/api/leads", bad)
+                .await
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 401, "{bad}");
         }
+        // A visitor who never signed in: 200, not an error.
+        let r = server
+            .http
+            .get(format!("{}/api/session", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.headers().get("set-cookie").is_none());
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body, json!({"signed_in": false}));
+        // A wrong bearer token is a claim that fails: 401.
+        let r = server
+            .http
+            .get(format!("{}/api/session", server.base))
+            .bearer_auth("sat_not-a-token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
 
         // Revoking the token ends the session at once.
         assert!(server.state.store.revoke_token(officer_id).await.unwrap());
         let r = with_cookie(&server, reqwest::Method::GET, "/api/session", &cookie)
+            .await
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["signed_in"], false);
+        let r = with_cookie(&server, reqwest::Method::GET, "/api/leads", &cookie)
             .await
             .send()
             .await

@@ -154,6 +154,7 @@ export async function patchFeature(layer: LayerName, id: number, etag: string, b
 
 /** Who is signed in, as `GET /api/session` tells. */
 export interface SessionInfo {
+  signed_in: true;
   name: string;
   role: 'officer' | 'promoter' | 'admin';
   parks: string[];
@@ -165,9 +166,11 @@ export interface SessionInfo {
 /** The signed-in actor, or `null` when no one is. */
 export async function fetchSession(): Promise<SessionInfo | null> {
   const response = await fetch('api/session', { cache: 'no-store', headers: { Accept: 'application/json' } });
-  if (response.status === 401 || response.status === 404) return null;
+  // A visitor is answered 200 {"signed_in": false}, so a page load logs no error.
+  if (response.status === 404) return null;
   if (!response.ok) throw await apiError(response);
-  return (await response.json()) as SessionInfo;
+  const body = (await response.json()) as SessionInfo | { signed_in: false };
+  return body.signed_in ? body : null;
 }
 
 /** Trades a token for a session cookie; with 429 the error says how long to wait. */

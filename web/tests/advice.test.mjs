@@ -34,6 +34,26 @@ describe('advice, leads and the dashboard', () => {
     await server?.stop();
   });
 
+  test('an anonymous page load logs no console error: GET /api/session answers signed_in false', async () => {
+    const page = await browser.context.newPage();
+    const errors = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    const session = page.waitForResponse((r) => r.url().endsWith('/api/session') && r.request().method() === 'GET');
+    await page.goto(`${server.base}/${WENJIANG}`);
+    const answer = await session;
+    assert.equal(answer.status(), 200);
+    assert.deepEqual(await answer.json(), { signed_in: false });
+    await page.waitForFunction(() => window.siteAtlasMap?.loaded(), null, { timeout: 30_000 });
+    await page.waitForSelector('[data-testid=signin-open]');
+    assert.equal(await page.locator('[data-testid=inbox-open]').count(), 0, 'not signed in');
+    await page.waitForTimeout(500);
+    assert.deepEqual(errors, [], 'no console errors on load');
+    await page.close();
+  });
+
   test('the match form ranks sites as POST /api/match does, with reasons, and a click selects one', async () => {
     const page = await openApp(browser.context, server.base, WENJIANG);
     await page.click('[data-testid=match-open]');

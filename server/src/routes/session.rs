@@ -7,7 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -61,6 +61,7 @@ fn whoami(actor: &Actor) -> Value {
         Role::Admin => "admin",
     };
     json!({
+        "signed_in": true,
         "name": actor.name,
         "role": role,
         "parks": actor.parks,
@@ -71,7 +72,7 @@ fn whoami(actor: &Actor) -> Value {
 
 /// `POST /api/session`
 #[utoipa::path(post, path = "/api/session", tag = "accounts", request_body = SignIn,
-    responses((status = 200, description = "signed in: {name, role, parks, all_parks, plot_transitions}; sets an HttpOnly session cookie"),
+    responses((status = 200, description = "signed in: {signed_in: true, name, role, parks, all_parks, plot_transitions}; sets an HttpOnly session cookie"),
               (status = 401, description = "unknown or revoked token", body = crate::error::ErrorBody),
               (status = 429, description = "too many failed sign-ins from this address; see Retry-After", body = crate::error::ErrorBody)))]
 pub async fn sign_in(
@@ -124,10 +125,29 @@ pub async fn sign_in(
 
 /// `GET /api/session`
 #[utoipa::path(get, path = "/api/session", tag = "accounts",
-    responses((status = 200, description = "the signed-in actor: {name, role, parks, all_parks, plot_transitions}"),
-              (status = 401, description = "not signed in", body = crate::error::ErrorBody)))]
-pub async fn current(actor: Actor) -> Response {
-    ([(header::CACHE_CONTROL, "no-store")], Json(whoami(&actor))).into_response()
+    responses((status = 200, description = "the signed-in actor: {signed_in: true, name, role, parks, all_parks, plot_transitions}; {signed_in: false} for a visitor who is not signed in (no credentials, or a session cookie that has expired, been revoked or is not valid, which is then cleared)"),
+              (status = 401, description = "an unknown or revoked bearer token", body = crate::error::ErrorBody)))]
+pub async fn current(headers: HeaderMap, actor: Result<Actor, ApiError>) -> Response {
+    let no_store = (header::CACHE_CONTROL, "no-store");
+    match actor {
+        Ok(actor) => ([no_store], Json(whoami(&actor))).into_response(),
+        // Asking whether one is signed in is not an error for a visitor: the
+        // web app asks on every page load. A bearer token is a claim, though,
+        // and a wrong one stays a 401.
+        Err(e)
+            if e.status() == StatusCode::UNAUTHORIZED
+                && !headers.contains_key(header::AUTHORIZATION) =>
+        {
+            let anonymous = ([no_store], Json(json!({"signed_in": false})));
+            if headers.contains_key(header::COOKIE) {
+                // A session cookie that no longer holds is of no use to keep.
+                ([(header::SET_COOKIE, session::clear_cookie())], anonymous).into_response()
+            } else {
+                anonymous.into_response()
+            }
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 /// `DELETE /api/session`
