@@ -20,6 +20,13 @@ pub enum FormatError {
     /// The zip holds no `.shp` file.
     #[error("the zip archive holds no Shapefile (.shp)")]
     NoShapefile,
+    /// A format that land departments use and that is not read here: CAD drawings, KML,
+    /// File Geodatabases, MapInfo tables. GDAL converts each to a GeoPackage.
+    #[error(
+        "{0} is not read directly: convert it to a GeoPackage with GDAL \
+         (`ogr2ogr -f GPKG plots.gpkg <file>`, naming the layer if there are several) and import that"
+    )]
+    ConvertFirst(&'static str),
     /// A Shapefile lacks one of its mandatory parts.
     #[error("Shapefile `{layer}` has no {part} file in the archive")]
     MissingPart {

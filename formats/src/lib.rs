@@ -141,12 +141,35 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
     }
 }
 
+/// Names a format departments use that is not read here, from the first bytes.
+fn foreign_format(bytes: &[u8]) -> Option<&'static str> {
+    let head = &bytes[..bytes.len().min(512)];
+    let text = String::from_utf8_lossy(head);
+    let text = text.trim_start_matches('\u{feff}').trim_start();
+    // DXF: group code 0, then SECTION; AutoCAD's binary DXF has its own sentinel.
+    let mut lines = text.lines().map(str::trim);
+    if (lines.next() == Some("0") && lines.next() == Some("SECTION"))
+        || head.starts_with(b"AutoCAD Binary DXF")
+    {
+        return Some("A DXF (CAD) drawing");
+    }
+    if head.starts_with(b"AC10") {
+        return Some("A DWG (CAD) drawing");
+    }
+    if text.starts_with("<?xml") && text.contains("<kml") || text.starts_with("<kml") {
+        return Some("KML");
+    }
+    None
+}
+
 /// Reads a file's bytes. Whole-file problems are errors; per-feature problems are in the
 /// records.
 pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<Dataset, FormatError> {
     let format = match options.format {
         Some(format) => format,
-        None => sniff(bytes).ok_or(FormatError::UnknownFormat)?,
+        None => sniff(bytes).ok_or_else(|| {
+            foreign_format(bytes).map_or(FormatError::UnknownFormat, FormatError::ConvertFirst)
+        })?,
     };
     match format {
         Format::GeoJson => geojson_reader::read_geojson(bytes, options),

@@ -39,7 +39,24 @@ pub(crate) fn read(bytes: &[u8], options: &ReadOptions) -> Result<Dataset, Forma
     let layer_name = |stem: &str| stem.rsplit('/').next().unwrap_or(stem).to_owned();
     let layers: Vec<String> = stems.iter().map(|s| layer_name(s)).collect();
     let stem = match (&options.layer, stems.as_slice()) {
-        (_, []) => return Err(FormatError::NoShapefile),
+        (_, []) => {
+            let has = |ext: &str| {
+                names
+                    .iter()
+                    .any(|n| split_ext(n).is_some_and(|(_, e)| e.eq_ignore_ascii_case(ext)))
+            };
+            return Err(if has("gdbtable") {
+                FormatError::ConvertFirst("A File Geodatabase (.gdb)")
+            } else if has("kml") {
+                FormatError::ConvertFirst("KMZ")
+            } else if has("tab") || has("mif") {
+                FormatError::ConvertFirst("A MapInfo table")
+            } else if has("dxf") || has("dwg") {
+                FormatError::ConvertFirst("A CAD drawing in a zip")
+            } else {
+                FormatError::NoShapefile
+            });
+        }
         (Some(wanted), _) => *stems
             .iter()
             .find(|s| layer_name(s) == *wanted || **s == wanted.as_str())
