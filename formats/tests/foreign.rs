@@ -46,8 +46,7 @@ fn zipped(path: &Path) -> Vec<u8> {
 
 fn refusal(bytes: &[u8]) -> String {
     read(bytes, &ReadOptions::default())
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string()
 }
 
