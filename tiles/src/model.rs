@@ -419,11 +419,15 @@ fn yes_or_no<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option
     let read = match &value {
         None | Some(serde_json::Value::Null) => Some(None),
         Some(serde_json::Value::Bool(b)) => Some(Some(*b)),
-        Some(serde_json::Value::Number(n)) => match n.as_f64() {
-            Some(x) if x == 1.0 => Some(Some(true)),
-            Some(x) if x == 0.0 => Some(Some(false)),
-            _ => None,
-        },
+        Some(serde_json::Value::Number(n)) => n.as_f64().and_then(|x| {
+            if x == 1.0 {
+                Some(Some(true))
+            } else if x == 0.0 {
+                Some(Some(false))
+            } else {
+                None
+            }
+        }),
         Some(serde_json::Value::String(s)) => word(s),
         Some(_) => None,
     };
