@@ -76,6 +76,19 @@ impl Actor {
         }
     }
 
+    /// Nothing, for an admin; else 403 saying that only admins do `what`.
+    pub fn require_admin(&self, what: &str) -> Result<(), ApiError> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("only admins {what}"),
+            ))
+        }
+    }
+
     /// The actor of a stored token, if its role is known.
     pub fn from_record(t: TokenRecord) -> Option<Self> {
         Some(Self {

@@ -319,13 +319,7 @@ pub async fn audit_csv(
     State(state): State<SharedState>,
     actor: Actor,
 ) -> Result<Response, ApiError> {
-    if actor.role != Role::Admin {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "only admins export the audit log",
-        ));
-    }
+    actor.require_admin("export the audit log")?;
     let mut out = String::from("id,at,actor,layer,feature_id,code,old_values,new_values,note\n");
     for r in state.store.audit_log().await? {
         let fields = [

@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 use siteatlas_tiles::LayerKind;
 
-use crate::auth::{Actor, Role};
+use crate::auth::Actor;
 use crate::error::ApiError;
 use crate::routes::ogc::landing_document;
 use crate::state::SharedState;
@@ -163,12 +163,6 @@ pub async fn unreadable_rows(
     State(state): State<SharedState>,
     actor: Actor,
 ) -> Result<Response, ApiError> {
-    if actor.role != Role::Admin {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "only admins list unreadable rows",
-        ));
-    }
+    actor.require_admin("list unreadable rows")?;
     Ok(Json(json!({ "rows": state.unreadable.list() })).into_response())
 }
