@@ -111,6 +111,15 @@ pub struct ServeArgs {
     /// Directory of the built web app, served at /.
     #[arg(long, env = "SITEATLAS_WEB_DIR", default_value = "web/dist")]
     pub web_dir: PathBuf,
+    /// A reverse proxy (address or CIDR network) whose X-Forwarded-For is
+    /// believed; repeatable. Without one the header is never read.
+    #[arg(
+        long = "trusted-proxy",
+        env = "SITEATLAS_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "CIDR"
+    )]
+    pub trusted_proxy: Vec<crate::proxy::Cidr>,
     /// The web map's external basemap.
     #[command(flatten)]
     pub basemap: BasemapArgs,

@@ -16,6 +16,7 @@ pub mod error;
 pub mod features;
 pub mod import;
 pub mod metrics;
+pub mod proxy;
 pub mod repair;
 pub mod routes;
 pub mod session;
@@ -69,6 +70,7 @@ pub async fn prepare(args: &ServeArgs) -> anyhow::Result<SharedState> {
         signing_key: signing_key(&store).await?,
         upload_limit_bytes: args.upload_limit_mb * 1024 * 1024,
         data_dir: args.store.data_dir.clone(),
+        trusted_proxies: args.trusted_proxy.clone(),
     };
     let state = AppState::new(store.clone(), loaded, settings);
     tokio::spawn(usage::run_flusher(state.clone()));

@@ -164,15 +164,16 @@ impl SignInLimiter {
     }
 }
 
-/// At most `max` uses per client address in a window (public forms).
+/// At most `max` uses per key (a client address, a session, a contact) in a
+/// window (public forms).
 #[derive(Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K = IpAddr> {
     max: u32,
     window: Duration,
-    uses: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    uses: Mutex<HashMap<K, (Instant, u32)>>,
 }
 
-impl RateLimiter {
+impl<K: std::hash::Hash + Eq + Clone> RateLimiter<K> {
     /// A limit of `max` uses per `window`.
     pub fn new(max: u32, window: Duration) -> Self {
         Self {
@@ -182,13 +183,24 @@ impl RateLimiter {
         }
     }
 
-    /// Counts a use; `Err(seconds to wait)` when the address is over its limit.
-    pub fn take(&self, address: IpAddr) -> Result<(), u64> {
+    /// `Err(seconds to wait)` when the key is at its limit; counts nothing.
+    pub fn check(&self, key: &K) -> Result<(), u64> {
+        let uses = self.uses.lock();
+        match uses.get(key) {
+            Some((since, n)) if since.elapsed() < self.window && *n >= self.max => {
+                Err((self.window - since.elapsed()).as_secs().max(1))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a use; `Err(seconds to wait)` when the key is over its limit.
+    pub fn take(&self, key: K) -> Result<(), u64> {
         let mut uses = self.uses.lock();
         if uses.len() > 10_000 {
             uses.retain(|_, (since, _)| since.elapsed() < self.window);
         }
-        let entry = uses.entry(address).or_insert((Instant::now(), 0));
+        let entry = uses.entry(key).or_insert((Instant::now(), 0));
         if entry.0.elapsed() >= self.window {
             *entry = (Instant::now(), 0);
         }
@@ -200,9 +212,172 @@ impl RateLimiter {
     }
 }
 
+/// The limits of the lead form. Per client address the allowance is wide,
+/// since one office NAT or proxy can stand for many investors; per session
+/// and per contact (phone or e-mail, normalised) it is narrow, so that no
+/// one sender can flood the inbox whatever address they come from.
+#[derive(Debug)]
+pub struct LeadLimits {
+    /// Per client address: 30 per 10 minutes.
+    pub address: RateLimiter<IpAddr>,
+    /// Per signed-in session: 5 per 10 minutes.
+    pub session: RateLimiter<String>,
+    /// Per contact: 3 per 10 minutes.
+    pub contact: RateLimiter<String>,
+}
+
+impl Default for LeadLimits {
+    fn default() -> Self {
+        let window = Duration::from_secs(600);
+        Self {
+            address: RateLimiter::new(30, window),
+            session: RateLimiter::new(5, window),
+            contact: RateLimiter::new(3, window),
+        }
+    }
+}
+
+impl LeadLimits {
+    /// Counts an enquiry against every key it has; `Err(seconds to wait)`,
+    /// the longest of the limits reached, when any refuses. A refused
+    /// enquiry counts against none, so waiting out one limit is enough.
+    pub fn take(
+        &self,
+        address: IpAddr,
+        session: Option<&str>,
+        contacts: &[String],
+    ) -> Result<(), u64> {
+        let session = session.map(str::to_owned);
+        let mut wait = self.address.check(&address).err().unwrap_or(0);
+        if let Some(s) = &session {
+            wait = wait.max(self.session.check(s).err().unwrap_or(0));
+        }
+        for c in contacts {
+            wait = wait.max(self.contact.check(c).err().unwrap_or(0));
+        }
+        if wait > 0 {
+            return Err(wait);
+        }
+        let mut taken = self.address.take(address);
+        if let Some(s) = session {
+            taken = taken.and(self.session.take(s));
+        }
+        for c in contacts {
+            taken = taken.and(self.contact.take(c.clone()));
+        }
+        taken
+    }
+}
+
+/// The keys a lead's contact text is limited by: each phone number (its
+/// digits, without a +86 or 0086 country code) and each e-mail address
+/// (lower case); the whole text, without spaces and in lower case, when it
+/// holds neither. `王先生 138 0000 0000` and `13800000000` are one contact.
+pub fn contact_keys(contact: &str) -> Vec<String> {
+    let separator = |c: char| c.is_whitespace() || ",;，；、/()（）".contains(c);
+    let mut keys: Vec<String> = Vec::new();
+    let mut rest = String::new();
+    for word in contact.split(separator) {
+        match word.split_once('@') {
+            Some((user, domain)) if !user.is_empty() && domain.contains('.') => {
+                keys.push(format!("mail:{}", word.to_lowercase()));
+            }
+            _ => {
+                rest.push_str(word);
+                rest.push(' ');
+            }
+        }
+    }
+    // Digits run together across spaces, dashes and a leading +: 138 0000 0000,
+    // 010-1234-5678, +86 138...; anything else ends a number.
+    let mut numbers: Vec<String> = vec![String::new()];
+    for c in rest.chars() {
+        if c.is_ascii_digit() {
+            numbers.last_mut().expect("never empty").push(c);
+        } else if !matches!(c, ' ' | '-' | '+') {
+            numbers.push(String::new());
+        }
+    }
+    for digits in numbers {
+        let national = digits
+            .strip_prefix("0086")
+            .or_else(|| digits.strip_prefix("86").filter(|d| d.len() == 11))
+            .unwrap_or(&digits);
+        if national.len() >= 7 {
+            keys.push(format!("tel:{national}"));
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    if keys.is_empty() {
+        let text: String = contact.chars().filter(|c| !c.is_whitespace()).collect();
+        keys.push(format!("text:{}", text.to_lowercase()));
+    }
+    keys
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contacts_are_normalised() {
+        let one = contact_keys("王先生 138 0000 0000");
+        assert_eq!(one, ["tel:13800000000"]);
+        assert_eq!(contact_keys("13800000000"), one);
+        assert_eq!(contact_keys("+86 138-0000-0000"), one);
+        assert_eq!(contact_keys("0086 13800000000"), one);
+        assert_eq!(contact_keys("Wang@Example.com"), ["mail:wang@example.com"]);
+        assert_eq!(
+            contact_keys("李 010-1234-5678，li@example.cn"),
+            ["mail:li@example.cn", "tel:01012345678"]
+        );
+        assert_eq!(contact_keys(" 王 先生 "), ["text:王先生"]);
+        assert_ne!(contact_keys("13800000001"), one);
+    }
+
+    #[test]
+    fn a_lead_is_refused_at_any_limit_and_counted_at_none() {
+        let limits = LeadLimits::default();
+        let office = IpAddr::from([203, 0, 113, 5]);
+        let a = contact_keys("13800000000");
+        let b = contact_keys("13900000000");
+        for _ in 0..3 {
+            assert!(limits.take(office, None, &a).is_ok());
+        }
+        let wait = limits.take(office, None, &a).unwrap_err();
+        assert!((590..=600).contains(&wait), "{wait}");
+        // Someone else behind the same address is not held up.
+        for _ in 0..3 {
+            assert!(limits.take(office, None, &b).is_ok());
+        }
+        // The address's own allowance: 30 in all, refused ones not counted.
+        for i in 0..24 {
+            let c = contact_keys(&format!("1370000{i:04}"));
+            assert!(limits.take(office, None, &c).is_ok(), "{i}");
+        }
+        let fresh = contact_keys("13600000000");
+        assert!(limits.take(office, None, &fresh).is_err());
+        // A session is held to five, from any address.
+        for i in 0..5u8 {
+            let c = contact_keys(&format!("1350000{i:04}"));
+            assert!(
+                limits
+                    .take(IpAddr::from([198, 51, 100, i]), Some("s"), &c)
+                    .is_ok()
+            );
+        }
+        assert!(
+            limits
+                .take(IpAddr::from([198, 51, 100, 9]), Some("s"), &fresh)
+                .is_err()
+        );
+        assert!(
+            limits
+                .take(IpAddr::from([198, 51, 100, 9]), None, &fresh)
+                .is_ok()
+        );
+    }
 
     #[test]
     fn sessions_are_signed_and_expire() {

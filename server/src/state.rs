@@ -11,7 +11,7 @@ use tokio::sync::broadcast;
 use crate::features::{self, ParsedRows};
 use crate::metrics::Metrics;
 use crate::routes::live::LiveHub;
-use crate::session::{RateLimiter, SignInLimiter, SigningKey};
+use crate::session::{LeadLimits, SignInLimiter, SigningKey};
 use crate::store::{LOAD_CHUNK, NewRow, Store, StoreError, StoredRow, WriteSummary};
 use crate::tile_cache::TileCache;
 use crate::unreadable::{UnreadableRow, UnreadableRows};
@@ -45,8 +45,10 @@ pub struct AppState {
     pub live: Arc<LiveHub>,
     /// Usage counts not yet written.
     pub usage: UsageCounter,
-    /// Public forms (leads) per client address.
-    pub form_limiter: RateLimiter,
+    /// Public forms (leads) per client address, per session and per contact.
+    pub form_limiter: LeadLimits,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<crate::proxy::Cidr>,
     /// Stored rows left out of the index because they cannot be read.
     pub unreadable: UnreadableRows,
 }
@@ -66,6 +68,8 @@ pub struct Settings {
     pub upload_limit_bytes: usize,
     /// Where files (panoramas) are kept.
     pub data_dir: PathBuf,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<crate::proxy::Cidr>,
 }
 
 /// A change as open maps hear of it.
@@ -106,7 +110,8 @@ impl AppState {
             data_dir: settings.data_dir,
             live: Arc::default(),
             usage: UsageCounter::default(),
-            form_limiter: RateLimiter::new(5, std::time::Duration::from_secs(600)),
+            form_limiter: LeadLimits::default(),
+            trusted_proxies: settings.trusted_proxies,
             unreadable,
         })
     }

@@ -179,6 +179,16 @@ impl Default for ServerOptions {
 impl TestServer {
     /// Starts a server over a store.
     pub async fn start(store: &TestStore, options: ServerOptions) -> Self {
+        Self::start_behind(store, options, &[]).await
+    }
+
+    /// Starts a server that believes `X-Forwarded-For` from these proxies
+    /// (`--trusted-proxy`).
+    pub async fn start_behind(
+        store: &TestStore,
+        options: ServerOptions,
+        trusted_proxies: &[&str],
+    ) -> Self {
         let args = ServeArgs {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             store: store.args(),
@@ -187,6 +197,9 @@ impl TestServer {
             upload_limit_mb: 200,
             web_dir: PathBuf::from("/nonexistent"),
             basemap: Default::default(),
+            trusted_proxy: (trusted_proxies.iter())
+                .map(|p| p.parse().expect("a proxy network"))
+                .collect(),
         };
         let state = siteatlas_server::prepare(&args)
             .await

@@ -302,7 +302,24 @@ async fn leads_inbox_pipeline_and_limits_on(kind: StoreKind) {
         .unwrap()
         .feature
         .id;
-    let lead = json!({"layer": "plots", "feature": plot, "company": "蜀光生物科技有限公司", "contact": "王先生 138 0000 0000", "needs": "40 亩，GMP 车间"});
+    let lead = json!({"layer": "plots", "feature": plot, "company": "蜀光生物科技有限公司", "contact": "王先生 138 0000 0000", "needs": "40 亩，GMP 车间", "consent": true});
+    // Without the investor's consent nothing is kept: 400 naming it.
+    for consent in [None, Some(json!(false))] {
+        let mut body = lead.clone();
+        match consent {
+            Some(c) => body["consent"] = c,
+            None => {
+                body.as_object_mut().unwrap().remove("consent");
+            }
+        }
+        let r = post(&server, "/api/leads", None, body).await;
+        assert_eq!(r.status(), 400);
+        let answer: Value = r.json().await.unwrap();
+        assert!(
+            answer["message"].as_str().unwrap().starts_with("consent"),
+            "{answer}"
+        );
+    }
     assert_eq!(
         post(&server, "/api/leads", None, lead.clone())
             .await
@@ -313,7 +330,7 @@ async fn leads_inbox_pipeline_and_limits_on(kind: StoreKind) {
     let mut bot = lead.clone();
     bot["website"] = json!("http://spam.example");
     assert_eq!(post(&server, "/api/leads", None, bot).await.status(), 201);
-    let bad = json!({"company": "", "contact": "x"});
+    let bad = json!({"company": "", "contact": "x", "consent": true});
     assert_eq!(post(&server, "/api/leads", None, bad).await.status(), 400);
 
     // The inbox: promoters only, contact shown to them.
@@ -333,6 +350,10 @@ async fn leads_inbox_pipeline_and_limits_on(kind: StoreKind) {
         "the bot's lead is not kept"
     );
     assert_eq!(leads[0]["contact"], "王先生 138 0000 0000");
+    assert_eq!(
+        leads[0]["consent"], true,
+        "the consent is stored with the lead"
+    );
     assert_eq!(leads[0]["status"], "new");
     let id = leads[0]["id"].as_i64().unwrap();
 
@@ -361,26 +382,98 @@ async fn leads_inbox_pipeline_and_limits_on(kind: StoreKind) {
     assert_eq!(patch(json!({"status": "won"})).await.unwrap().status(), 400);
     assert_eq!(patch(json!({})).await.unwrap().status(), 400);
 
-    // Five enquiries per address in ten minutes (two used above, one refused as invalid).
+    // Three enquiries per contact in ten minutes, however the number is
+    // written (the first above counts; refusals and the bot's do not).
     let mut statuses = Vec::new();
-    for _ in 0..4 {
-        statuses.push(
-            post(
-                &server,
-                "/api/leads",
-                None,
-                json!({"company": "c", "contact": "d"}),
-            )
-            .await
-            .status()
-            .as_u16(),
-        );
+    for contact in ["13800000000", "+86 138-0000-0000", "0086 138 0000 0000"] {
+        let r = post(
+            &server,
+            "/api/leads",
+            None,
+            json!({"company": "c", "contact": contact, "consent": true}),
+        )
+        .await;
+        statuses.push(r.status().as_u16());
+        if r.status() == 429 {
+            let wait: u64 = r.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((540..=600).contains(&wait), "{wait}");
+            let body: Value = r.json().await.unwrap();
+            assert!(
+                body["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("try again in 10 minutes"),
+                "{body}"
+            );
+        }
     }
     assert_eq!(
         statuses,
-        vec![201, 201, 429, 429],
-        "the limit counts every attempt"
+        vec![201, 201, 429],
+        "the contact's limit is reached"
     );
+    // Another contact from the same address is not held up.
+    let other = json!({"company": "c", "contact": "li@example.com", "consent": true});
+    assert_eq!(post(&server, "/api/leads", None, other).await.status(), 201);
+}
+
+/// Sends a lead from a client that says it forwards for `forwarded`.
+async fn lead_via(server: &TestServer, forwarded: &str, contact: &str) -> u16 {
+    server
+        .http
+        .post(format!("{}/api/leads", server.base))
+        .header("x-forwarded-for", forwarded)
+        .json(&json!({"company": "某公司", "contact": contact, "consent": true}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leads_are_limited_per_client_behind_a_trusted_proxy_only() {
+    let store = TestStore::new(StoreKind::Sqlite).await;
+    // The test client connects from 127.0.0.1: here a trusted proxy.
+    let behind =
+        TestServer::start_behind(&store, ServerOptions::default(), &["127.0.0.1/32"]).await;
+    // One office: 30 enquiries in ten minutes, from different people.
+    for i in 0..30 {
+        let contact = format!("1390000{i:04}");
+        assert_eq!(
+            lead_via(&behind, "198.51.100.1", &contact).await,
+            201,
+            "{i}"
+        );
+    }
+    assert_eq!(lead_via(&behind, "198.51.100.1", "13600000000").await, 429);
+    // What a client writes to the left of the proxy's entry is not believed.
+    assert_eq!(
+        lead_via(&behind, "203.0.113.9, 198.51.100.1", "13600000001").await,
+        429
+    );
+    // Another client behind the same proxy has its own allowance.
+    assert_eq!(lead_via(&behind, "198.51.100.2", "13600000002").await, 201);
+    // Trusted hops on the right are skipped.
+    assert_eq!(
+        lead_via(&behind, "198.51.100.1, 127.0.0.1", "13600000003").await,
+        429
+    );
+
+    // Without --trusted-proxy the header is never read: changing it does not
+    // escape the connecting address's limit.
+    let store = TestStore::new(StoreKind::Sqlite).await;
+    let direct = TestServer::start(&store, ServerOptions::default()).await;
+    for i in 0..30 {
+        let contact = format!("1390000{i:04}");
+        let forged = format!("198.51.100.{}", i + 1);
+        assert_eq!(lead_via(&direct, &forged, &contact).await, 201, "{i}");
+    }
+    assert_eq!(lead_via(&direct, "192.0.2.200", "13600000000").await, 429);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -421,7 +514,7 @@ async fn analytics_count_real_requests_on(kind: StoreKind) {
         &server,
         "/api/leads",
         None,
-        json!({"layer": "plots", "feature": plot, "company": "c", "contact": "d"}),
+        json!({"layer": "plots", "feature": plot, "company": "c", "contact": "d", "consent": true}),
     )
     .await;
 

@@ -153,7 +153,7 @@ async fn injection_strings_are_only_data() {
         let r = server
             .http
             .post(format!("{}/api/leads", server.base))
-            .json(&json!({"company": INJECTIONS[1], "contact": INJECTIONS[2]}))
+            .json(&json!({"company": INJECTIONS[1], "contact": INJECTIONS[2], "consent": true}))
             .send()
             .await
             .unwrap();
@@ -346,7 +346,7 @@ async fn secrets_never_reach_the_logs() {
         .await
         .unwrap();
     http.post(format!("{base}/api/leads"))
-        .json(&json!({"company": "某公司", "contact": contact}))
+        .json(&json!({"company": "某公司", "contact": contact, "consent": true}))
         .send()
         .await
         .unwrap();

@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -16,7 +16,7 @@ use crate::routes::features::{parse_id, parse_layer};
 use crate::routes::panoramas::park_of;
 use crate::routes::session::ClientAddress;
 use crate::routes::{ApiJson, ApiQuery};
-use crate::session::unix_now;
+use crate::session::{self, unix_now};
 use crate::state::SharedState;
 use crate::store::{LeadEvent, LeadRecord, NewLead};
 
@@ -50,6 +50,9 @@ pub struct LeadForm {
     /// Left empty by people; bots fill it in.
     #[serde(default)]
     pub website: String,
+    /// The investor agrees to the privacy notice (`/privacy`): must be `true`.
+    #[serde(default)]
+    pub consent: Option<bool>,
 }
 
 fn text_field(name: &str, value: &str, min: usize, max: usize) -> Result<String, ApiError> {
@@ -67,31 +70,54 @@ fn text_field(name: &str, value: &str, min: usize, max: usize) -> Result<String,
 /// `POST /api/leads`
 #[utoipa::path(post, path = "/api/leads", tag = "leads", request_body = LeadForm,
     responses((status = 201, description = "received"),
-              (status = 400, description = "a missing or invalid field", body = crate::error::ErrorBody),
+              (status = 400, description = "a missing or invalid field, named; `consent` when it is not true (the privacy notice is at /privacy)", body = crate::error::ErrorBody),
               (status = 404, description = "no such site or tour", body = crate::error::ErrorBody),
-              (status = 429, description = "too many from this address; see Retry-After", body = crate::error::ErrorBody)))]
+              (status = 429, description = "too many enquiries from this client address (30 per 10 minutes; behind --trusted-proxy from X-Forwarded-For), session (5) or contact (3, phone or e-mail normalised); Retry-After gives the seconds to wait, the message the minutes", body = crate::error::ErrorBody)))]
 pub async fn submit(
     State(state): State<SharedState>,
     ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
     ApiJson(form): ApiJson<LeadForm>,
 ) -> Result<Response, ApiError> {
+    // Neither a bot's form nor one without consent is kept, so neither
+    // needs counting against the limits.
+    let received = || (StatusCode::CREATED, Json(json!({"received": true}))).into_response();
+    // A bot: answer as if received, keep nothing.
+    if !form.website.trim().is_empty() {
+        return Ok(received());
+    }
+    // Personal information is kept only with the investor's agreement.
+    if form.consent != Some(true) {
+        return Err(ApiError::bad_parameter(
+            "consent",
+            "agree to the privacy notice (/privacy) to send an enquiry: \"consent\": true",
+        ));
+    }
     let address = address.unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-    if let Err(wait) = state.form_limiter.take(address) {
+    let session = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| session::cookie(h, session::COOKIE_NAME));
+    if let Err(wait) =
+        state
+            .form_limiter
+            .take(address, session, &session::contact_keys(&form.contact))
+    {
+        let minutes = wait.div_ceil(60);
         let mut response = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_requests",
-            format!("too many enquiries from here; try again in {wait} s"),
+            format!(
+                "too many enquiries; please try again in {minutes} minute{}",
+                if minutes == 1 { "" } else { "s" }
+            ),
         )
         .into_response();
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(wait));
         return Ok(response);
-    }
-    let received = || (StatusCode::CREATED, Json(json!({"received": true}))).into_response();
-    // A bot: answer as if received, keep nothing.
-    if !form.website.trim().is_empty() {
-        return Ok(received());
     }
     let company = text_field("company", &form.company, 1, 200)?;
     let contact = text_field("contact", &form.contact, 1, 200)?;
@@ -128,6 +154,7 @@ pub async fn submit(
             company,
             contact,
             needs,
+            consent: true,
             at: unix_now() as i64,
         })
         .await?;
@@ -170,7 +197,7 @@ fn lead_json(state: &SharedState, lead: &LeadRecord) -> Value {
     };
     json!({
         "id": lead.id, "site": site, "tour": lead.tour_id, "company": lead.company,
-        "contact": lead.contact, "needs": lead.needs, "status": lead.status,
+        "contact": lead.contact, "needs": lead.needs, "consent": lead.consent, "status": lead.status,
         "assignee": lead.assignee, "created_at": lead.created_at, "updated_at": lead.updated_at,
     })
 }
@@ -184,7 +211,7 @@ pub struct LeadFilter {
 
 /// `GET /api/leads`
 #[utoipa::path(get, path = "/api/leads", tag = "leads", params(LeadFilter),
-    responses((status = 200, description = "the inbox, newest first"),
+    responses((status = 200, description = "the inbox, newest first: [{id, site, tour, company, contact, needs, consent, status, assignee, created_at, updated_at}]"),
               (status = 401, description = "no token or session", body = crate::error::ErrorBody),
               (status = 403, description = "not a promoter or admin", body = crate::error::ErrorBody)))]
 pub async fn inbox(
@@ -322,4 +349,61 @@ pub async fn change(
         .update_lead(lead_id, &status, assignee.as_deref(), &event)
         .await?;
     one(State(state), actor, UrlPath(id)).await
+}
+
+/// The privacy notice the lead form links to: what is collected, why, who
+/// sees it, how long it is kept and how to have it removed. Chinese first,
+/// as 《个人信息保护法》 asks of a notice to people in China; English after.
+const PRIVACY_NOTICE: &str = r#"<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>个人信息保护说明 · Privacy notice</title>
+<style>
+body { font: 15px/1.7 system-ui, "PingFang SC", "Noto Sans CJK SC", sans-serif; max-width: 42rem; margin: 2rem auto; padding: 0 1rem; color: #1d2733; }
+h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
+</style>
+</head>
+<body>
+<main>
+<section lang="zh-CN" id="zh">
+<h1>个人信息保护说明</h1>
+<p>您通过本招商地图提交意向（“我要咨询”表单）时，我们依据《中华人民共和国个人信息保护法》处理您提供的个人信息，并在此告知：</p>
+<ul>
+<li><strong>收集哪些信息：</strong>企业名称、联系人及电话或电子邮箱、您填写的需求，以及所咨询的地块、厂房或看地行程。</li>
+<li><strong>用途：</strong>仅用于招商人员与您联系、安排看地和跟进项目，不用于其他目的，不向第三方出售或提供。</li>
+<li><strong>谁能看到：</strong>仅本局（园区）授权的招商人员和管理员；联系方式不写入日志，使用统计不含个人信息。</li>
+<li><strong>保存期限：</strong>在跟进所需期间保存，项目结束或您要求删除后删除。</li>
+<li><strong>您的权利：</strong>您可以查阅、更正或要求删除您的信息，也可以撤回同意；请联系接待您的招商人员。撤回同意不影响撤回前已进行的处理。</li>
+</ul>
+<p>勾选表单中的同意项并提交，即表示您已阅读本说明并同意上述处理。不同意则无法通过本表单提交意向，您仍可浏览地图的全部内容。</p>
+</section>
+<section lang="en" id="en">
+<h2>Privacy notice</h2>
+<p>When you send an enquiry through this investment map, we handle the personal information you give under the Personal Information Protection Law of the People's Republic of China:</p>
+<ul>
+<li><strong>What is collected:</strong> your company's name, a contact name with a phone number or e-mail address, what you need, and the site or tour you ask about.</li>
+<li><strong>What for:</strong> only so that promotion staff can contact you, arrange visits and follow your project; it is not sold or given to third parties.</li>
+<li><strong>Who sees it:</strong> only the bureau's authorised promotion staff and administrators; contact details are never written to logs, and usage figures hold no personal information.</li>
+<li><strong>How long:</strong> as long as following your enquiry needs, and deleted when the project ends or you ask.</li>
+<li><strong>Your rights:</strong> you may see, correct or have your information deleted, and withdraw your consent, through the staff who answer you.</li>
+</ul>
+<p>Ticking the consent box and sending the form means you have read this notice and agree. Without consent the form cannot be sent; the whole map stays open to you.</p>
+</section>
+</main>
+</body>
+</html>
+"#;
+
+/// `GET /privacy`: the privacy notice of the lead form, an HTML page.
+pub async fn privacy_notice() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        PRIVACY_NOTICE,
+    )
+        .into_response()
 }

@@ -186,6 +186,7 @@ pub fn app(state: SharedState) -> Router {
         )
         .route("/api/leads", get(leads::inbox).post(leads::submit))
         .route("/api/leads/{id}", get(leads::one).patch(leads::change))
+        .route("/privacy", get(leads::privacy_notice))
         .route("/api/stats", get(stats::stats))
         .route("/api/live/{token}", get(live::join))
         .route("/t/{token}", get(tours::tour_page))

@@ -15,24 +15,26 @@ use siteatlas_tiles::PlotStatus;
 
 use crate::auth::{Actor, Role, token_hash};
 use crate::error::ApiError;
+use crate::proxy::client_address;
 use crate::routes::ApiJson;
 use crate::session;
 use crate::state::SharedState;
 use crate::workflow::allowed_targets;
 
-/// The address a request came from, when the server knows it.
+/// The address a request came from, when the server knows it: the peer's,
+/// or the client's behind a trusted proxy (see [`crate::proxy`]).
 pub struct ClientAddress(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl FromRequestParts<SharedState> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(
+            |c| client_address(c.0.ip(), &parts.headers, &state.trusted_proxies),
+        )))
     }
 }
 

@@ -19,6 +19,8 @@ pub struct NewLead {
     pub contact: String,
     /// What they need.
     pub needs: String,
+    /// Whether they agreed to the privacy notice.
+    pub consent: bool,
     /// Unix seconds.
     pub at: i64,
 }
@@ -40,6 +42,8 @@ pub struct LeadRecord {
     pub contact: String,
     /// Needs.
     pub needs: String,
+    /// Whether the investor agreed to the privacy notice.
+    pub consent: bool,
     /// Pipeline stage.
     pub status: String,
     /// Promoter following it.
@@ -63,13 +67,13 @@ pub struct LeadEvent {
     pub note: Option<String>,
 }
 
-const LEAD_COLUMNS: &str = "id, layer, feature_id, tour_id, company, contact, needs, status, assignee, created_at, updated_at";
+const LEAD_COLUMNS: &str = "id, layer, feature_id, tour_id, company, contact, needs, consent, status, assignee, created_at, updated_at";
 
 impl Store {
     /// Stores a lead; returns its id.
     pub async fn insert_lead(&self, lead: &NewLead) -> Result<i64, StoreError> {
-        let sql = "INSERT INTO leads (layer, feature_id, tour_id, company, contact, needs, created_at, updated_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id";
+        let sql = "INSERT INTO leads (layer, feature_id, tour_id, company, contact, needs, consent, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id";
         on_pool!(self, |pool| sqlx::query_scalar(sql)
             .bind(&lead.layer)
             .bind(lead.feature_id)
@@ -77,6 +81,7 @@ impl Store {
             .bind(&lead.company)
             .bind(&lead.contact)
             .bind(&lead.needs)
+            .bind(lead.consent)
             .bind(lead.at)
             .fetch_one(pool)
             .await)
