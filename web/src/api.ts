@@ -282,9 +282,11 @@ export interface LeadForm {
   contact: string;
   needs?: string;
   website: string;
+  /** The investor agrees to the privacy notice; the server refuses a lead without it. */
+  consent: boolean;
 }
 
-/** Too many enquiries from this address; `retryAfter` in seconds. */
+/** Too many enquiries (from this address, session or contact); `retryAfter` in seconds. */
 export class TooManyError extends ApiError {
   constructor(
     readonly retryAfter: number,

@@ -1,5 +1,6 @@
 // Leads (线索): the investor's "I'm interested" form in the card (no account;
-// a hidden honeypot field catches bots), and the promoters' inbox, where each
+// a hidden honeypot field catches bots; the investor's consent to the privacy
+// notice, as 《个人信息保护法》 requires, goes with it), and the promoters' inbox, where each
 // lead moves through its stages with an assignee, notes and its history.
 
 import { fetchLead, fetchLeads, LEAD_STAGES, patchLead, submitLead, TooManyError, type Lead } from './api';
@@ -15,6 +16,13 @@ export function leadSection(selection: Selection): HTMLElement {
   // For bots only: people neither see it nor reach it with the keyboard, screen readers skip it.
   const website = h('input', { type: 'text', name: 'website', tabindex: -1, autocomplete: 'off', 'data-testid': 'lead-website' });
   const trap = h('div', { class: 'lead-trap', 'aria-hidden': 'true' }, h('label', {}, t('lead_website'), website));
+  const consent = h('input', { type: 'checkbox', name: 'consent', 'data-testid': 'lead-consent' });
+  const consentLine = h(
+    'label',
+    { class: 'lead-consent', 'data-testid': 'lead-consent-line' },
+    consent,
+    h('span', {}, t('lead_consent_before'), h('a', { href: 'privacy', target: '_blank', rel: 'noopener', 'data-testid': 'lead-privacy-link' }, t('lead_privacy')), t('lead_consent_after')),
+  );
   const message = h('div', { class: 'edit-message', role: 'status', 'data-testid': 'lead-message' });
   const submit = h('button', { class: 'primary-button', type: 'submit', 'data-testid': 'lead-submit' }, t('lead_submit'));
   const form = h(
@@ -24,6 +32,7 @@ export function leadSection(selection: Selection): HTMLElement {
     h('label', {}, t('lead_company'), company),
     h('label', {}, t('lead_contact'), contact),
     h('label', {}, t('lead_needs'), needs),
+    consentLine,
     trap,
     message,
     submit,
@@ -38,16 +47,21 @@ export function leadSection(selection: Selection): HTMLElement {
       say('error', t('lead_required'));
       return;
     }
+    if (!consent.checked) {
+      say('error', t('lead_consent_required'));
+      return;
+    }
     submit.disabled = true;
-    submitLead({ layer: selection.layer, feature: selection.id, company: company.value.trim(), contact: contact.value.trim(), needs: needs.value.trim(), website: website.value })
+    submitLead({ layer: selection.layer, feature: selection.id, company: company.value.trim(), contact: contact.value.trim(), needs: needs.value.trim(), website: website.value, consent: true })
       .then(() => {
         say('ok', t('lead_sent'));
         company.value = '';
         contact.value = '';
         needs.value = '';
+        consent.checked = false;
       })
       .catch((e: unknown) => {
-        if (e instanceof TooManyError) say('error', t('lead_too_many', { s: e.retryAfter }));
+        if (e instanceof TooManyError) say('error', waitMessage(e.retryAfter));
         else say('error', t('lead_failed', { msg: e instanceof Error ? e.message : String(e) }));
       })
       .finally(() => {
@@ -56,6 +70,12 @@ export function leadSection(selection: Selection): HTMLElement {
   });
   const details = h('details', { class: 'lead-details' }, h('summary', { class: 'lead-open', 'data-testid': 'lead-open' }, t('lead_title')), form);
   return h('section', { class: 'card-section lead', 'data-testid': 'card-lead' }, details);
+}
+
+/** "请 7 分钟后再试": the server's wait in whole minutes, rounded up. */
+export function waitMessage(seconds: number): string {
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  return t(minutes === 1 ? 'lead_too_many_1' : 'lead_too_many', { m: minutes });
 }
 
 export function stageLabel(stage: string): string {

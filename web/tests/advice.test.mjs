@@ -269,7 +269,30 @@ describe('advice, leads and the dashboard', () => {
     await page.fill('[data-testid=lead-company]', PAYLOAD);
     await page.fill('[data-testid=lead-contact]', '王经理 13800000000');
     await page.fill('[data-testid=lead-needs]', '中试车间，约 50 亩');
+    // The consent line links to the privacy notice, which the app serves, Chinese first.
+    const consentLine = page.locator('[data-testid=lead-consent-line]');
+    assert.ok(await consentLine.isVisible());
+    assert.match(await consentLine.innerText(), /我已阅读并同意《个人信息保护说明》/);
+    const href = await page.locator('[data-testid=lead-privacy-link]').getAttribute('href');
+    const notice = await fetch(new URL(href, `${server.base}/`));
+    assert.equal(notice.status, 200);
+    const noticeText = await notice.text();
+    assert.match(noticeText, /<html lang="zh-CN">/);
+    assert.ok(noticeText.indexOf('个人信息保护说明') < noticeText.indexOf('Privacy notice'), 'Chinese first');
+    // Without consent the form is not sent.
+    let posted = 0;
+    const countPosts = (r) => {
+      if (r.url().endsWith('/api/leads') && r.method() === 'POST') posted += 1;
+    };
+    page.on('request', countPosts);
     await page.click('[data-testid=lead-submit]');
+    await page.waitForFunction(() => /个人信息保护说明/.test(document.querySelector('[data-testid=lead-message]')?.textContent ?? ''));
+    assert.equal(posted, 0, 'nothing sent without consent');
+    page.off('request', countPosts);
+    await page.check('[data-testid=lead-consent]');
+    const sentLead = page.waitForRequest((r) => r.url().endsWith('/api/leads') && r.method() === 'POST');
+    await page.click('[data-testid=lead-submit]');
+    assert.equal((await sentLead).postDataJSON().consent, true, 'the lead carries the consent');
     await page.waitForFunction(() => /已收到/.test(document.querySelector('[data-testid=lead-message]')?.textContent ?? ''));
 
     // A promoter signs in through the app's dialog and sees the lead, as text.
@@ -300,6 +323,7 @@ describe('advice, leads and the dashboard', () => {
     assert.equal(saved.json.status, 'contacted');
     assert.equal(saved.json.assignee, '李四');
     assert.equal(saved.json.company, PAYLOAD);
+    assert.equal(saved.json.consent, true, 'the consent is stored with the lead');
     assert.equal(saved.json.history[0].note, '已电话联系，约下周看地');
     await lead.locator('.inbox-history-details summary').click();
     await page.waitForFunction(() => /已联系/.test(document.querySelector('[data-testid=lead-history]')?.textContent ?? ''));
@@ -329,20 +353,28 @@ describe('advice, leads and the dashboard', () => {
     await page.close();
   });
 
-  test('too many enquiries from one address are told to wait', async () => {
-    // Use up the address's allowance (5 per 10 minutes) through the API.
-    for (let i = 0; i < 6; i++) {
-      const r = await api('/api/leads', { method: 'POST', body: { company: `测试${i}`, contact: 'x', website: '' } });
-      if (r.status === 429) break;
+  test('too many enquiries from one contact are told to wait, in minutes', async () => {
+    // Use up the contact's allowance (3 per 10 minutes) through the API.
+    let refused = null;
+    for (let i = 0; i < 4; i++) {
+      const r = await api('/api/leads', { method: 'POST', body: { company: `测试${i}`, contact: '010-1234-5678', website: '', consent: true } });
+      if (r.status === 429) refused = r;
     }
+    assert.ok(refused, 'the fourth enquiry is refused');
+    const minutes = Math.ceil(Number(refused.headers.get('retry-after')) / 60);
+    assert.ok(minutes >= 9 && minutes <= 10, `Retry-After ${refused.headers.get('retry-after')}`);
     const page = await openApp(browser.context, server.base, `${WENJIANG}&sel=plots/3`);
     await page.waitForSelector('[data-testid=card-lead]');
     await page.click('[data-testid=lead-open]');
     await page.fill('[data-testid=lead-company]', '某公司');
-    await page.fill('[data-testid=lead-contact]', '010-1234');
+    await page.fill('[data-testid=lead-contact]', '李女士 010 1234 5678');
+    await page.check('[data-testid=lead-consent]');
     await page.click('[data-testid=lead-submit]');
     await page.waitForFunction(() => /过于频繁/.test(document.querySelector('[data-testid=lead-message]')?.textContent ?? ''));
-    assert.match(await page.locator('[data-testid=lead-message]').innerText(), /\d+ 秒后再试/);
+    const text = await page.locator('[data-testid=lead-message]').innerText();
+    const shown = Number(/请 (\d+) 分钟后再试/.exec(text)?.[1]);
+    assert.ok(shown >= minutes - 1 && shown <= minutes, `the wait in whole minutes: ${text}`);
+    assert.doesNotMatch(text, /秒/);
     await page.close();
   });
 });
