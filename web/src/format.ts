@@ -3,10 +3,26 @@
 
 import { formatNumber, getLang, t, type StringKey } from './i18n';
 
+/**
+ * An amount of 万元 as a reader of the current language writes it: 30 万元
+ * in Chinese, ¥300k in English (¥1.2M, ¥0), never "30 × 10k CNY".
+ */
+export function money(wan: number): string {
+  if (getLang() === 'zh') return `${formatNumber(wan)} 万元`;
+  const yuan = wan * 10_000;
+  const abs = Math.abs(yuan);
+  if (abs >= 1e8) return `¥${formatNumber(yuan / 1e6, 0)}M`;
+  if (abs >= 1e6) return `¥${formatNumber(yuan / 1e6, 2)}M`;
+  if (abs >= 1e3) return `¥${formatNumber(yuan / 1e3, abs >= 1e5 ? 0 : 1)}k`;
+  return `¥${formatNumber(yuan, 0)}`;
+}
+
 /** A number with its unit, or a dash when missing. */
 export function withUnit(value: unknown, unit: StringKey | null, digits = 2): string {
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   if (!Number.isFinite(n)) return t('unknown');
+  // English readers see land prices in yuan: ¥300k/mu rather than "30 × CNY 10,000/mu".
+  if (unit === 'u_wan_per_mu' && getLang() === 'en') return `${money(n)}/mu`;
   const u = unit ? t(unit) : '';
   return u ? `${formatNumber(n, digits)} ${u}` : formatNumber(n, digits);
 }

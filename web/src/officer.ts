@@ -7,7 +7,7 @@
 import { ApiError, fetchHistory, fetchSession, patchFeature, signIn, signOut, StaleError, type SessionInfo, type VersionedFeature } from './api';
 import { h, replaceChildren } from './dom';
 import { dateTime } from './format';
-import { isKey, label, serverMessage, t, type StringKey } from './i18n';
+import { isKey, label, onLangChange, serverMessage, t, type StringKey } from './i18n';
 import { FACTORY_STATUSES, type Feature, type HistoryEntry, type LayerName } from './types';
 
 /** The signed-in actor, if any, and who wants to know when it changes. */
@@ -64,17 +64,33 @@ export function signInControl(session: OfficerSession): HTMLElement {
     );
   };
   session.onChange(render);
+  // The label follows the language, whichever the page loaded in.
+  onLangChange(() => {
+    render();
+    dialog.relabel();
+  });
   render();
   document.body.append(dialog.el);
   return el;
 }
 
-function signInDialog(session: OfficerSession): { el: HTMLDialogElement; open(): void } {
+function signInDialog(session: OfficerSession): { el: HTMLDialogElement; open(): void; relabel(): void } {
   const token = h('input', { type: 'password', name: 'token', autocomplete: 'off', required: true, spellcheck: 'false', 'data-testid': 'signin-token', placeholder: 'sa_…' });
   const message = h('p', { class: 'signin-message', role: 'alert', 'data-testid': 'signin-message' });
-  const submit = h('button', { class: 'primary-button', type: 'submit', 'data-testid': 'signin-submit' }, t('signIn'));
-  const cancel = h('button', { class: 'card-action', type: 'button' }, t('cancel'));
-  const form = h('form', { method: 'dialog', class: 'signin-form' }, h('h2', {}, t('signInTitle')), h('p', { class: 'muted' }, t('signInHint')), h('label', {}, t('signInToken'), token), message, h('div', { class: 'form-buttons' }, cancel, submit));
+  const submit = h('button', { class: 'primary-button', type: 'submit', 'data-testid': 'signin-submit' });
+  const cancel = h('button', { class: 'card-action', type: 'button' });
+  const title = h('h2', {});
+  const hint = h('p', { class: 'muted' });
+  const tokenLabel = h('span', {});
+  const relabel = () => {
+    submit.textContent = t('signIn');
+    cancel.textContent = t('cancel');
+    title.textContent = t('signInTitle');
+    hint.textContent = t('signInHint');
+    tokenLabel.textContent = t('signInToken');
+  };
+  relabel();
+  const form = h('form', { method: 'dialog', class: 'signin-form' }, title, hint, h('label', {}, tokenLabel, token), message, h('div', { class: 'form-buttons' }, cancel, submit));
   const el = h('dialog', { class: 'signin-dialog', 'data-testid': 'signin-dialog' }, form);
   cancel.addEventListener('click', () => el.close());
   form.addEventListener('submit', (event) => {
@@ -88,7 +104,7 @@ function signInDialog(session: OfficerSession): { el: HTMLDialogElement; open():
         el.close();
       })
       .catch((e: unknown) => {
-        message.textContent = e instanceof ApiError && e.status === 401 ? t('signInRefused') : e instanceof ApiError && e.status === 429 ? t('signInTooMany', { msg: e.message }) : t('signInFailed', { msg: e instanceof Error ? e.message : String(e) });
+        message.textContent = e instanceof ApiError && e.status === 401 ? t('signInRefused') : e instanceof ApiError && e.status === 429 ? t('signInTooMany', { msg: serverMessage(e) }) : t('signInFailed', { msg: serverMessage(e) });
       })
       .finally(() => {
         submit.disabled = false;
@@ -96,6 +112,7 @@ function signInDialog(session: OfficerSession): { el: HTMLDialogElement; open():
   });
   return {
     el,
+    relabel,
     open: () => {
       message.textContent = '';
       el.showModal();

@@ -4,7 +4,9 @@
 
 import { ApiError, estimatePolicy, fetchPolicy, type PolicyEstimate, type PolicyPlan } from './api';
 import { h, replaceChildren } from './dom';
+import { money } from './format';
 import { formatNumber, t } from './i18n';
+import { policyExplanation } from './policyText';
 import type { Selection } from './state';
 
 /** The calculator for a site of a park; `park` null means the site has none. */
@@ -65,8 +67,8 @@ function calculator(selection: Selection): HTMLElement {
 function showEstimate(e: PolicyEstimate): HTMLElement {
   const facts = [
     e.land_mu !== null ? t('pol_land', { v: formatNumber(e.land_mu) }) : null,
-    e.investment_intensity_wan_per_mu !== null ? t('pol_intensity', { v: formatNumber(e.investment_intensity_wan_per_mu) }) : null,
-    e.tax_per_mu_wan !== null ? t('pol_tax_per_mu', { v: formatNumber(e.tax_per_mu_wan) }) : null,
+    e.investment_intensity_wan_per_mu !== null ? t('pol_intensity', { v: money(e.investment_intensity_wan_per_mu) }) : null,
+    e.tax_per_mu_wan !== null ? t('pol_tax_per_mu', { v: money(e.tax_per_mu_wan) }) : null,
   ].filter((x): x is string => x !== null);
   return h(
     'div',
@@ -85,13 +87,13 @@ function showEstimate(e: PolicyEstimate): HTMLElement {
             h('span', { class: 'reason-icon', 'aria-hidden': 'true' }, r.applies ? '✓' : '✗'),
             h('strong', {}, r.name),
             h('span', { class: 'visually-hidden' }, r.applies ? t('pol_applies') : t('pol_not_applies')),
-            h('span', { class: 'policy-amount' }, t('pol_amount', { v: formatNumber(r.amount_wan) })),
+            h('span', { class: 'policy-amount' }, t('pol_amount', { v: money(r.amount_wan) })),
           ),
-          h('p', { class: 'policy-explanation' }, r.explanation),
+          h('p', { class: 'policy-explanation' }, policyExplanation(r.explanation)),
         ),
       ),
     ),
-    h('p', { class: 'policy-total', 'data-testid': 'policy-total', 'data-total': e.total_wan }, t('pol_total', { v: formatNumber(e.total_wan) })),
+    h('p', { class: 'policy-total', 'data-testid': 'policy-total', 'data-total': e.total_wan }, t('pol_total', { v: money(e.total_wan) })),
     h('p', { class: 'muted' }, t('pol_note')),
   );
 }

@@ -5,7 +5,7 @@
 import './style.css';
 import { ApiError } from './api';
 import { h, replaceChildren } from './dom';
-import { setLang, t } from './i18n';
+import { serverMessage, setLang, t } from './i18n';
 import type { Geometry } from './types';
 import { fetchSceneFeature, fetchShared, type Scene, type SceneView, type SharedTour } from './panorama/api';
 import { LivePanel } from './panorama/livePanel';
@@ -150,8 +150,9 @@ async function main(): Promise<void> {
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (e instanceof ApiError && e.status === 404) message(t('tourNotFound'), t('tourNotFoundHint'));
-    else if (e instanceof ApiError && e.status === 410) message(t('tourGone'), t('tourGoneHint'), msg);
-    else message(t('tourFailed', { msg }), '');
+    // Expired or revoked: the server's code says which, in the reader's language.
+    else if (e instanceof ApiError && e.status === 410) message(t('tourGone'), t('tourGoneHint'), e.code ? serverMessage(e) : '');
+    else message(t('tourFailed', { msg: e instanceof ApiError ? serverMessage(e) : msg }), '');
   }
 }
 

@@ -64,13 +64,15 @@ async function getJson<T>(path: string): Promise<T> {
   const response = await fetch(path, { cache: 'no-cache', headers: { Accept: 'application/json' } });
   if (!response.ok) {
     let message = `${response.status} ${response.statusText}`;
+    let code = '';
     try {
-      const body = (await response.json()) as { message?: string };
+      const body = (await response.json()) as { error?: string; message?: string };
       if (body.message) message = body.message;
+      if (typeof body.error === 'string') code = body.error;
     } catch {
       /* not JSON */
     }
-    throw new ApiError(response.status, message);
+    throw new ApiError(response.status, message, code);
   }
   return (await response.json()) as T;
 }
