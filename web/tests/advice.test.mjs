@@ -376,5 +376,17 @@ describe('advice, leads and the dashboard', () => {
     assert.ok(shown >= minutes - 1 && shown <= minutes, `the wait in whole minutes: ${text}`);
     assert.doesNotMatch(text, /秒/);
     await page.close();
+
+    // In English, the same wait.
+    const en = await openApp(browser.context, server.base, `${WENJIANG}&sel=plots/3&lang=en`);
+    await en.waitForSelector('[data-testid=card-lead]');
+    await en.click('[data-testid=lead-open]');
+    assert.match(await en.locator('[data-testid=lead-consent-line]').innerText(), /privacy notice/);
+    await en.fill('[data-testid=lead-company]', 'Some Co.');
+    await en.fill('[data-testid=lead-contact]', '010-1234-5678');
+    await en.check('[data-testid=lead-consent]');
+    await en.click('[data-testid=lead-submit]');
+    await en.waitForFunction(() => /Please try again in \d+ minutes?\./.test(document.querySelector('[data-testid=lead-message]')?.textContent ?? ''));
+    await en.close();
   });
 });
