@@ -477,6 +477,50 @@ async fn leads_are_limited_per_client_behind_a_trusted_proxy_only() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_browser_session_sends_at_most_five_enquiries() {
+    let (_store, server) = start(StoreKind::Sqlite).await;
+    let send = |contact: String, cookie: Option<String>| {
+        let mut req = server
+            .http
+            .post(format!("{}/api/leads", server.base))
+            .json(&json!({"company": "某公司", "contact": contact, "consent": true}));
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send()
+    };
+    // The first enquiry gets the form's session cookie: a random id.
+    let first = send("13900000000".into(), None).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let set = first.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(set.starts_with("siteatlas_enquirer="), "{set}");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/api/leads"] {
+        assert!(set.contains(attribute), "{set}");
+    }
+    let cookie = set.split(';').next().unwrap().to_owned();
+    // Four more from the same browser, each with another contact; then no more.
+    for i in 1..5 {
+        let r = send(format!("1390000000{i}"), Some(cookie.clone()))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{i}");
+        assert!(
+            r.headers().get("set-cookie").is_none(),
+            "the cookie is kept"
+        );
+    }
+    let r = send("13700000000".into(), Some(cookie.clone()))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    // Another browser behind the same address is not held up.
+    assert_eq!(
+        send("13700000000".into(), None).await.unwrap().status(),
+        201
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn analytics_count_real_requests() {
     for kind in STORES {
         analytics_count_real_requests_on(kind).await;

@@ -67,12 +67,16 @@ fn text_field(name: &str, value: &str, min: usize, max: usize) -> Result<String,
     Ok(value.to_owned())
 }
 
+/// The lead form's own session cookie: a random id and nothing else, so
+/// that a browser is limited as one sender whatever contact it gives.
+const ENQUIRER_COOKIE: &str = "siteatlas_enquirer";
+
 /// `POST /api/leads`
 #[utoipa::path(post, path = "/api/leads", tag = "leads", request_body = LeadForm,
     responses((status = 201, description = "received"),
               (status = 400, description = "a missing or invalid field, named; `consent` when it is not true (the privacy notice is at /privacy)", body = crate::error::ErrorBody),
               (status = 404, description = "no such site or tour", body = crate::error::ErrorBody),
-              (status = 429, description = "too many enquiries from this client address (30 per 10 minutes; behind --trusted-proxy from X-Forwarded-For), session (5) or contact (3, phone or e-mail normalised); Retry-After gives the seconds to wait, the message the minutes", body = crate::error::ErrorBody)))]
+              (status = 429, description = "too many enquiries from this client address (30 per 10 minutes; behind --trusted-proxy from X-Forwarded-For), session (5: a signed-in session, else the form's own cookie siteatlas_enquirer, a random id) or contact (3, phone or e-mail normalised); Retry-After gives the seconds to wait, the message the minutes", body = crate::error::ErrorBody)))]
 pub async fn submit(
     State(state): State<SharedState>,
     ClientAddress(address): ClientAddress,
@@ -94,16 +98,47 @@ pub async fn submit(
         ));
     }
     let address = address.unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-    let session = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|h| session::cookie(h, session::COOKIE_NAME));
-    if let Err(wait) =
-        state
-            .form_limiter
-            .take(address, session, &session::contact_keys(&form.contact))
-    {
+    let cookie = |name: &str| {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|h| session::cookie(h, name))
+            .map(str::to_owned)
+    };
+    // The session: a signed-in one, else the form's own cookie, else a new one.
+    let enquirer = cookie(ENQUIRER_COOKIE)
+        .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()));
+    let fresh = match enquirer {
+        Some(_) => None,
+        None => {
+            let mut bytes = [0u8; 16];
+            getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
+            Some(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+        }
+    };
+    let session = match cookie(session::COOKIE_NAME) {
+        Some(signed_in) => format!("session:{signed_in}"),
+        None => format!(
+            "enquirer:{}",
+            enquirer.as_deref().or(fresh.as_deref()).unwrap_or_default()
+        ),
+    };
+    let with_cookie = |mut response: Response| {
+        if let Some(id) = &fresh
+            && let Ok(value) = HeaderValue::from_str(&format!(
+                "{ENQUIRER_COOKIE}={id}; Path=/api/leads; Max-Age=86400; HttpOnly; Secure; SameSite=Strict"
+            ))
+        {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+        response
+    };
+    if let Err(wait) = state.form_limiter.take(
+        address,
+        Some(&session),
+        &session::contact_keys(&form.contact),
+    ) {
         let minutes = wait.div_ceil(60);
         let mut response = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -117,7 +152,7 @@ pub async fn submit(
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-        return Ok(response);
+        return Ok(with_cookie(response));
     }
     let company = text_field("company", &form.company, 1, 200)?;
     let contact = text_field("contact", &form.contact, 1, 200)?;
@@ -161,7 +196,7 @@ pub async fn submit(
     state
         .usage
         .count("lead", layer.as_deref(), feature, form.tour);
-    Ok(received())
+    Ok(with_cookie(received()))
 }
 
 fn may_see_leads(actor: &Actor) -> Result<(), ApiError> {
