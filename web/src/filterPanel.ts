@@ -18,7 +18,10 @@ export class FilterPanel {
   constructor(private readonly store: Store) {
     this.el = h('section', { class: 'filters', 'aria-label': t('filters') });
     this.render();
-    onLangChange(() => this.render());
+    onLangChange(() => {
+      this.el.setAttribute('aria-label', t('filters'));
+      this.render();
+    });
     store.subscribe((_, change) => {
       // Re-render only for changes that did not come from this form, so typing keeps its focus.
       if (change.tab || (change.filters && !this.ownUpdate)) this.render();

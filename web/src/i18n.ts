@@ -165,6 +165,8 @@ const zh = {
   none: '无',
   unknown: '—',
   perYear: '/年',
+  sentenceSep: '。',
+  colon: '：',
 
   u_mu: '亩',
   u_m2: 'm²',
@@ -589,6 +591,8 @@ const en: Record<StringKey, string> = {
   none: 'none',
   unknown: '—',
   perYear: ' a year',
+  sentenceSep: '. ',
+  colon: ': ',
 
   u_mu: 'mu',
   u_m2: 'm²',

@@ -341,7 +341,7 @@ export class MatchPanel {
       this.status.className = 'match-status error';
     } else {
       this.status.className = 'match-status';
-      this.status.textContent = this.completed === 0 ? '' : this.results.length ? `${t('mt_count', { total: this.total, n: this.results.length })}。${t('mt_matched_on_map')}` : t('mt_none');
+      this.status.textContent = this.completed === 0 ? '' : this.results.length ? `${t('mt_count', { total: this.total, n: this.results.length })}${t('sentenceSep')}${t('mt_matched_on_map')}` : t('mt_none');
     }
     replaceChildren(this.list, ...this.results.map((r, i) => this.resultRow(r, i + 1)));
     this.markSelected();
@@ -453,7 +453,7 @@ export class MatchPanel {
       'li',
       { class: `reason ${c.verdict}`, 'data-verdict': c.verdict, 'data-field': c.field },
       h('span', { class: 'reason-icon', 'aria-hidden': 'true', title: verdict }, icon),
-      h('span', { class: 'visually-hidden' }, `${verdict}：`),
+      h('span', { class: 'visually-hidden' }, `${verdict}${t('colon')}`),
       h('span', { class: 'reason-field' }, this.fieldTitle(c)),
       c.hard ? h('span', { class: 'reason-tag' }, t('mt_must')) : null,
       h(

@@ -30,6 +30,8 @@ const RULES: [RegExp, string | ((...m: string[]) => string)][] = [
   [new RegExp(`建筑面积 ${N} m² 按容积率 ${N} 折合用地 ${N} 亩`, 'g'), (_, f, r, mu) => `floor area ${num(f)} m² at plot ratio ${num(r)} counts as ${num(mu)} mu of land`],
   [new RegExp(`新增就业 ${N} 人`, 'g'), (_, n) => `${n} new jobs`],
   [new RegExp(`用地 ${N} 亩`, 'g'), (_, mu) => `land ${num(mu)} mu`],
+  // A threshold after a per-mu figure is per mu too: 投资强度 617 万元/亩 ≥ 500，…
+  [new RegExp(`${N} 万元/亩 ([<≥]) ${N}(?=[，（])`, 'g'), (_, v, op, b) => `${wan(v)}/mu ${op} ${wan(b)}/mu`],
   [new RegExp(`${N} 万元/亩`, 'g'), (_, v) => `${wan(v)}/mu`],
   [new RegExp(`${N} 万元`, 'g'), (_, v) => wan(v)],
   [new RegExp(`${N} 元/m²/月`, 'g'), (_, v) => `CNY ${num(v)}/m²/month`],

@@ -90,6 +90,9 @@ export function buildShell(store: Store): Shell {
   const renderText = () => {
     title.textContent = t('appTitle');
     subtitle.textContent = t('appSubtitle');
+    // The brand's other-language name and the switch to the other language are written in that language.
+    subtitle.lang = getLang() === 'zh' ? 'en' : 'zh-CN';
+    langButton.lang = getLang() === 'zh' ? 'en' : 'zh-CN';
     tagline.textContent = t('appTagline');
     langButton.textContent = t('langSwitch');
     langButton.title = t('langSwitchTitle');
