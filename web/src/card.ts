@@ -346,16 +346,20 @@ export class FeatureCard {
 
   private panoramaSection(): HTMLElement {
     const thumbs = h('div', { class: 'panorama-thumbs', 'data-testid': 'panorama-thumbs' }, h('p', { class: 'muted' }, t('panoramaEmpty')));
-    const start = h('button', { class: 'primary-button', type: 'button', disabled: true, title: t('startVisitTitle'), 'data-testid': 'start-visit' }, t('startVisit'));
+    // A quiet, disabled button until the site has scenes; the tooltip says why.
+    const start = h('button', { class: 'card-action visit-button', type: 'button', disabled: true, title: t('startVisitTitle'), 'data-testid': 'start-visit' }, t('startVisit'));
     const provider = panoramaProvider;
     const selection = this.selection;
     const feature = this.feature;
     if (provider && selection && feature) {
-      start.removeAttribute('disabled');
-      start.removeAttribute('title');
+      start.title = t('panoNone');
       start.addEventListener('click', () => provider.startVisit(selection, feature));
       void Promise.resolve(provider.panoramas(selection, feature)).then((list) => {
-        if (list.length) replaceChildren(thumbs, ...list.map((p) => h('img', { src: p.thumbnail, alt: p.title ?? '', loading: 'lazy' })));
+        if (!list.length) return;
+        replaceChildren(thumbs, ...list.map((p) => h('img', { src: p.thumbnail, alt: p.title ?? '', loading: 'lazy' })));
+        start.removeAttribute('disabled');
+        start.removeAttribute('title');
+        start.className = 'primary-button';
       });
     }
     return h('section', { class: 'card-section panorama' }, h('h3', {}, t('cardPanorama')), thumbs, start);

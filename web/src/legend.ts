@@ -4,7 +4,8 @@ import { h, replaceChildren } from './dom';
 import { label, onLangChange, t, type StringKey } from './i18n';
 import { poiIconUrl } from './icons';
 import { CLUSTER_COLOUR, FACTORY_COLOURS, LAND_USE_COLOURS, PARK_COLOURS, STATUS_COLOURS } from './palette';
-import { FACTORY_STATUSES, LAND_USES, PARK_LEVELS, PLOT_STATUSES, POI_KINDS } from './types';
+import type { Store } from './state';
+import { FACTORY_STATUSES, LAND_USES, PARK_LEVELS, PLOT_STATUSES, POI_KINDS, type SearchLayer } from './types';
 
 function section(title: StringKey, ...items: HTMLElement[]): HTMLElement {
   return h('div', { class: 'legend-section' }, h('div', { class: 'legend-title' }, t(title)), h('ul', { class: 'legend-items' }, ...items));
@@ -18,21 +19,24 @@ const fill = (colour: string) => h('span', { class: 'sw sw-fill', style: `backgr
 const outline = (colour: string, dashed = false) =>
   h('span', { class: `sw sw-outline${dashed ? ' sw-dashed' : ''}`, style: `border-color:${colour}` });
 
-/** The plot statuses: always in view, as they are what the map is mostly about. */
-function renderStrip(strip: HTMLElement): void {
+/** The statuses of the tab's sites: always in view, as they are what the tab is about. */
+function renderStrip(strip: HTMLElement, tab: SearchLayer): void {
   replaceChildren(
     strip,
-    h('span', { class: 'legend-title' }, t('legendPlotStatus')),
-    ...PLOT_STATUSES.map((s) => h('span', { class: 'legend-chip' }, fill(STATUS_COLOURS[s]), label('st', s))),
+    ...(tab === 'factories'
+      ? [h('span', { class: 'legend-title' }, t('legendFactories')), ...FACTORY_STATUSES.map((s) => h('span', { class: 'legend-chip' }, fill(FACTORY_COLOURS[s]), label('fs', s)))]
+      : [h('span', { class: 'legend-title' }, t('legendPlotStatus')), ...PLOT_STATUSES.map((s) => h('span', { class: 'legend-chip' }, fill(STATUS_COLOURS[s]), label('st', s)))]),
   );
 }
 
-function renderBody(body: HTMLElement): void {
+function renderBody(body: HTMLElement, tab: SearchLayer): void {
   replaceChildren(
     body,
+    tab === 'factories'
+      ? section('legendPlotStatus', ...PLOT_STATUSES.map((s) => item(fill(STATUS_COLOURS[s]), label('st', s))))
+      : section('legendFactories', ...FACTORY_STATUSES.map((s) => item(fill(FACTORY_COLOURS[s]), label('fs', s)))),
     section('legendLandUse', ...LAND_USES.map((u) => item(outline(LAND_USE_COLOURS[u]), label('lu', u)))),
     section('legendParks', ...PARK_LEVELS.map((l) => item(outline(PARK_COLOURS[l], true), label('lv', l)))),
-    section('legendFactories', ...FACTORY_STATUSES.map((s) => item(fill(FACTORY_COLOURS[s]), label('fs', s)))),
     section(
       'legendPois',
       ...POI_KINDS.map((k) => item(h('img', { class: 'sw sw-icon', src: poiIconUrl(k), alt: '' }), label('poi', k))),
@@ -41,8 +45,8 @@ function renderBody(body: HTMLElement): void {
   );
 }
 
-/** Mounts the legend: the status strip with the rest folded away until asked for. */
-export function mountLegend(parent: HTMLElement): void {
+/** Mounts the legend: the status strip of the tab's sites with the rest folded away until asked for. */
+export function mountLegend(parent: HTMLElement, store?: Store): void {
   const strip = h('div', { class: 'legend-strip' });
   const body = h('div', { class: 'legend-body', id: 'legend-body' });
   const toggle = h('button', { class: 'legend-toggle', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'legend-body' });
@@ -53,9 +57,14 @@ export function mountLegend(parent: HTMLElement): void {
   };
   const render = () => {
     toggle.textContent = t('legend');
-    renderStrip(strip);
-    renderBody(body);
+    const tab = store?.state.tab ?? 'plots';
+    box.dataset.tab = tab;
+    renderStrip(strip, tab);
+    renderBody(body, tab);
   };
+  store?.subscribe((_, change) => {
+    if (change.tab) render();
+  });
   toggle.addEventListener('click', () => setOpen(box.classList.contains('collapsed')));
   render();
   onLangChange(render);

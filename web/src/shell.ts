@@ -59,7 +59,7 @@ export function buildShell(store: Store): Shell {
   const cardSlot = h('div', { class: 'card-slot' });
   const mapWrap = h('div', { class: 'map-wrap' }, mapContainer, cardSlot);
   mountNotices(mapWrap);
-  mountLegend(mapWrap);
+  mountLegend(mapWrap, store);
   const app = h('div', { class: 'app' }, header, h('main', { class: 'layout' }, panel, mapWrap));
   document.body.appendChild(app);
 

@@ -230,6 +230,22 @@ function poiAndLabelLayers(): LayerSpecification[] {
       paint: { 'text-color': '#2b3a4a', ...halo },
     },
     {
+      // From zoom 9: below it the plot clusters matter more than park names. Below the plot and
+      // factory names, so MapLibre places those first and drops a park name that would cover them.
+      id: LAYERS.parksLabel, type: 'symbol', source: PARK_LABEL_SOURCE, minzoom: 9,
+      layout: {
+        'text-field': ['get', 'name'],
+        'text-font': FONT_BOLD,
+        'text-size': ['interpolate', ['linear'], ['zoom'], 9, 12, 14, 15],
+        'text-max-width': 10,
+        'symbol-sort-key': ['match', ['get', 'level'], 'national', 0, 'provincial', 1, 'municipal', 2, 3],
+        // Never over a plot's or factory's name: those are placed first (drawn above) and win collisions.
+        'text-allow-overlap': false,
+        'text-padding': 6,
+      },
+      paint: { 'text-color': colour('level', PARK_COLOURS, '#5c7080'), 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
+    },
+    {
       id: LAYERS.plotsLabel, type: 'symbol', source: PLOT_LABEL_SOURCE, minzoom: PLOT_LABEL_MINZOOM,
       filter: NOT_CLUSTER as Expr,
       layout: { 'text-field': ['get', 'code'], 'text-font': FONT_REGULAR, 'text-size': 11, 'text-max-width': 8 },
@@ -250,18 +266,6 @@ function poiAndLabelLayers(): LayerSpecification[] {
         'text-allow-overlap': true,
       },
       paint: { 'text-color': '#ffffff' },
-    },
-    {
-      // From zoom 9: below it the plot clusters matter more than park names.
-      id: LAYERS.parksLabel, type: 'symbol', source: PARK_LABEL_SOURCE, minzoom: 9,
-      layout: {
-        'text-field': ['get', 'name'],
-        'text-font': FONT_BOLD,
-        'text-size': ['interpolate', ['linear'], ['zoom'], 9, 12, 14, 15],
-        'text-max-width': 10,
-        'symbol-sort-key': ['match', ['get', 'level'], 'national', 0, 'provincial', 1, 'municipal', 2, 3],
-      },
-      paint: { 'text-color': colour('level', PARK_COLOURS, '#5c7080'), 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
     },
   ];
 }
