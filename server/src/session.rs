@@ -248,11 +248,17 @@ impl LeadLimits {
         contacts: &[String],
     ) -> Result<(), u64> {
         let session = session.map(str::to_owned);
+        // Phone numbers and e-mail addresses are personal data: the limiter
+        // holds only their hashes.
+        let contacts: Vec<String> = contacts
+            .iter()
+            .map(|c| crate::auth::token_hash(c))
+            .collect();
         let mut wait = self.address.check(&address).err().unwrap_or(0);
         if let Some(s) = &session {
             wait = wait.max(self.session.check(s).err().unwrap_or(0));
         }
-        for c in contacts {
+        for c in &contacts {
             wait = wait.max(self.contact.check(c).err().unwrap_or(0));
         }
         if wait > 0 {
@@ -263,7 +269,7 @@ impl LeadLimits {
             taken = taken.and(self.session.take(s));
         }
         for c in contacts {
-            taken = taken.and(self.contact.take(c.clone()));
+            taken = taken.and(self.contact.take(c));
         }
         taken
     }
