@@ -442,6 +442,11 @@ export class MatchPanel {
     if ('any_of' in w) return this.value(c.field, w.any_of, layer);
     if ('max_m' in w) return `≤ ${formatKm(w.max_m)} ${t('u_km')}`;
     const unit = UNITS[c.field];
+    if (unit === 'u_wan_per_mu') {
+      // Prices as the site's own are written (¥400k/mu in English), so the two compare at a glance.
+      const [lo, hi] = [w.min, w.max].map((v) => (typeof v === 'number' ? withUnit(v, unit) : null));
+      return lo && hi ? `${lo} – ${hi}` : lo ? `≥ ${lo}` : hi ? `≤ ${hi}` : t('unknown');
+    }
     return `${between(w.min, w.max)}${unit ? ` ${t(unit)}` : ''}`;
   }
 

@@ -129,6 +129,7 @@ describe('English mode', () => {
       await page.fill('[data-testid=mt-price_wan_per_mu-max]', '40');
       await page.click('[data-testid=match-submit]');
       await page.waitForSelector('[data-testid=match-results] li.match-result');
+      assert.match(await page.locator('[data-testid=match-results]').innerText(), /wanted ≤ ¥400k\/mu/, 'the wanted price written as the site\'s');
       assert.deepEqual(await chineseOutsideData(page), [], 'map panel and match results');
       await page.screenshot({ path: artifact(`english-panel-${device}.png`) });
 
