@@ -139,6 +139,8 @@ export class FeatureCard {
     }
     const p = this.feature.properties;
     const plots = this.selection.layer === 'plots';
+    // Sections kept across redraws (an officer's draft, the lead form) keep the focus too.
+    const focused = document.activeElement;
     replaceChildren(
       this.body,
       close,
@@ -152,6 +154,7 @@ export class FeatureCard {
       this.panoramaSection(),
       h('p', { class: 'card-footer' }, t('cardUpdated', { at: dateTime(p.updated_at) }), p.version !== undefined ? ` · v${String(p.version)}` : ''),
     );
+    if (focused instanceof HTMLElement && focused !== document.activeElement && this.body.contains(focused)) focused.focus({ preventScroll: true });
   }
 
   private header(p: Properties, plots: boolean): HTMLElement {

@@ -71,6 +71,7 @@ describe('officer edits under concurrent changes', () => {
     await a.selectOption('[data-testid=edit-status]', 'available');
     const noteA = '甲：意向方撤回，恢复可供';
     await a.fill('[data-testid=edit-note]', noteA);
+    await a.focus('[data-testid=edit-note]');
 
     await b.selectOption('[data-testid=edit-status]', 'negotiating');
     await b.fill('[data-testid=edit-note]', '乙：进入洽谈');
@@ -80,6 +81,7 @@ describe('officer edits under concurrent changes', () => {
     // A hears of it live: the card now says 洽谈中, the draft is still there, with B's change beside it.
     await a.waitForSelector('[data-testid=edit-conflict]:not([hidden]) [data-testid=edit-changes]', { timeout: 10_000 });
     assert.equal(await a.locator('[data-testid=edit-note]').inputValue(), noteA, 'the note survives');
+    assert.equal(await a.evaluate(() => document.activeElement?.dataset.testid), 'edit-note', 'typing can go on where it was');
     assert.equal(await a.locator('[data-testid=edit-status]').inputValue(), 'available', 'the status choice survives');
     const changes = await a.locator('[data-testid=edit-changes]').innerText();
     assert.match(changes, /专员乙/, 'who changed it');
