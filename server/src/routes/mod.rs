@@ -11,6 +11,7 @@ pub mod meta;
 pub mod ogc;
 pub mod openapi;
 pub mod panoramas;
+pub mod places;
 pub mod search;
 pub mod session;
 pub mod stats;
@@ -130,6 +131,7 @@ pub fn app(state: SharedState) -> Router {
             "/api/search",
             get(search::search_get).post(search::search_post),
         )
+        .route("/api/places", get(places::places))
         .route("/api/events", get(events::events))
         .route(
             "/api/session",

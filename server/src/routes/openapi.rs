@@ -31,6 +31,7 @@ use crate::session::COOKIE_NAME;
         crate::routes::tiles::style,
         crate::routes::search::search_get,
         crate::routes::search::search_post,
+        crate::routes::places::places,
         crate::routes::features::get_feature,
         crate::routes::edits::patch_feature,
         crate::routes::edits::history,
@@ -66,6 +67,8 @@ use crate::session::COOKIE_NAME;
     ),
     components(schemas(
         crate::error::ErrorBody,
+        crate::routes::places::Place,
+        crate::routes::places::PlacesAnswer,
         crate::routes::session::SignIn,
         crate::routes::panoramas::NewHotspot,
         crate::routes::tours::NewTour,
