@@ -3,7 +3,7 @@
 
 import './style.css';
 import type { Map as MapLibreMap } from 'maplibre-gl';
-import { fetchConfig, fetchParks, fetchTileJson, type TileJson } from './api';
+import { fetchConfig, fetchFeature, fetchParks, fetchTileJson, type TileJson } from './api';
 import { styleWithBasemap } from './basemap';
 import { FeatureCard } from './card';
 import { Dashboard, promoterControls } from './dashboard';
@@ -19,6 +19,9 @@ import { OfficerSession, signInControl } from './officer';
 import { registerPanoramas } from './panorama/provider';
 import { showNotice } from './notice';
 import { parkSummaries, showParkLabels } from './parks';
+import { PlaceSearch } from './places';
+import { bbox } from './geo';
+import type { Feature, LayerName } from './types';
 import { ResultList } from './results';
 import { SearchTools } from './searchTools';
 import { buildShell, type Shell } from './shell';
@@ -33,9 +36,26 @@ declare global {
   }
 }
 
-/** Without a link, show all the data: the TileJSON's bounds, else China. */
-function initialView(tilejson: TileJson): View | [number, number, number, number] {
-  return tilejson.bounds ?? [73.5, 18.0, 135.1, 53.6];
+type Box = [number, number, number, number];
+
+/** The joint box of some features, or null when there are none. */
+function extentOf(features: Feature[]): Box | null {
+  if (!features.length) return null;
+  return features.map((f) => bbox(f.geometry) as Box).reduce((a, b) => [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])]);
+}
+
+/**
+ * Without a view in the link: the selected feature when the link names one,
+ * else the parks (what an investor came to see), else the TileJSON's bounds,
+ * else China.
+ */
+async function initialView(tilejson: TileJson, selected: { layer: string; id: number } | null): Promise<View | Box> {
+  if (selected) {
+    const feature = await fetchFeature(selected.layer as LayerName, selected.id).catch(() => null);
+    if (feature) return bbox(feature.geometry) as Box;
+  }
+  const parks = await fetchParks().catch(() => []);
+  return extentOf(parks) ?? tilejson.bounds ?? [73.5, 18.0, 135.1, 53.6];
 }
 
 function syncUrl(atlas: AtlasMap, store: Store): void {
@@ -90,7 +110,7 @@ async function main(): Promise<void> {
   const { style, refused } = await styleWithBasemap(buildStyle(tilejson), config?.basemap ?? null);
   if (refused) showNotice(refused);
 
-  const atlas = new AtlasMap(shell.mapContainer, style, link.view ?? initialView(tilejson));
+  const atlas = new AtlasMap(shell.mapContainer, style, link.view ?? (await initialView(tilejson, link.app.selected ?? null)));
   window.siteAtlasMap = atlas.map;
   atlas.framePadding = () => shell.framePadding();
 
@@ -104,7 +124,12 @@ async function main(): Promise<void> {
   void session.restore();
   const card = new FeatureCard(store, (f) => atlas.flyToGeometry(f.geometry), session);
   const match = new MatchPanel(atlas, store);
-  shell.mountPanel(match.el, filters.el, tools.el, results.el);
+  const places = new PlaceSearch({
+    frame: (box) => atlas.map.fitBounds(box, { padding: atlas.framePadding(), maxZoom: 15, duration: 900 }),
+    pickingCentre: () => tools.pickingCentre(),
+    centreRadius: (at) => tools.centreAt(at),
+  });
+  shell.mountPanel(places.el, match.el, filters.el, tools.el, results.el);
   results.onSummary = (text) => shell.setSheetSummary(text);
   shell.mountCard(card.el);
 
@@ -112,8 +137,16 @@ async function main(): Promise<void> {
     store.update({ selected: selection });
     if (selection) atlas.reveal(at);
   });
+  let parkFeatures: Feature[] = [];
+  let shownPark = store.state.filters.park;
   store.subscribe((state, change) => {
     if (change.filters) atlas.applyFilters(state.filters);
+    // Choosing a park flies the map there.
+    if (change.filters && state.filters.park !== shownPark) {
+      shownPark = state.filters.park;
+      const park = parkFeatures.find((f) => f.properties.code === shownPark);
+      if (park) atlas.flyToGeometry(park.geometry);
+    }
     if (change.selected) atlas.setSelected(state.selected);
   });
   atlas.map.on('load', () => {
@@ -129,6 +162,7 @@ async function main(): Promise<void> {
   const reloadParks = () =>
     void fetchParks()
       .then((parks) => {
+        parkFeatures = parks;
         const summaries = parkSummaries(parks);
         filters.setParks(summaries);
         card.setParks(summaries);

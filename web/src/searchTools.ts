@@ -147,16 +147,26 @@ export class SearchTools {
     this.store.update({ spatial: null });
   }
 
+  /** True while the radius tool waits for its centre. */
+  pickingCentre(): boolean {
+    return this.mode === 'pick-centre';
+  }
+
+  /** Centres the radius search on a point (a map click, a chosen place) and shows the whole circle. */
+  centreAt(at: Position): void {
+    const radiusM = this.store.state.spatial?.kind === 'radius' ? this.store.state.spatial.radiusM : DEFAULT_RADIUS_M;
+    this.setMode('idle');
+    this.store.update({ spatial: { kind: 'radius', center: at, radiusM } });
+    // Show the whole circle, handle included, so the radius can be dragged at once.
+    const ring = circleRing(at, radiusM, 16);
+    const [w, s, e, n] = bbox({ type: 'Polygon', coordinates: [ring] });
+    this.atlas.map.fitBounds([w, s, e, n], { padding: this.atlas.framePadding(), duration: 600 });
+  }
+
   private onClick(e: MapMouseEvent): void {
     const at: Position = [e.lngLat.lng, e.lngLat.lat];
     if (this.mode === 'pick-centre') {
-      const radiusM = this.store.state.spatial?.kind === 'radius' ? this.store.state.spatial.radiusM : DEFAULT_RADIUS_M;
-      this.setMode('idle');
-      this.store.update({ spatial: { kind: 'radius', center: at, radiusM } });
-      // Show the whole circle, handle included, so the radius can be dragged at once.
-      const ring = circleRing(at, radiusM, 16);
-      const [w, s, e, n] = bbox({ type: 'Polygon', coordinates: [ring] });
-      this.atlas.map.fitBounds([w, s, e, n], { padding: this.atlas.framePadding(), duration: 600 });
+      this.centreAt(at);
     } else if (this.mode === 'draw-polygon') {
       const first = this.vertices[0];
       if (first && this.vertices.length >= 3) {
