@@ -63,7 +63,7 @@ function ringArea(ring: Position[]): number {
   return a / 2;
 }
 
-function insideRing([x, y]: Position, ring: Position[]): boolean {
+export function insideRing([x, y]: Position, ring: Position[]): boolean {
   let inside = false;
   for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
     const [xi, yi] = ring[i];

@@ -7,7 +7,7 @@ import { fetchConfig, fetchFeature, fetchParks, fetchTileJson, type TileJson } f
 import { styleWithBasemap } from './basemap';
 import { FeatureCard } from './card';
 import { Dashboard, promoterControls } from './dashboard';
-import { loadContext } from './context';
+import { loadContext, setContextParks } from './context';
 import { FilterPanel } from './filterPanel';
 import { trackLabels } from './labels';
 import { LeadInbox } from './leads';
@@ -168,6 +168,7 @@ async function main(): Promise<void> {
         card.setParks(summaries);
         match.setParks(parks);
         dashboard.setParks(new Map(summaries.map((p) => [p.code, p.name])));
+        setContextParks(atlas.map, parks);
         if (atlas.map.isStyleLoaded()) showParkLabels(atlas.map, parks);
         else atlas.map.once('load', () => showParkLabels(atlas.map, parks));
       })

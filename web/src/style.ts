@@ -110,8 +110,23 @@ function contextLayers(): LayerSpecification[] {
 function contextLabels(): LayerSpecification[] {
   const kind = (k: string): Expr => ['==', ['get', 'kind'], k];
   return [
+    // The parks' districts at every zoom, moved off the parks' own symbols
+    // when they meet; their neighbours only from zoom 10, so that a park is
+    // never read as lying in the district next door.
     {
-      id: 'context-district-label', type: 'symbol', source: CONTEXT_LABEL_SOURCE, maxzoom: 14,
+      id: 'context-district-label', type: 'symbol', source: CONTEXT_LABEL_SOURCE, maxzoom: 14, filter: ['==', ['get', 'primary'], true],
+      layout: {
+        'text-field': ['get', 'name'],
+        'text-font': FONT_BOLD,
+        'text-size': 15,
+        'text-letter-spacing': 0.3,
+        'text-variable-anchor': ['center', 'top', 'bottom', 'left', 'right'],
+        'text-radial-offset': 0.8,
+      },
+      paint: { 'text-color': '#8a94a3', ...halo },
+    },
+    {
+      id: 'context-district-label-other', type: 'symbol', source: CONTEXT_LABEL_SOURCE, minzoom: 10, maxzoom: 14, filter: ['!=', ['get', 'primary'], true],
       layout: { 'text-field': ['get', 'name'], 'text-font': FONT_BOLD, 'text-size': 15, 'text-letter-spacing': 0.3 },
       paint: { 'text-color': '#8a94a3', ...halo },
     },

@@ -26,6 +26,16 @@ function contains(box, [x, y]) {
   return box[0] <= x && x <= box[2] && box[1] <= y && y <= box[3];
 }
 
+function insideRing([x, y], ring) {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [xi, yi] = ring[i];
+    const [xj, yj] = ring[j];
+    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
 /** Waits until the map has stopped moving and drawn. */
 async function settle(page) {
   await page.waitForFunction(() => !window.siteAtlasMap.isMoving(), null, { timeout: 10_000 });
@@ -65,6 +75,20 @@ describe('Orientation', () => {
       }
       // Framed on the parks, not a national overview: a few hundred kilometres across at most.
       assert.ok(box[2] - box[0] < 12, `view ${box} is wider than the parks need`);
+      // The parks' districts are named, each at a point inside itself; their neighbours are not.
+      const labels = await page.evaluate(() =>
+        window.siteAtlasMap
+          .queryRenderedFeatures({ layers: ['context-district-label', 'context-district-label-other'] })
+          .map((f) => ({ name: f.properties.name, at: f.geometry.coordinates })),
+      );
+      const names = labels.map((l) => l.name);
+      for (const district of ['成都市温江区', '绵阳市涪城区']) assert.ok(names.includes(district), `${district} not labelled: ${names}`);
+      assert.ok(!names.includes('成都市郫都区'), `the parks' neighbour is labelled: ${names}`);
+      const context = (await getJson('/context.geojson')).features.filter((f) => f.properties.kind === 'district');
+      for (const label of labels) {
+        const own = context.find((f) => f.properties.name === label.name);
+        assert.ok(insideRing(label.at, own.geometry.coordinates[0]), `${label.name} labelled outside itself at ${label.at}`);
+      }
       await page.screenshot({ path: artifact(`${name}-first-view.png`) });
       assert.deepEqual(page.errors, []);
       await page.close();
