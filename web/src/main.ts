@@ -125,6 +125,10 @@ async function main(): Promise<void> {
   const card = new FeatureCard(store, (f) => atlas.flyToGeometry(f.geometry), session);
   const match = new MatchPanel(atlas, store);
   const places = new PlaceSearch({
+    // On a phone the open sheet covers the map: fold it so the place can be seen.
+    beforeMove: () => {
+      if (document.body.classList.contains('panel-open')) document.querySelector<HTMLButtonElement>('[data-testid=panel-toggle]')?.click();
+    },
     frame: (box) => atlas.map.fitBounds(box, { padding: atlas.framePadding(), maxZoom: 15, duration: 900 }),
     pickingCentre: () => tools.pickingCentre(),
     centreRadius: (at) => tools.centreAt(at),

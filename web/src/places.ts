@@ -19,6 +19,8 @@ export interface Place {
 
 /** What a chosen place does to the rest of the app. */
 export interface PlaceActions {
+  /** Makes room for the map before it moves (folds the phone's sheet). */
+  beforeMove(): void;
   /** Frames a box on the map. */
   frame(bbox: [number, number, number, number]): void;
   /** True while the radius tool waits for its centre. */
@@ -113,6 +115,7 @@ export class PlaceSearch {
   private choose(place: Place): void {
     this.input.value = place.name;
     this.close();
+    this.actions.beforeMove();
     if (this.actions.pickingCentre() || place.kind === 'highway_exit') this.actions.centreRadius(place.point);
     else this.actions.frame(place.bbox);
   }

@@ -106,6 +106,8 @@ describe('Orientation', () => {
       await item.click();
       await page.locator('[data-testid=search-centre]').waitFor({ timeout: 10_000 });
       await settle(page);
+      // The map is in view, not under the phone's sheet.
+      assert.equal(await page.evaluate(() => document.body.classList.contains('panel-open')), false);
       const exit = (await getJson('/api/places?q=POI-WJ-EXIT1')).places[0];
       const marker = await page.locator('[data-testid=search-centre]').boundingBox();
       const expected = await pointOf(page, exit.point);
