@@ -118,6 +118,13 @@ async fn bad_place_queries_are_400_naming_the_parameter() {
             "{path}: {body}"
         );
     }
+    // The API document says so.
+    let api = server.get_json("/openapi.json", 200).await;
+    let parameters = api["paths"]["/api/places"]["get"]["parameters"]
+        .as_array()
+        .expect("/api/places documented");
+    let q = parameters.iter().find(|p| p["name"] == "q").expect("q");
+    assert_eq!(q["required"], true, "{q}");
     let body = server.get_json("/api/places?q=wj&colour=red", 400).await;
     assert!(
         body["message"].as_str().unwrap().contains("colour"),

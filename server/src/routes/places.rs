@@ -31,7 +31,9 @@ const MAX_LIMIT: usize = 50;
 #[serde(deny_unknown_fields)]
 pub struct PlacesQuery {
     /// Part of a name or code, in Chinese, Latin letters or pinyin initials
-    /// (1-64 characters).
+    /// (1-64 characters). Read as optional so that a missing one is
+    /// refused in the API's own words, naming it.
+    #[param(required = true)]
     pub q: Option<String>,
     /// Most answers (1-50, default 10).
     pub limit: Option<String>,
