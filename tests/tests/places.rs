@@ -98,6 +98,34 @@ async fn places_by_name_initials_code_and_district() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_written_place_is_found_at_once() {
+    for kind in STORES {
+        let store = TestStore::new(kind).await;
+        let server = TestServer::start(&store, ServerOptions::default()).await;
+        let admin = server.token("admin", &[]).await;
+        let q = "/api/places?q=%E5%85%89%E5%8D%8E%E5%A4%A7%E9%81%93"; // 光华大道
+        assert!(places(&server.get_json(q, 200).await).is_empty());
+        let poi = r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[103.85,30.70]},
+            "properties":{"code":"POI-WJ-EXIT9","kind":"highway_exit","name":"光华大道高速出口"}}"#;
+        let r = server
+            .http
+            .post(format!("{}/api/import?layer=pois", server.base))
+            .bearer_auth(&admin)
+            .body(poi)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{kind:?}: {}", r.text().await.unwrap());
+        let answer = server.get_json(q, 200).await;
+        let first = &places(&answer)[0];
+        assert_eq!(first["code"], "POI-WJ-EXIT9", "{kind:?} {answer}");
+        assert_eq!(first["point"], serde_json::json!([103.85, 30.70]));
+        let exits = server.get_json("/api/places?q=gsck&limit=50", 200).await;
+        assert_eq!(places(&exits).len(), 10, "{exits}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_place_queries_are_400_naming_the_parameter() {
     let store = TestStore::new(STORES[0]).await;
     let server = TestServer::start(&store, ServerOptions::default()).await;
