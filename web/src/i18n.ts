@@ -34,7 +34,7 @@ const zh = {
   factoryStatus: '出租状态',
 
   placeSearch: '地点搜索',
-  placeSearchPlaceholder: '搜索园区、地块、高速出口、区县（可用拼音首字母）',
+  placeSearchPlaceholder: '搜索园区、地块、高速出口、区县',
   placeNone: '没有找到该地点',
   place_park: '园区',
   place_plot: '地块',
@@ -466,7 +466,7 @@ const en: Record<StringKey, string> = {
   factoryStatus: 'Occupancy',
 
   placeSearch: 'Find a place',
-  placeSearchPlaceholder: 'Park, plot, highway exit, district (pinyin initials work)',
+  placeSearchPlaceholder: 'Find a park, plot, highway exit, district',
   placeNone: 'No such place',
   place_park: 'Park',
   place_plot: 'Plot',
