@@ -35,6 +35,7 @@ const zh = {
 
   placeSearch: '地点搜索',
   placeSearchPlaceholder: '搜索园区、地块、高速出口、区县',
+  placeSearchHint: '输入名称、编号或拼音首字母（如 gsck 高速出口）',
   placeNone: '没有找到该地点',
   place_park: '园区',
   place_plot: '地块',
@@ -467,6 +468,7 @@ const en: Record<StringKey, string> = {
 
   placeSearch: 'Find a place',
   placeSearchPlaceholder: 'Find a park, plot, highway exit, district',
+  placeSearchHint: 'A name, a code or pinyin initials (gsck: highway exits)',
   placeNone: 'No such place',
   place_park: 'Park',
   place_plot: 'Plot',

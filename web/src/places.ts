@@ -54,6 +54,7 @@ export class PlaceSearch {
       type: 'search',
       class: 'place-input',
       placeholder: t('placeSearchPlaceholder'),
+      title: t('placeSearchHint'),
       'aria-label': t('placeSearch'),
       'data-testid': 'place-search',
       autocomplete: 'off',
