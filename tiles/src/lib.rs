@@ -49,6 +49,7 @@ pub mod model;
 pub mod outline;
 pub mod search;
 pub mod search_params;
+pub mod tile_filter;
 pub mod tile_math;
 
 pub use atlas::Atlas;
