@@ -25,6 +25,8 @@ use crate::model::{
     Attributes, FactoryAttrs, LayerKind, ParkAttrs, PlotAttrs, PlotStatus, PoiAttrs, key_flags,
     key_value,
 };
+use crate::search::{AttributeFilter, FeatureTest};
+use crate::tile_filter::TileFilter;
 use crate::tile_math::{BUFFER, EXTENT, TileId};
 
 /// Simplification tolerance in tile units.
@@ -189,20 +191,33 @@ fn encode_geometry<A>(entry: &Entry<A>, tile: TileId) -> Result<Option<GeomData>
     }
 }
 
-/// Adds one MVT layer with every feature of `index` in the tile.
-fn add_feature_layer<A: Attributes + TileProperties>(
+/// Adds one MVT layer with every feature of `index` in the tile that passes
+/// `test` (all of them without one).
+fn add_feature_layer<A: Attributes + TileProperties + AttributeFilter>(
     mvt_tile: &mut Tile,
     index: &LayerIndex<A>,
     tile: TileId,
+    test: Option<&FeatureTest>,
 ) -> Result<(), TileError> {
     let mut layer = mvt_tile.create_layer(A::LAYER.as_str());
     // Sorted by id so that a tile's bytes depend only on the data, not on tree
     // order; the ids come from the index's flat array, as reading them from
     // the features would miss the cache at each comparison.
     let mut found: Vec<(u64, Slot)> = Vec::new();
-    index.for_each_in_bbox(tile.lonlat_bounds(BUFFER), |candidate| {
-        found.push((index.id_of(candidate.slot), candidate.slot));
-    });
+    match test {
+        None => index.for_each_in_bbox(tile.lonlat_bounds(BUFFER), |candidate| {
+            found.push((index.id_of(candidate.slot), candidate.slot));
+        }),
+        Some(test) => index.for_each_in_bbox(tile.lonlat_bounds(BUFFER), |candidate| {
+            if test.keeps_key(candidate.key)
+                && test.matches(candidate.key, || {
+                    index.entry_of(candidate.slot).map(|e| &e.feature.attrs)
+                })
+            {
+                found.push((index.id_of(candidate.slot), candidate.slot));
+            }
+        }),
+    }
     found.sort_unstable_by_key(|&(id, _)| id);
     for entry in found
         .into_iter()
@@ -243,6 +258,7 @@ fn add_plot_clusters(
     mvt_tile: &mut Tile,
     index: &LayerIndex<PlotAttrs>,
     tile: TileId,
+    test: Option<&FeatureTest>,
 ) -> Result<(), TileError> {
     // A low-zoom tile can cover a hundred thousand plots: the cells are a
     // flat array indexed by position, not a hash map.
@@ -251,6 +267,14 @@ fn add_plot_clusters(
     // cache miss, and they were most of the time of a low-zoom tile.
     let mut cells = vec![Cluster::default(); CELLS_PER_SIDE * CELLS_PER_SIDE];
     index.for_each_in_bbox(tile.lonlat_bounds(0), |candidate| {
+        if let Some(test) = test
+            && !(test.keeps_key(candidate.key)
+                && test.matches(candidate.key, || {
+                    index.entry_of(candidate.slot).map(|e| &e.feature.attrs)
+                }))
+        {
+            return;
+        }
         let Some(entry) = index.entry_of(candidate.slot) else {
             return;
         };
@@ -311,12 +335,23 @@ impl Atlas {
     /// plots are too many to draw one by one, the tile draws them as
     /// aggregates, as below [`PLOT_DETAIL_MINZOOM`].
     pub fn encode_tile(&self, layers: &[LayerKind], tile: TileId) -> Result<Vec<u8>, TileError> {
+        self.encode_filtered_tile(layers, tile, &TileFilter::default())
+    }
+
+    /// As [`Atlas::encode_tile`], keeping only the plots and factories that
+    /// pass `filter`; aggregates count the kept plots only.
+    pub fn encode_filtered_tile(
+        &self,
+        layers: &[LayerKind],
+        tile: TileId,
+        filter: &TileFilter,
+    ) -> Result<Vec<u8>, TileError> {
         let drawing = if tile.z() >= PLOT_DETAIL_MINZOOM {
             PlotDrawing::Shapes
         } else {
             PlotDrawing::Clusters
         };
-        let bytes = self.encode_layers(layers, tile, drawing)?;
+        let bytes = self.encode_layers(layers, tile, drawing, filter)?;
         if bytes.len() > MAX_TILE_BYTES
             && drawing == PlotDrawing::Shapes
             && layers.contains(&LayerKind::Plots)
@@ -324,7 +359,7 @@ impl Atlas {
             // Rare (the densest park of the 1,000,000-plot benchmark makes
             // 476 KB at z12), so the shapes are encoded first and thrown
             // away only here, rather than every tile being counted first.
-            return self.encode_layers(layers, tile, PlotDrawing::Clusters);
+            return self.encode_layers(layers, tile, PlotDrawing::Clusters, filter);
         }
         Ok(bytes)
     }
@@ -334,23 +369,28 @@ impl Atlas {
         layers: &[LayerKind],
         tile: TileId,
         plots: PlotDrawing,
+        filter: &TileFilter,
     ) -> Result<Vec<u8>, TileError> {
         if layers.is_empty() {
             return Err(TileError::NoLayers);
         }
+        let plot_test = filter.plot_test();
+        let factory_test = filter.factory_test();
         let mut mvt_tile = Tile::new(EXTENT);
         for layer in layers {
             match layer {
-                LayerKind::Parks => add_feature_layer(&mut mvt_tile, &self.parks, tile)?,
+                LayerKind::Parks => add_feature_layer(&mut mvt_tile, &self.parks, tile, None)?,
                 LayerKind::Plots if plots == PlotDrawing::Shapes => {
-                    add_feature_layer(&mut mvt_tile, &self.plots, tile)?
+                    add_feature_layer(&mut mvt_tile, &self.plots, tile, plot_test.as_ref())?
                 }
-                LayerKind::Plots => add_plot_clusters(&mut mvt_tile, &self.plots, tile)?,
+                LayerKind::Plots => {
+                    add_plot_clusters(&mut mvt_tile, &self.plots, tile, plot_test.as_ref())?
+                }
                 LayerKind::Factories if tile.z() >= FACTORY_MINZOOM => {
-                    add_feature_layer(&mut mvt_tile, &self.factories, tile)?
+                    add_feature_layer(&mut mvt_tile, &self.factories, tile, factory_test.as_ref())?
                 }
                 LayerKind::Factories => {}
-                LayerKind::Pois => add_feature_layer(&mut mvt_tile, &self.pois, tile)?,
+                LayerKind::Pois => add_feature_layer(&mut mvt_tile, &self.pois, tile, None)?,
             }
         }
         if mvt_tile.num_layers() == 0 {

@@ -235,7 +235,7 @@ pub struct SearchPage {
 }
 
 /// Attribute tests of one layer.
-trait AttributeFilter {
+pub(crate) trait AttributeFilter {
     fn matches(&self, q: &SearchQuery) -> bool;
     /// A necessary condition for [`Self::matches`] on the feature's
     /// [`Attributes::search_key`], tested in the R-tree before the feature is read.
@@ -247,7 +247,7 @@ trait AttributeFilter {
 /// A test of a search key: each non-zero mask must share a bit with the
 /// key's flags, and the key's value must lie in `[min, max]`.
 #[derive(Debug, Clone, Copy)]
-struct KeyFilter {
+pub(crate) struct KeyFilter {
     masks: [u32; 2],
     min: f32,
     max: f32,
@@ -285,6 +285,39 @@ impl KeyFilter {
             & (b == 0 || flags & b != 0)
             & (value >= self.min)
             & (value <= self.max)
+    }
+}
+
+/// A tile filter's test of one layer, made exactly as a search makes it: the
+/// search key refuses most candidates in the R-tree, and the feature is read
+/// only when the key cannot decide.
+pub(crate) struct FeatureTest {
+    query: SearchQuery,
+    key: KeyFilter,
+}
+
+impl FeatureTest {
+    /// The test of layer `A` for a query's attribute constraints.
+    pub(crate) fn new<A: AttributeFilter>(query: SearchQuery) -> Self {
+        Self {
+            key: A::key_filter(&query),
+            query,
+        }
+    }
+
+    /// Whether a feature with this search key can match.
+    pub(crate) fn keeps_key(&self, key: u64) -> bool {
+        self.key.keep(key)
+    }
+
+    /// Whether a feature whose key was kept matches; `attrs` is read only
+    /// when the key alone does not decide.
+    pub(crate) fn matches<'a, A: AttributeFilter + 'a>(
+        &self,
+        key: u64,
+        attrs: impl FnOnce() -> Option<&'a A>,
+    ) -> bool {
+        self.key.certain(key) || attrs().is_some_and(|a| a.matches(&self.query))
     }
 }
 

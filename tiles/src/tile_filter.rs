@@ -6,8 +6,9 @@
 use std::collections::BTreeMap;
 
 use crate::error::SearchError;
+use crate::model::{FactoryAttrs, PlotAttrs};
 use crate::model::{FactoryStatus, LayerKind, PlotStatus};
-use crate::search::{FactoryFilter, PlotFilter};
+use crate::search::{FactoryFilter, FeatureTest, PlotFilter, SearchQuery};
 use crate::search_params::query_from_params;
 
 /// Parameters that constrain plots.
@@ -148,6 +149,26 @@ impl TileFilter {
         self.plots.land_use.dedup();
         self.factories.status.sort();
         self.factories.status.dedup();
+    }
+
+    /// The test of the plots layer, or `None` when the filter keeps every plot.
+    pub(crate) fn plot_test(&self) -> Option<FeatureTest> {
+        self.applies_to(LayerKind::Plots).then(|| {
+            let mut q = SearchQuery::new(LayerKind::Plots);
+            q.plots = self.plots.clone();
+            q.park = self.park.clone();
+            FeatureTest::new::<PlotAttrs>(q)
+        })
+    }
+
+    /// The test of the factories layer, or `None` when the filter keeps every factory.
+    pub(crate) fn factory_test(&self) -> Option<FeatureTest> {
+        self.applies_to(LayerKind::Factories).then(|| {
+            let mut q = SearchQuery::new(LayerKind::Factories);
+            q.factories = self.factories.clone();
+            q.park = self.park.clone();
+            FeatureTest::new::<FactoryAttrs>(q)
+        })
     }
 
     /// Whether the filter keeps every feature.
