@@ -38,7 +38,15 @@ pub struct TileKey {
     pub layers: Vec<LayerKind>,
     /// Tile address.
     pub tile: TileId,
+    /// The filter in canonical form (`TileFilter::canonical`), empty for none.
+    pub filter: String,
 }
+
+/// Most distinct filters with tiles in the cache at once: filters are chosen
+/// by clients, so without a bound a crawler trying every area range would
+/// push the map's everyday tiles out. Tiles of further filters are served
+/// uncached until a filter's tiles are all gone.
+pub const MAX_FILTERS: usize = 256;
 
 /// An encoded tile as served. The bytes are shared, not copied, with every
 /// answer that carries them.
@@ -82,6 +90,8 @@ pub struct CacheStats {
 pub struct TileCache {
     budget: usize,
     slots: HashMap<TileKey, Slot>,
+    /// Cached tiles per non-empty filter.
+    filters: HashMap<String, usize>,
     clock: u64,
     epoch: u64,
     stats: CacheStats,
@@ -93,6 +103,7 @@ impl TileCache {
         Self {
             budget: budget_bytes,
             slots: HashMap::new(),
+            filters: HashMap::new(),
             clock: 0,
             epoch: 0,
             stats: CacheStats::default(),
@@ -133,6 +144,12 @@ impl TileCache {
         if self.budget == 0 || epoch != self.epoch || tile.cost() > self.budget / 4 {
             return;
         }
+        if !key.filter.is_empty() && !self.slots.contains_key(&key) {
+            if !self.filters.contains_key(&key.filter) && self.filters.len() >= MAX_FILTERS {
+                return;
+            }
+            *self.filters.entry(key.filter.clone()).or_default() += 1;
+        }
         self.clock += 1;
         self.stats.bytes += tile.cost();
         if let Some(old) = self.slots.insert(
@@ -156,10 +173,12 @@ impl TileCache {
         let (_, threshold, _) = ages.select_nth_unstable(cut);
         let threshold = *threshold;
         let mut freed = 0;
-        self.slots.retain(|_, s| {
+        let filters = &mut self.filters;
+        self.slots.retain(|key, s| {
             let keep = s.last_used > threshold;
             if !keep {
                 freed += s.tile.cost();
+                forget_filter(filters, key);
             }
             keep
         });
@@ -185,6 +204,7 @@ impl TileCache {
             .collect();
         let mut freed = 0;
         let mut count = 0;
+        let filters = &mut self.filters;
         self.slots.retain(|key, slot| {
             let touched = LayerSet::of(&key.layers).contains(layer)
                 && ranges[key.tile.z() as usize]
@@ -193,6 +213,7 @@ impl TileCache {
             if touched {
                 freed += slot.tile.cost();
                 count += 1;
+                forget_filter(filters, key);
             }
             !touched
         });
@@ -205,16 +226,31 @@ impl TileCache {
         self.epoch += 1;
         let mut freed = 0;
         let mut count = 0;
+        let filters = &mut self.filters;
         self.slots.retain(|k, s| {
             let keep = !LayerSet::of(&k.layers).contains(layer);
             if !keep {
                 freed += s.tile.cost();
                 count += 1;
+                forget_filter(filters, k);
             }
             keep
         });
         self.stats.bytes -= freed;
         self.stats.invalidated += count;
+    }
+}
+
+/// Counts a filtered tile out of the cache's filters.
+fn forget_filter(filters: &mut HashMap<String, usize>, key: &TileKey) {
+    if key.filter.is_empty() {
+        return;
+    }
+    if let Some(n) = filters.get_mut(&key.filter) {
+        *n -= 1;
+        if *n == 0 {
+            filters.remove(&key.filter);
+        }
     }
 }
 
@@ -227,6 +263,7 @@ mod tests {
         TileKey {
             layers: layers.to_vec(),
             tile: TileId::new(z, x, y).unwrap(),
+            filter: String::new(),
         }
     }
 
@@ -316,5 +353,36 @@ mod tests {
         let mut off = TileCache::new(0);
         off.insert(keep.clone(), tile(10), off.epoch());
         assert!(off.get(&keep).is_none(), "a zero budget caches nothing");
+    }
+
+    #[test]
+    fn filtered_tiles_are_evicted_with_the_others_and_their_filters_bounded() {
+        let mut cache = TileCache::new(1 << 24);
+        let filtered = |f: &str| TileKey {
+            filter: f.to_owned(),
+            ..key(&[LayerKind::Parks, LayerKind::Plots], 5, 25, 13)
+        };
+        let a = filtered("status=available");
+        cache.insert(a.clone(), tile(10), cache.epoch());
+        assert!(cache.get(&a).is_some());
+        assert!(
+            cache
+                .get(&key(&[LayerKind::Parks, LayerKind::Plots], 5, 25, 13))
+                .is_none()
+        );
+        cache.evict_touching(LayerKind::Plots, &[bbox(103.9, 30.7)]);
+        assert!(cache.get(&a).is_none(), "a write evicts the filtered tile");
+        for i in 0..MAX_FILTERS + 10 {
+            cache.insert(
+                filtered(&format!("min_area_mu={i}")),
+                tile(10),
+                cache.epoch(),
+            );
+        }
+        assert_eq!(cache.stats().entries, MAX_FILTERS, "filters are bounded");
+        cache.evict_layer(LayerKind::Plots);
+        assert_eq!(cache.stats().entries, 0);
+        cache.insert(a.clone(), tile(10), cache.epoch());
+        assert!(cache.get(&a).is_some(), "evicted filters free their places");
     }
 }

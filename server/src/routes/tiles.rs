@@ -5,13 +5,15 @@ use std::io::Write;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde_json::{Value, json};
 use siteatlas_tiles::encode::{FACTORY_MINZOOM, PLOT_DETAIL_MINZOOM};
+use siteatlas_tiles::tile_filter::TileFilter;
 use siteatlas_tiles::tile_math::MAX_ZOOM;
 use siteatlas_tiles::{LayerKind, TileId};
 
@@ -101,11 +103,23 @@ pub fn parse_tile(z: &str, x: &str, y: &str) -> Result<TileId, ApiError> {
 pub async fn tile(
     State(state): State<SharedState>,
     Path((layers, z, x, y)): Path<(String, String, String, String)>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let layers = LayerKind::parse_list(&layers)?;
     let tile = parse_tile(&z, &x, &y)?;
-    let key = TileKey { layers, tile };
+    let Query(pairs) = query.map_err(|e| ApiError::bad_parameter("query", e.body_text()))?;
+    // The everyday unfiltered tile skips the filter's parsing altogether.
+    let filter = if pairs.is_empty() {
+        TileFilter::default()
+    } else {
+        TileFilter::from_params(&pairs.into_iter().collect(), &[])?
+    };
+    let key = TileKey {
+        layers,
+        tile,
+        filter: filter.canonical(),
+    };
     let cached = state.cache.lock().get(&key);
     let encoded = match cached {
         Some(hit) => hit,
@@ -113,9 +127,18 @@ pub async fn tile(
             let (raw, epoch) = {
                 let atlas = state.atlas.read();
                 let epoch = state.cache.lock().epoch();
-                (atlas.encode_tile(&key.layers, tile)?, epoch)
+                (
+                    atlas.encode_filtered_tile(&key.layers, tile, &filter)?,
+                    epoch,
+                )
             };
-            let etag = format!("\"{:016x}\"", fnv1a(&raw));
+            // Two filters can select the same bytes; the filter is part of
+            // the tag so that a client never revalidates one with the other.
+            let mut hash = fnv1a(&raw);
+            if !key.filter.is_empty() {
+                hash ^= fnv1a(key.filter.as_bytes()).rotate_left(1);
+            }
+            let etag = format!("\"{hash:016x}\"");
             let encoded = Arc::new(EncodedTile {
                 gzip: if raw.is_empty() {
                     Bytes::new()
