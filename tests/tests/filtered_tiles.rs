@@ -88,6 +88,31 @@ async fn filtered_tiles_answer_refuse_revalidate_and_follow_writes() {
             .unwrap();
         assert_eq!(r.status(), 304, "{kind:?}");
 
+        // TileJSON and the style pass the filter on, in canonical form.
+        let tj = server
+            .get_json(
+                "/tiles/parks,plots.json?status=available&min_area_mu=30.0",
+                200,
+            )
+            .await;
+        let url = tj["tiles"][0].as_str().unwrap();
+        assert!(
+            url.ends_with("/tiles/parks,plots/{z}/{x}/{y}.mvt?min_area_mu=30&status=available"),
+            "{kind:?}: {url}"
+        );
+        let style = server.get_json("/style.json?status=available", 200).await;
+        let source = style["sources"]["siteatlas"]["url"].as_str().unwrap();
+        assert!(
+            source.ends_with(".json?status=available"),
+            "{kind:?}: {source}"
+        );
+        assert_eq!(
+            server.get("/tiles/plots.json?colour=red").await.status(),
+            400
+        );
+        let plain = server.get_json("/tiles/parks,plots.json", 200).await;
+        assert!(plain["tiles"][0].as_str().unwrap().ends_with(".mvt"));
+
         // Refusals name the parameter.
         for (query, name) in [
             ("?colour=red", "colour"),

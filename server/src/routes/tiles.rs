@@ -214,8 +214,30 @@ fn layer_minzoom(layer: LayerKind) -> u8 {
     }
 }
 
-/// The TileJSON document for a layer list.
-pub fn tilejson_for(state: &SharedState, layers: &[LayerKind], headers: &HeaderMap) -> Value {
+/// A request's filter, read as the tiles read it.
+fn filter_of(
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<TileFilter, ApiError> {
+    let Query(pairs) = query.map_err(|e| ApiError::bad_parameter("query", e.body_text()))?;
+    if pairs.is_empty() {
+        return Ok(TileFilter::default());
+    }
+    Ok(TileFilter::from_params(&pairs.into_iter().collect(), &[])?)
+}
+
+/// `?` and the canonical filter, or nothing for no filter.
+fn query_suffix(filter: &TileFilter) -> String {
+    let q = filter.canonical();
+    if q.is_empty() { q } else { format!("?{q}") }
+}
+
+/// The TileJSON document for a layer list; its tile URLs carry `filter`.
+pub fn tilejson_for(
+    state: &SharedState,
+    layers: &[LayerKind],
+    headers: &HeaderMap,
+    filter: &TileFilter,
+) -> Value {
     let list: Vec<&str> = layers.iter().map(|l| l.as_str()).collect();
     let list = list.join(",");
     let base = base_url(headers);
@@ -234,10 +256,14 @@ pub fn tilejson_for(state: &SharedState, layers: &[LayerKind], headers: &HeaderM
     json!({
         "tilejson": "3.0.0",
         "name": format!("Site Atlas: {list}"),
-        "description": "Investment-promotion map: parks, plots, standard factories and infrastructure",
+        "description": "Investment-promotion map: parks, plots, standard factories and infrastructure. \
+            Tiles take the filters of /api/search that concern plots and factories as a query string \
+            (status, land_use, min_area_mu, max_area_mu, min_price, max_price, park, min_clear_height_m, \
+            min_floor_load_kn_m2, min_available_area_m2, max_available_area_m2, max_rent); \
+            this document requested with them gives tile URLs carrying them.",
         "attribution": "Site Atlas",
         "scheme": "xyz",
-        "tiles": [format!("{base}/tiles/{list}/{{z}}/{{x}}/{{y}}.mvt")],
+        "tiles": [format!("{base}/tiles/{list}/{{z}}/{{x}}/{{y}}.mvt{}", query_suffix(filter))],
         "minzoom": 0,
         "maxzoom": MAX_ZOOM,
         "bounds": bounds,
@@ -259,6 +285,7 @@ pub fn tilejson_for(state: &SharedState, layers: &[LayerKind], headers: &HeaderM
 pub async fn tilejson(
     State(state): State<SharedState>,
     Path(name): Path<String>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let list = name.strip_suffix(".json").ok_or_else(|| {
@@ -267,14 +294,20 @@ pub async fn tilejson(
         ))
     })?;
     let layers = LayerKind::parse_list(list)?;
-    Ok(Json(tilejson_for(&state, &layers, &headers)))
+    let filter = filter_of(query)?;
+    Ok(Json(tilejson_for(&state, &layers, &headers, &filter)))
 }
 
 /// `GET /style.json`: a MapLibre style drawing every layer.
 #[utoipa::path(get, path = "/style.json", tag = "tiles", responses((status = 200, description = "MapLibre style")))]
-pub async fn style(State(state): State<SharedState>, headers: HeaderMap) -> Json<Value> {
+pub async fn style(
+    State(state): State<SharedState>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
     let base = base_url(&headers);
-    let tj = tilejson_for(&state, &LayerKind::ALL, &headers);
+    let filter = filter_of(query)?;
+    let tj = tilejson_for(&state, &LayerKind::ALL, &headers, &filter);
     let status_colour = json!([
         "match",
         ["get", "status"],
@@ -290,13 +323,13 @@ pub async fn style(State(state): State<SharedState>, headers: HeaderMap) -> Json
         "#c9c9c9",
         "#888888"
     ]);
-    Json(json!({
+    Ok(Json(json!({
         "version": 8,
         "name": "Site Atlas",
         "center": [tj["center"][0], tj["center"][1]],
         "zoom": 11,
         "sources": {
-            "siteatlas": { "type": "vector", "url": format!("{base}/tiles/parks,plots,factories,pois.json") }
+            "siteatlas": { "type": "vector", "url": format!("{base}/tiles/parks,plots,factories,pois.json{}", query_suffix(&filter)) }
         },
         "layers": [
             { "id": "background", "type": "background", "paint": { "background-color": "#f4f1ea" } },
@@ -330,7 +363,7 @@ pub async fn style(State(state): State<SharedState>, headers: HeaderMap) -> Json
               "layout": { "text-field": ["get", "name"], "text-size": 11, "text-offset": [0, 1.2], "text-anchor": "top" },
               "paint": { "text-color": "#263238", "text-halo-color": "#ffffff", "text-halo-width": 1 } }
         ]
-    }))
+    })))
 }
 
 #[cfg(test)]
