@@ -93,11 +93,19 @@ pub fn parse_tile(z: &str, x: &str, y: &str) -> Result<TileId, ApiError> {
 /// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`
 #[utoipa::path(get, path = "/tiles/{layers}/{z}/{x}/{y}.mvt", tag = "tiles",
     params(("layers" = String, Path, description = "comma list of parks, plots, factories, pois"),
-           ("z" = u32, Path), ("x" = u32, Path), ("y" = u32, Path)),
-    responses((status = 200, description = "Mapbox Vector Tile", content_type = "application/vnd.mapbox-vector-tile"),
+           ("z" = u32, Path), ("x" = u32, Path), ("y" = u32, Path),
+           ("status" = Option<String>, Query, description = "comma list of plot and factory statuses"),
+           ("land_use" = Option<String>, Query, description = "comma list"),
+           ("min_area_mu" = Option<f64>, Query), ("max_area_mu" = Option<f64>, Query),
+           ("min_price" = Option<f64>, Query), ("max_price" = Option<f64>, Query, description = "万元/亩"),
+           ("park" = Option<String>, Query),
+           ("min_clear_height_m" = Option<f64>, Query), ("min_floor_load_kn_m2" = Option<f64>, Query),
+           ("min_available_area_m2" = Option<f64>, Query), ("max_available_area_m2" = Option<f64>, Query),
+           ("max_rent" = Option<f64>, Query, description = "元/m²/月")),
+    responses((status = 200, description = "Mapbox Vector Tile of the features passing the filters (plot filters to plots, factory filters to factories)", content_type = "application/vnd.mapbox-vector-tile"),
               (status = 204, description = "no feature in this tile"),
               (status = 304, description = "unchanged since the given ETag"),
-              (status = 400, description = "no such tile", body = crate::error::ErrorBody),
+              (status = 400, description = "no such tile, or a filter parameter unknown or invalid (named)", body = crate::error::ErrorBody),
               (status = 404, description = "unknown layer", body = crate::error::ErrorBody)))]
 #[tracing::instrument(skip(state, headers), fields(z = %z, x = %x, y = %y))]
 pub async fn tile(
