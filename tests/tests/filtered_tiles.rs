@@ -75,6 +75,13 @@ async fn filtered_tiles_answer_refuse_revalidate_and_follow_writes() {
             unfiltered.headers()["etag"].to_str().unwrap(),
             available_etag
         );
+        // The web map's cache buster is not a filter: the tile is the same.
+        let unfiltered_etag = unfiltered.headers()["etag"].to_str().unwrap().to_owned();
+        let busted = server.get(&path(tile, "?v=3")).await;
+        assert_eq!(busted.status(), 200, "{kind:?}");
+        assert_eq!(busted.headers()["etag"].to_str().unwrap(), unfiltered_etag);
+        let busted = server.get(&path(tile, "?status=available&v=4")).await;
+        assert_eq!(busted.headers()["etag"].to_str().unwrap(), available_etag);
         let r = server
             .http
             .get(format!(

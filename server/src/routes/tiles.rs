@@ -116,13 +116,7 @@ pub async fn tile(
 ) -> Result<Response, ApiError> {
     let layers = LayerKind::parse_list(&layers)?;
     let tile = parse_tile(&z, &x, &y)?;
-    let Query(pairs) = query.map_err(|e| ApiError::bad_parameter("query", e.body_text()))?;
-    // The everyday unfiltered tile skips the filter's parsing altogether.
-    let filter = if pairs.is_empty() {
-        TileFilter::default()
-    } else {
-        TileFilter::from_params(&pairs.into_iter().collect(), &[])?
-    };
+    let filter = filter_of(query)?;
     let key = TileKey {
         layers,
         tile,
@@ -222,11 +216,18 @@ fn layer_minzoom(layer: LayerKind) -> u8 {
     }
 }
 
+/// The query parameter that only defeats browser caches.
+const CACHE_BUSTER: &str = "v";
+
 /// A request's filter, read as the tiles read it.
 fn filter_of(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<TileFilter, ApiError> {
-    let Query(pairs) = query.map_err(|e| ApiError::bad_parameter("query", e.body_text()))?;
+    let Query(mut pairs) = query.map_err(|e| ApiError::bad_parameter("query", e.body_text()))?;
+    // The web map adds `v=<data version>` to reload tiles past the browser's
+    // cache after a change; it says nothing about what to draw.
+    pairs.retain(|(name, _)| name != CACHE_BUSTER);
+    // The everyday unfiltered tile skips the filter's parsing altogether.
     if pairs.is_empty() {
         return Ok(TileFilter::default());
     }
