@@ -4,7 +4,7 @@
 // centre, becomes the centre of the radius search.
 
 import { h, replaceChildren } from './dom';
-import { t, type StringKey } from './i18n';
+import { onLangChange, t, type StringKey } from './i18n';
 
 /** One answer of `GET /api/places`. */
 export interface Place {
@@ -58,6 +58,11 @@ export class PlaceSearch {
       'aria-label': t('placeSearch'),
       'data-testid': 'place-search',
       autocomplete: 'off',
+    });
+    onLangChange(() => {
+      this.input.placeholder = t('placeSearchPlaceholder');
+      this.input.title = t('placeSearchHint');
+      this.input.setAttribute('aria-label', t('placeSearch'));
     });
     this.list = h('ul', { class: 'place-list', role: 'listbox', 'data-testid': 'place-results' });
     this.el = h('section', { class: 'place-search' }, this.input, this.list);
