@@ -65,6 +65,27 @@ export function plotFiltersActive(f: Filters): boolean {
   );
 }
 
+/**
+ * The tiles' query string for these filters (`?status=…&land_use=…`, or '' for
+ * none): the server draws, and counts in its aggregates, only what matches, at
+ * every zoom. The same names as the search's, so map and list agree.
+ */
+export function tileQuery(f: Filters): string {
+  const plots = searchBody('plots', f, null);
+  const factories = searchBody('factories', f, null);
+  const params = new URLSearchParams();
+  const statuses = [plots.status, factories.status].filter((s) => typeof s === 'string' && s !== '');
+  if (statuses.length) params.set('status', statuses.join(','));
+  for (const body of [plots, factories]) {
+    for (const [name, value] of Object.entries(body)) {
+      if (name === 'layer' || name === 'status') continue;
+      params.set(name, String(value));
+    }
+  }
+  const query = params.toString();
+  return query ? `?${query}` : '';
+}
+
 /** The search request body: filters of one layer plus the spatial constraint. */
 export function searchBody(layer: SearchLayer, f: Filters, spatial: Spatial | null): Record<string, unknown> {
   const body: Record<string, unknown> = { layer };

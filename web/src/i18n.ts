@@ -60,7 +60,7 @@ const zh = {
   noResults: '没有符合条件的结果，请放宽筛选条件',
   searchFailed: '查询失败：{msg}',
   distance: '距离',
-  clusterHint: '当前为聚合视图，放大至 12 级查看地块；筛选条件在放大后生效',
+  clusterHint: '当前为聚合视图（按筛选条件计数），放大至 12 级查看地块',
 
   legend: '图例',
   legendPlotStatus: '地块状态',
@@ -493,7 +493,7 @@ const en: Record<StringKey, string> = {
   noResults: 'Nothing matches: try wider filters',
   searchFailed: 'Search failed: {msg}',
   distance: 'Distance',
-  clusterHint: 'Clustered view: zoom to level 12 to see plots; filters apply once zoomed in',
+  clusterHint: 'Clustered view, counting what the filters select: zoom to level 12 to see plots',
 
   legend: 'Legend',
   legendPlotStatus: 'Plot status',

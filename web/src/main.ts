@@ -9,6 +9,7 @@ import { FeatureCard } from './card';
 import { Dashboard, promoterControls } from './dashboard';
 import { loadContext, setContextParks } from './context';
 import { FilterPanel } from './filterPanel';
+import { tileQuery } from './filters';
 import { trackLabels } from './labels';
 import { LeadInbox } from './leads';
 import { MatchPanel } from './match';
@@ -107,10 +108,14 @@ async function main(): Promise<void> {
     return;
   }
   const config = await fetchConfig().catch(() => null);
-  const { style, refused } = await styleWithBasemap(buildStyle(tilejson), config?.basemap ?? null);
+  // The first tiles already carry the link's filters: the server draws only matches.
+  const firstQuery = tileQuery(store.state.filters);
+  const withQuery = (u: string) => (firstQuery ? `${u}${u.includes('?') ? '&' : '?'}${firstQuery.slice(1)}` : u);
+  const { style, refused } = await styleWithBasemap(buildStyle({ ...tilejson, tiles: tilejson.tiles.map(withQuery) }), config?.basemap ?? null);
   if (refused) showNotice(refused);
 
   const atlas = new AtlasMap(shell.mapContainer, style, link.view ?? (await initialView(tilejson, link.app.selected ?? null)));
+  atlas.trackTiles(tilejson.tiles, firstQuery);
   window.siteAtlasMap = atlas.map;
   atlas.framePadding = () => shell.framePadding();
 
@@ -144,7 +149,10 @@ async function main(): Promise<void> {
   let parkFeatures: Feature[] = [];
   let shownPark = store.state.filters.park;
   store.subscribe((state, change) => {
-    if (change.filters) atlas.applyFilters(state.filters);
+    if (change.filters) {
+      atlas.applyFilters(state.filters);
+      atlas.setTileFilters(tileQuery(state.filters));
+    }
     // Choosing a park flies the map there.
     if (change.filters && state.filters.park !== shownPark) {
       shownPark = state.filters.park;

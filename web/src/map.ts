@@ -44,6 +44,10 @@ type ClickHandler = (selection: Selection | null, at: LngLat) => void;
 export class AtlasMap {
   readonly map: MapLibreMap;
   private hovered: FeatureIdentifier | null = null;
+  /** The tile URLs from the TileJSON, the filters' query on them and the data version. */
+  private tileUrls: string[] = [];
+  private tileQuery = '';
+  private tileVersion = 0;
   private selected: FeatureIdentifier | null = null;
   private hoverHandlers: FeatureHandler[] = [];
   private clickHandlers: ClickHandler[] = [];
@@ -143,10 +147,29 @@ export class AtlasMap {
     this.map.panBy([p.x - cx, p.y - cy], { duration: 500 });
   }
 
-  /** Reloads the vector tiles, past the browser cache, after the data changed. */
-  refreshTiles(tiles: string[], version: number): void {
+  /**
+   * Points the vector tiles at the server's filtered tiles (`query` from
+   * `tileQuery`) and reloads them, past the browser cache when `version`
+   * says the data changed.
+   */
+  refreshTiles(tiles: string[], version: number, query = this.tileQuery): void {
+    this.tileUrls = tiles;
+    this.tileVersion = version;
+    this.tileQuery = query;
     const source = this.map.getSource<VectorTileSource>(SOURCE);
-    source?.setTiles(tiles.map((url) => `${url}${url.includes('?') ? '&' : '?'}v=${version}`));
+    const params = [query.slice(1), `v=${version}`].filter((p) => p !== '').join('&');
+    source?.setTiles(tiles.map((url) => `${url}${url.includes('?') ? '&' : '?'}${params}`));
+  }
+
+  /** Notes the tile URLs the style was built with and the filters they carry. */
+  trackTiles(tiles: string[], query: string): void {
+    this.tileUrls = tiles;
+    this.tileQuery = query;
+  }
+
+  /** Draws only what these filters select (`tileQuery`), at every zoom. */
+  setTileFilters(query: string): void {
+    if (query !== this.tileQuery) this.refreshTiles(this.tileUrls, this.tileVersion, query);
   }
 
   private featureAt(e: MapMouseEvent): MapGeoJSONFeature | undefined {
