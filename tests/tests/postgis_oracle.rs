@@ -97,6 +97,7 @@ async fn tiles_agree_with_st_asmvtgeom() {
                 } else {
                     decode_tile(&r.bytes().await.unwrap())
                         .into_iter()
+                        .filter(|(name, _)| name == "plots")
                         .flat_map(|(_, fs)| fs)
                         .map(|f| (f.id.unwrap() as i64, f.geometry))
                         .collect()

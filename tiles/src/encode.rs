@@ -8,11 +8,17 @@
 //! rings clockwise in tile units).
 //!
 //! Plots far below a pixel would bloat low-zoom tiles, so below
-//! [`PLOT_DETAIL_MINZOOM`] the `plots` layer carries aggregates instead: one
+//! [`PLOT_DETAIL_MINZOOM`] the `plots` layer carries clusters instead: one
 //! point per occupied cell of a [`CLUSTER_CELL`]-unit grid, with the number of
-//! plots, how many are available, and their total area. The same aggregates
-//! stand in for the shapes in a tile that would otherwise exceed
-//! [`MAX_TILE_BYTES`]. Factories appear from [`FACTORY_MINZOOM`].
+//! plots, how many are available, their total area, the extent they cover
+//! and the radius of the disc that shows them (see [`cluster_radius_px`]).
+//! The point is the plots' mean position, moved inwards just enough that the
+//! disc stays inside its cell: discs never overlap, within a tile or across
+//! tiles, at any zoom. A cluster depends only on the plots of its own cell,
+//! so a write changes only the tile that holds the plot, and the tile cache
+//! can evict exactly. The same clusters stand in for the shapes in a tile
+//! that would otherwise exceed [`MAX_TILE_BYTES`]. Factories appear from
+//! [`FACTORY_MINZOOM`].
 
 use geo::{Coord, MultiPolygon};
 use mvt::{GeomData, GeomEncoder, GeomType, Tile};
@@ -35,8 +41,27 @@ pub const SIMPLIFY_TOLERANCE: f64 = 0.5;
 pub const PLOT_DETAIL_MINZOOM: u8 = 12;
 /// Lowest zoom at which factories are drawn.
 pub const FACTORY_MINZOOM: u8 = 12;
-/// Size of an aggregation cell below [`PLOT_DETAIL_MINZOOM`], in tile units.
-pub const CLUSTER_CELL: u32 = 128;
+/// Size of a cluster cell below [`PLOT_DETAIL_MINZOOM`], in tile units: 64
+/// screen pixels, as a 4096-unit tile is drawn 512 pixels wide. The largest
+/// disc (see [`cluster_radius_px`]) with its outline fits in it.
+pub const CLUSTER_CELL: u32 = 512;
+/// Width of the outline around a cluster's disc, in screen pixels; styles
+/// draw it so (`circle-stroke-width`).
+pub const CLUSTER_OUTLINE_PX: u32 = 2;
+/// Tile units per screen pixel.
+const UNITS_PER_PX: u32 = EXTENT / 512;
+
+/// Radius in screen pixels of the disc that shows a cluster of `count`
+/// plots, without its outline: carried in the tiles as `radius`, so that
+/// every style draws discs of the size the server kept apart.
+pub fn cluster_radius_px(count: u64) -> u32 {
+    match count {
+        0..=9 => 12,
+        10..=99 => 16,
+        100..=999 => 21,
+        _ => 26,
+    }
+}
 /// Largest tile drawn with plot shapes, in bytes: beyond it the tile's plots
 /// are drawn as aggregates (a tile this large takes seconds on a slow
 /// mobile connection and strains the browser's tile parser).
@@ -50,6 +75,21 @@ const WINDOW: ClipWindow = ClipWindow {
 /// Writes a layer's attributes as MVT feature properties.
 trait TileProperties {
     fn write(&self, feature: &mut mvt::Feature);
+
+    /// What a label point carries besides the code: what styles print and
+    /// sort by.
+    fn write_label(&self, feature: &mut mvt::Feature);
+}
+
+/// The MVT layer that holds a polygon layer's label points (see
+/// [`Entry::world_label`]), if the layer has one.
+pub fn label_layer_name(layer: LayerKind) -> Option<&'static str> {
+    match layer {
+        LayerKind::Parks => Some("park_labels"),
+        LayerKind::Plots => Some("plot_labels"),
+        LayerKind::Factories => Some("factory_labels"),
+        LayerKind::Pois => None,
+    }
 }
 
 fn put_number(feature: &mut mvt::Feature, key: &str, value: Option<f64>) {
@@ -76,6 +116,11 @@ impl TileProperties for ParkAttrs {
         put_text(f, "industries", Some(&self.industries.join(",")));
         put_text(f, "district", self.district.as_deref());
     }
+
+    fn write_label(&self, f: &mut mvt::Feature) {
+        put_text(f, "name", Some(&self.name));
+        put_text(f, "level", self.level.map(|l| l.as_str()));
+    }
 }
 
 impl TileProperties for PlotAttrs {
@@ -86,6 +131,11 @@ impl TileProperties for PlotAttrs {
         put_number(f, "area_mu", Some(one_decimal(self.area_mu())));
         put_number(f, "price_wan_per_mu", self.price_wan_per_mu);
         put_text(f, "park", self.park.as_deref());
+    }
+
+    fn write_label(&self, f: &mut mvt::Feature) {
+        put_text(f, "name", Some(&self.name));
+        put_text(f, "status", Some(self.status.as_str()));
     }
 }
 
@@ -102,12 +152,21 @@ impl TileProperties for FactoryAttrs {
         put_number(f, "available_area_m2", self.available_area_m2);
         put_number(f, "rent_yuan_m2_month", self.rent_yuan_m2_month);
     }
+
+    fn write_label(&self, f: &mut mvt::Feature) {
+        put_text(f, "name", Some(&self.name));
+        put_text(f, "status", Some(self.status.as_str()));
+    }
 }
 
 impl TileProperties for PoiAttrs {
     fn write(&self, f: &mut mvt::Feature) {
         put_text(f, "name", Some(&self.name));
         put_text(f, "kind", Some(self.kind.as_str()));
+    }
+
+    fn write_label(&self, f: &mut mvt::Feature) {
+        put_text(f, "name", Some(&self.name));
     }
 }
 
@@ -192,7 +251,9 @@ fn encode_geometry<A>(entry: &Entry<A>, tile: TileId) -> Result<Option<GeomData>
 }
 
 /// Adds one MVT layer with every feature of `index` in the tile that passes
-/// `test` (all of them without one).
+/// `test` (all of them without one), and for polygon layers a layer of label
+/// points: each feature's label is in the one tile that holds its label
+/// point, so a polygon across tiles is named once.
 fn add_feature_layer<A: Attributes + TileProperties + AttributeFilter>(
     mvt_tile: &mut Tile,
     index: &LayerIndex<A>,
@@ -219,6 +280,8 @@ fn add_feature_layer<A: Attributes + TileProperties + AttributeFilter>(
         }),
     }
     found.sort_unstable_by_key(|&(id, _)| id);
+    let label_name = label_layer_name(A::LAYER);
+    let mut labelled = Vec::new();
     for entry in found
         .into_iter()
         .filter_map(|(_, slot)| index.entry_of(slot))
@@ -231,41 +294,96 @@ fn add_feature_layer<A: Attributes + TileProperties + AttributeFilter>(
         feature.add_tag_string("code", &entry.feature.code);
         entry.feature.attrs.write(&mut feature);
         layer = feature.into_layer();
+        if label_name.is_some() && tile.holds(entry.world_label) {
+            labelled.push(entry);
+        }
     }
     if layer.num_features() > 0 {
         mvt_tile
             .add_layer(layer)
             .map_err(|e| TileError::Encode(e.to_string()))?;
     }
+    if let (Some(name), false) = (label_name, labelled.is_empty()) {
+        let mut labels = mvt_tile.create_layer(name);
+        for entry in labelled {
+            let Some(point) = encode_point(entry.world_label, tile)? else {
+                continue;
+            };
+            let mut feature = labels.into_feature(point);
+            feature.set_id(entry.feature.id);
+            feature.add_tag_string("code", &entry.feature.code);
+            entry.feature.attrs.write_label(&mut feature);
+            labels = feature.into_layer();
+        }
+        mvt_tile
+            .add_layer(labels)
+            .map_err(|e| TileError::Encode(e.to_string()))?;
+    }
     Ok(())
 }
 
-#[derive(Default, Clone, Copy)]
+/// What a cluster cell accumulates.
+#[derive(Clone, Copy)]
 struct Cluster {
     sum_x: f64,
     sum_y: f64,
     count: u64,
     available: u64,
     area_mu: f64,
+    /// The members' extent in lon/lat: west, south, east, north.
+    extent: [f64; 4],
+}
+
+impl Default for Cluster {
+    fn default() -> Self {
+        Self {
+            sum_x: 0.0,
+            sum_y: 0.0,
+            count: 0,
+            available: 0,
+            area_mu: 0.0,
+            extent: [
+                f64::INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
+            ],
+        }
+    }
 }
 
 /// Cells a tile side holds.
 const CELLS_PER_SIDE: usize = (EXTENT / CLUSTER_CELL) as usize;
 
-/// Adds the aggregated `plots` layer used below [`PLOT_DETAIL_MINZOOM`]. A plot
-/// counts in the tile that holds its centroid, so no plot is counted twice.
+/// Where a cluster's disc is drawn, in tile units: the members' mean
+/// position, moved into the part of its cell (`cell_min` to `cell_min +
+/// CLUSTER_CELL`) where the disc of `radius_px` and its outline stay whole.
+fn disc_centre(mean: f64, cell_min: u32, radius_px: u32) -> i32 {
+    let margin = (radius_px + CLUSTER_OUTLINE_PX) * UNITS_PER_PX;
+    let low = f64::from(cell_min + margin);
+    let high = f64::from(cell_min + CLUSTER_CELL - margin);
+    mean.round().clamp(low, high) as i32
+}
+
+/// Rounds a coordinate to about 10 cm: enough to frame a cluster.
+fn six_decimals(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
+/// Adds the clustered `plots` layer used below [`PLOT_DETAIL_MINZOOM`]. A plot
+/// counts in the tile and cell that hold its centroid, so no plot is counted
+/// twice.
 fn add_plot_clusters(
     mvt_tile: &mut Tile,
     index: &LayerIndex<PlotAttrs>,
     tile: TileId,
     test: Option<&FeatureTest>,
 ) -> Result<(), TileError> {
-    // A low-zoom tile can cover a hundred thousand plots: the cells are a
-    // flat array indexed by position, not a hash map.
-    // Status and area come from the R-tree's search keys and the anchor from
-    // the entry, so the features themselves are never read: each would be a
-    // cache miss, and they were most of the time of a low-zoom tile.
-    let mut cells = vec![Cluster::default(); CELLS_PER_SIDE * CELLS_PER_SIDE];
+    // Status, area and extent come from the R-tree's search keys and boxes
+    // and the anchor from the entry, so the features themselves are never
+    // read: each would be a cache miss, and they were most of the time of a
+    // low-zoom tile.
+    let mut cells = [Cluster::default(); CELLS_PER_SIDE * CELLS_PER_SIDE];
     index.for_each_in_bbox(tile.lonlat_bounds(0), |candidate| {
         if let Some(test) = test
             && !(test.keeps_key(candidate.key)
@@ -278,10 +396,10 @@ fn add_plot_clusters(
         let Some(entry) = index.entry_of(candidate.slot) else {
             return;
         };
-        let p = tile.to_tile_units(entry.world_anchor);
-        if !(0.0..EXTENT as f64).contains(&p.x) || !(0.0..EXTENT as f64).contains(&p.y) {
+        if !tile.holds(entry.world_anchor) {
             return;
         }
+        let p = tile.to_tile_units(entry.world_anchor);
         let (column, row) = (
             p.x as usize / CLUSTER_CELL as usize,
             p.y as usize / CLUSTER_CELL as usize,
@@ -294,17 +412,27 @@ fn add_plot_clusters(
         if key_flags(candidate.key) & PlotStatus::Available.bit() != 0 {
             c.available += 1;
         }
+        let (min, max) = (candidate.bbox.min(), candidate.bbox.max());
+        c.extent = [
+            c.extent[0].min(min.x),
+            c.extent[1].min(min.y),
+            c.extent[2].max(max.x),
+            c.extent[3].max(max.y),
+        ];
     });
-    // Column-major order, as the cells were sorted by (column, row) before.
-    let mut occupied = cells.into_iter().filter(|c| c.count > 0).peekable();
-    if occupied.peek().is_none() {
+    if cells.iter().all(|c| c.count == 0) {
         return Ok(());
     }
     let mut layer = mvt_tile.create_layer(LayerKind::Plots.as_str());
-    for c in occupied {
+    // Column-major order, so a tile's bytes depend only on the data.
+    for (i, c) in cells.iter().enumerate().filter(|(_, c)| c.count > 0) {
         let n = c.count as f64;
+        let radius = cluster_radius_px(c.count);
+        let (column, row) = ((i / CELLS_PER_SIDE) as u32, (i % CELLS_PER_SIDE) as u32);
+        let x = disc_centre(c.sum_x / n, column * CLUSTER_CELL, radius);
+        let y = disc_centre(c.sum_y / n, row * CLUSTER_CELL, radius);
         let geometry = GeomEncoder::<i32>::new(GeomType::Point)
-            .point((c.sum_x / n).round() as i32, (c.sum_y / n).round() as i32)
+            .point(x, y)
             .and_then(|e| e.encode())
             .map_err(|e| TileError::Encode(e.to_string()))?;
         let mut feature = layer.into_feature(geometry);
@@ -312,6 +440,10 @@ fn add_plot_clusters(
         feature.add_tag_uint("count", c.count);
         feature.add_tag_uint("available", c.available);
         feature.add_tag_double("area_mu", c.area_mu.round());
+        feature.add_tag_uint("radius", u64::from(radius));
+        for (key, value) in ["west", "south", "east", "north"].into_iter().zip(c.extent) {
+            feature.add_tag_double(key, six_decimals(value));
+        }
         layer = feature.into_layer();
     }
     mvt_tile

@@ -92,6 +92,16 @@ impl TileId {
         }
     }
 
+    /// Whether a world coordinate lies in this tile (its buffer excluded):
+    /// a point on an edge belongs to the tile right of or below it, so every
+    /// point is in exactly one tile of a zoom.
+    #[inline]
+    pub fn holds(&self, world: Coord<f64>) -> bool {
+        let p = self.to_tile_units(world);
+        let inside = 0.0..EXTENT as f64;
+        inside.contains(&p.x) && inside.contains(&p.y)
+    }
+
     /// The tiles of zoom `z` that cover a lon/lat box grown by `buffer` MVT units (for cache eviction).
     pub fn covering(bbox: Rect<f64>, z: u8, buffer: u32) -> impl Iterator<Item = TileId> {
         let r = TileRange::covering(bbox, z, buffer);

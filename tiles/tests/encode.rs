@@ -159,8 +159,17 @@ struct DecodedLayer {
     features: Vec<mvt_reader::feature::Feature<f64>>,
 }
 
-/// Decodes a tile with `mvt-reader`, checking the layer metadata on the way.
+/// Decodes a tile's feature layers, leaving out the label layers (see
+/// [`decode_all`]).
 fn decode(bytes: &[u8]) -> Vec<DecodedLayer> {
+    decode_all(bytes)
+        .into_iter()
+        .filter(|l| !l.name.ends_with("_labels"))
+        .collect()
+}
+
+/// Decodes a tile with `mvt-reader`, checking the layer metadata on the way.
+fn decode_all(bytes: &[u8]) -> Vec<DecodedLayer> {
     let reader = Reader::new(bytes.to_vec()).expect("the tile parses as a vector tile");
     let metadata = reader.get_layer_metadata().expect("layer metadata");
     metadata
@@ -940,8 +949,8 @@ fn below_zoom_12_plots_are_clusters_counting_centroids_in_the_tile() {
             let (mut got_count, mut got_available, mut got_mu) = (0, 0, 0.0);
             let clusters = &decoded[0].features;
             assert!(
-                clusters.len() <= 32 * 32,
-                "one cluster per 128-unit cell at most"
+                clusters.len() <= 8 * 8,
+                "one cluster per 512-unit cell at most"
             );
             for c in clusters {
                 assert_eq!(c.id, None, "clusters have no feature id");
@@ -994,6 +1003,225 @@ fn below_zoom_12_plots_are_clusters_counting_centroids_in_the_tile() {
             f.geometry,
             geo::Geometry::MultiPolygon(_) | geo::Geometry::Polygon(_)
         )));
+}
+
+/// Radius of a cluster's disc in screen pixels, as the tiles document it.
+fn expected_radius(count: u64) -> u64 {
+    match count {
+        0..10 => 12,
+        10..100 => 16,
+        100..1000 => 21,
+        _ => 26,
+    }
+}
+
+#[test]
+fn cluster_discs_never_overlap_and_frame_their_plots() {
+    let data = dataset(11, 30_000);
+    let fx = Fixture::new(data);
+    let outline_px = 2.0;
+    for z in 5..=11u8 {
+        let centre = Tile::containing(z, WJ.0, WJ.1);
+        // Every disc of the tile and its neighbours, in screen pixels of this
+        // zoom (a tile is 512 wide), with its radius.
+        let mut discs: Vec<(Coord<f64>, f64)> = Vec::new();
+        for tile in centre.with_neighbours() {
+            let decoded = decode(&fx.encode(&[LayerKind::Plots], tile));
+            let Some(layer) = decoded.first() else {
+                continue;
+            };
+            // The plots of each 512-unit cell, by their centroids.
+            let mut members: HashMap<(u32, u32), Vec<Coord<f64>>> = HashMap::new();
+            for &(w, _, _) in &fx.plot_centroids {
+                let u = tile.units_of_world(w);
+                if (0.0..EXTENT).contains(&u.x) && (0.0..EXTENT).contains(&u.y) {
+                    let cell = ((u.x / 512.0) as u32, (u.y / 512.0) as u32);
+                    members.entry(cell).or_default().push(lonlat(w));
+                }
+            }
+            for c in &layer.features {
+                let props = c.properties.as_ref().unwrap();
+                let uint = |k: &str| match props.get(k) {
+                    Some(Value::UInt(v)) => *v,
+                    other => panic!("{k}: {other:?}"),
+                };
+                let double = |k: &str| match props.get(k) {
+                    Some(Value::Double(v)) => *v,
+                    other => panic!("{k}: {other:?}"),
+                };
+                let count = uint("count");
+                let radius = uint("radius");
+                assert_eq!(radius, expected_radius(count), "radius of {count} plots");
+                let p = decoded_point(&c.geometry);
+                let cell = ((p.x / 512.0) as u32, (p.y / 512.0) as u32);
+                let inside = &members[&cell];
+                assert_eq!(inside.len() as u64, count, "tile {tile:?} cell {cell:?}");
+                // The disc and its outline stay inside the cell.
+                let margin = (radius as f64 + outline_px) * 8.0;
+                for v in [p.x, p.y] {
+                    let offset = v - (v / 512.0).floor() * 512.0;
+                    assert!(
+                        offset >= margin - 1e-9 && offset <= 512.0 - margin + 1e-9,
+                        "tile {tile:?}: disc at {p:?} of radius {radius} leaves its cell"
+                    );
+                }
+                // The extent frames every member (to the rounding of six decimals).
+                let (w, s, e, n) = (
+                    double("west"),
+                    double("south"),
+                    double("east"),
+                    double("north"),
+                );
+                assert!(w <= e && s <= n);
+                for m in inside {
+                    assert!(
+                        m.x >= w - 1e-6 && m.x <= e + 1e-6 && m.y >= s - 1e-6 && m.y <= n + 1e-6,
+                        "tile {tile:?}: plot at {m:?} outside the cluster's extent {w},{s},{e},{n}"
+                    );
+                }
+                let screen = Coord {
+                    x: tile.x as f64 * 512.0 + p.x / 8.0,
+                    y: tile.y as f64 * 512.0 + p.y / 8.0,
+                };
+                discs.push((screen, radius as f64 + outline_px));
+            }
+        }
+        assert!(discs.len() > 1, "z{z}: a few clusters to compare");
+        for (i, (a, ra)) in discs.iter().enumerate() {
+            for (b, rb) in &discs[i + 1..] {
+                let d = ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt();
+                assert!(
+                    d >= ra + rb - 1e-9,
+                    "z{z}: discs at {a:?} and {b:?} overlap"
+                );
+            }
+        }
+    }
+}
+
+/// Distance from a point to the nearest edge of any ring of `mp`.
+fn distance_to_edges(p: Coord<f64>, mp: &MultiPolygon<f64>) -> f64 {
+    mp.0.iter()
+        .flat_map(|poly| std::iter::once(poly.exterior()).chain(poly.interiors()))
+        .flat_map(|ring| ring.0.windows(2))
+        .map(|w| {
+            let (a, b) = (w[0], w[1]);
+            let (dx, dy) = (b.x - a.x, b.y - a.y);
+            let t = (((p.x - a.x) * dx + (p.y - a.y) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0);
+            ((a.x + t * dx - p.x).powi(2) + (a.y + t * dy - p.y).powi(2)).sqrt()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// The largest distance from the edges of a point inside the largest
+/// polygon of `mp`, found on a 60 x 60 grid: at most the true pole's.
+fn grid_pole_distance(mp: &MultiPolygon<f64>) -> (f64, f64) {
+    let largest =
+        mp.0.iter()
+            .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))
+            .unwrap();
+    let b = largest.bounding_rect().unwrap();
+    let mut best: f64 = 0.0;
+    for i in 1..60 {
+        for j in 1..60 {
+            let p = Coord {
+                x: b.min().x + b.width() * i as f64 / 60.0,
+                y: b.min().y + b.height() * j as f64 / 60.0,
+            };
+            if largest.intersects(&geo::Point(p)) {
+                best = best.max(distance_to_edges(p, mp));
+            }
+        }
+    }
+    (best, b.width().max(b.height()))
+}
+
+#[test]
+fn polygons_are_labelled_once_at_the_point_farthest_from_their_edges() {
+    let mut data = demo_dataset();
+    // A U-shaped plot: its centroid lies outside it, in the notch.
+    let mut u = data.plots[0].clone();
+    let (x, y) = (104.07, 30.62);
+    u.id = 999_001;
+    u.code = "U-SHAPE".into();
+    u.shape = Shape::polygon(Polygon::new(
+        LineString::from(vec![
+            (x, y),
+            (x + 0.006, y),
+            (x + 0.006, y + 0.006),
+            (x + 0.004, y + 0.006),
+            (x + 0.004, y + 0.002),
+            (x + 0.002, y + 0.002),
+            (x + 0.002, y + 0.006),
+            (x, y + 0.006),
+            (x, y),
+        ]),
+        vec![],
+    ))
+    .unwrap();
+    data.plots.push(u);
+    let fx = Fixture::new(data);
+    let mut checked = 0;
+    for (layer, name) in [
+        (LayerKind::Parks, "park_labels"),
+        (LayerKind::Plots, "plot_labels"),
+        (LayerKind::Factories, "factory_labels"),
+    ] {
+        for z in [13u8, 16] {
+            let features = &fx.layers[&layer];
+            let mut tiles: Vec<Tile> = features
+                .iter()
+                .flat_map(|f| Tile::covering(z, world_rect_to_lonlat(f.bbox)))
+                .collect();
+            tiles.sort();
+            tiles.dedup();
+            let mut labels: HashMap<u64, Vec<(Tile, Coord<f64>)>> = HashMap::new();
+            for &tile in &tiles {
+                for l in decode_all(&fx.encode(&[layer], tile)) {
+                    if l.name != name {
+                        continue;
+                    }
+                    for f in l.features {
+                        let u = decoded_point(&f.geometry);
+                        let w = Coord {
+                            x: (tile.x as f64 + u.x / EXTENT) / tile.n(),
+                            y: (tile.y as f64 + u.y / EXTENT) / tile.n(),
+                        };
+                        let props = f.properties.as_ref().unwrap();
+                        assert!(props.contains_key("code") && props.contains_key("name"));
+                        labels.entry(f.id.unwrap()).or_default().push((tile, w));
+                    }
+                }
+            }
+            let unit = 1.0 / (EXTENT * (1u64 << z) as f64);
+            for f in features {
+                let WorldGeom::Area(mp) = &f.geom else {
+                    continue;
+                };
+                let found = labels.get(&f.id).map(Vec::as_slice).unwrap_or_default();
+                assert_eq!(found.len(), 1, "{} at z{z}: labelled {found:?}", f.code);
+                let p = found[0].1;
+                // Inside (to the half unit the tile grid snaps to).
+                let inside = mp.intersects(&geo::Point(p));
+                let d = distance_to_edges(p, mp);
+                assert!(
+                    inside || d <= unit,
+                    "{} at z{z}: label {p:?} outside",
+                    f.code
+                );
+                // As far from the edges as the best of a fine grid, less
+                // the precision asked of polylabel and the snap.
+                let (grid, size) = grid_pole_distance(mp);
+                assert!(
+                    d >= grid - size / 16.0 - unit,
+                    "{} at z{z}: label {d:e} from the edges, the grid finds {grid:e}",
+                    f.code
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "{checked} labels checked");
 }
 
 #[test]

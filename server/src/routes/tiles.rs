@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde_json::{Value, json};
-use siteatlas_tiles::encode::{FACTORY_MINZOOM, PLOT_DETAIL_MINZOOM};
+use siteatlas_tiles::encode::{FACTORY_MINZOOM, PLOT_DETAIL_MINZOOM, label_layer_name};
 use siteatlas_tiles::tile_filter::TileFilter;
 use siteatlas_tiles::tile_math::MAX_ZOOM;
 use siteatlas_tiles::{LayerKind, TileId};
@@ -191,7 +191,7 @@ fn layer_fields(layer: LayerKind) -> Value {
             json!({"code": "String", "name": "String", "level": "String", "industries": "String", "district": "String"})
         }
         LayerKind::Plots => {
-            json!({"code": "String", "name": "String", "status": "String", "land_use": "String", "area_mu": "Number", "price_wan_per_mu": "Number", "park": "String", "cluster": "Boolean (aggregates below zoom 12)", "count": "Number (aggregates)", "available": "Number (aggregates)"})
+            json!({"code": "String", "name": "String", "status": "String", "land_use": "String", "area_mu": "Number", "price_wan_per_mu": "Number", "park": "String", "cluster": "Boolean (clusters below zoom 12)", "count": "Number (clusters)", "available": "Number (clusters)", "radius": "Number (clusters: disc radius in screen pixels, outline of 2 px apart; discs so drawn never overlap)", "west": "Number (clusters: extent of the plots, to zoom to)", "south": "Number (clusters)", "east": "Number (clusters)", "north": "Number (clusters)"})
         }
         LayerKind::Factories => {
             json!({"code": "String", "name": "String", "status": "String", "park": "String", "floors": "Number", "clear_height_m": "Number", "floor_load_kn_m2": "Number", "available_area_m2": "Number", "rent_yuan_m2_month": "Number"})
@@ -203,7 +203,7 @@ fn layer_fields(layer: LayerKind) -> Value {
 fn layer_description(layer: LayerKind) -> String {
     match layer {
         LayerKind::Parks => "Industrial parks (园区)".into(),
-        LayerKind::Plots => format!("Land plots (地块); below zoom {PLOT_DETAIL_MINZOOM} one point per cluster of plots with `count`, `available` and `area_mu`"),
+        LayerKind::Plots => format!("Land plots (地块); below zoom {PLOT_DETAIL_MINZOOM} one point per cluster of plots with `count`, `available`, `area_mu`, the disc `radius` and the plots' extent (`west`, `south`, `east`, `north`)"),
         LayerKind::Factories => format!("Standard factories (标准厂房), from zoom {FACTORY_MINZOOM}"),
         LayerKind::Pois => "Infrastructure: highway exits, rail freight, ports, airports, substations, wastewater plants".into(),
     }
@@ -214,6 +214,38 @@ fn layer_minzoom(layer: LayerKind) -> u8 {
         LayerKind::Factories => FACTORY_MINZOOM,
         _ => 0,
     }
+}
+
+/// The TileJSON `vector_layers` a requested layer brings: the layer itself
+/// and, for polygons, its label points.
+fn vector_layers(layer: LayerKind) -> Vec<Value> {
+    let mut out = vec![json!({
+        "id": layer.as_str(),
+        "description": layer_description(layer),
+        "minzoom": layer_minzoom(layer),
+        "maxzoom": MAX_ZOOM,
+        "fields": layer_fields(layer),
+    })];
+    if let Some(name) = label_layer_name(layer) {
+        let mut fields = json!({"code": "String", "name": "String"});
+        let extra = match layer {
+            LayerKind::Parks => ("level", "String"),
+            _ => ("status", "String"),
+        };
+        fields[extra.0] = json!(extra.1);
+        let minzoom = match layer {
+            LayerKind::Plots => PLOT_DETAIL_MINZOOM,
+            other => layer_minzoom(other),
+        };
+        out.push(json!({
+            "id": name,
+            "description": format!("One point per feature of `{}` to draw its name at: inside it, as far from its edges as can be (pole of inaccessibility), in the one tile that holds the point", layer.as_str()),
+            "minzoom": minzoom,
+            "maxzoom": MAX_ZOOM,
+            "fields": fields,
+        }));
+    }
+    out
 }
 
 /// The query parameter that only defeats browser caches.
@@ -277,13 +309,7 @@ pub fn tilejson_for(
         "maxzoom": MAX_ZOOM,
         "bounds": bounds,
         "center": center,
-        "vector_layers": layers.iter().map(|l| json!({
-            "id": l.as_str(),
-            "description": layer_description(*l),
-            "minzoom": layer_minzoom(*l),
-            "maxzoom": MAX_ZOOM,
-            "fields": layer_fields(*l),
-        })).collect::<Vec<_>>(),
+        "vector_layers": layers.iter().flat_map(|l| vector_layers(*l)).collect::<Vec<_>>(),
     })
 }
 
@@ -348,8 +374,8 @@ pub async fn style(
               "paint": { "line-color": "#8a3b12", "line-width": 1.5 } },
             { "id": "plot-clusters", "type": "circle", "source": "siteatlas", "source-layer": "plots",
               "filter": ["==", ["get", "cluster"], true],
-              "paint": { "circle-color": "#2e9d5b", "circle-opacity": 0.7,
-                         "circle-radius": ["interpolate", ["linear"], ["get", "count"], 1, 4, 100, 12, 1000, 24] } },
+              "paint": { "circle-color": "#2e9d5b", "circle-opacity": 0.85,
+                         "circle-radius": ["get", "radius"], "circle-stroke-color": "#ffffff", "circle-stroke-width": 2 } },
             { "id": "plots-fill", "type": "fill", "source": "siteatlas", "source-layer": "plots",
               "filter": ["!", ["has", "cluster"]],
               "paint": { "fill-color": status_colour, "fill-opacity": 0.6 } },
