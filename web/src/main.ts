@@ -10,7 +10,6 @@ import { Dashboard, promoterControls } from './dashboard';
 import { loadContext, setContextParks } from './context';
 import { FilterPanel } from './filterPanel';
 import { tileQuery } from './filters';
-import { trackLabels } from './labels';
 import { LeadInbox } from './leads';
 import { MatchPanel } from './match';
 import { getLang, onLangChange, setLang } from './i18n';
@@ -19,7 +18,7 @@ import { AtlasMap } from './map';
 import { OfficerSession, signInControl } from './officer';
 import { registerPanoramas } from './panorama/provider';
 import { showNotice } from './notice';
-import { parkSummaries, showParkLabels } from './parks';
+import { parkSummaries } from './parks';
 import { PlaceSearch } from './places';
 import { bbox } from './geo';
 import type { Feature, LayerName } from './types';
@@ -27,7 +26,7 @@ import { ResultList } from './results';
 import { SearchTools } from './searchTools';
 import { buildShell, type Shell } from './shell';
 import { Store } from './state';
-import { FACTORY_LABEL_MINZOOM, FACTORY_LABEL_SOURCE, PLOT_LABEL_MINZOOM, PLOT_LABEL_SOURCE, buildStyle } from './style';
+import { buildStyle } from './style';
 import { decode, encode, type View } from './urlState';
 
 declare global {
@@ -165,10 +164,6 @@ async function main(): Promise<void> {
     atlas.applyFilters(store.state.filters);
     atlas.setSelected(store.state.selected);
     void loadContext(atlas.map);
-    trackLabels(atlas.map, [
-      { sourceLayer: 'plots', target: PLOT_LABEL_SOURCE, minzoom: PLOT_LABEL_MINZOOM },
-      { sourceLayer: 'factories', target: FACTORY_LABEL_SOURCE, minzoom: FACTORY_LABEL_MINZOOM },
-    ]);
   });
 
   const reloadParks = () =>
@@ -181,8 +176,6 @@ async function main(): Promise<void> {
         match.setParks(parks);
         dashboard.setParks(new Map(summaries.map((p) => [p.code, p.name])));
         setContextParks(atlas.map, parks);
-        if (atlas.map.isStyleLoaded()) showParkLabels(atlas.map, parks);
-        else atlas.map.once('load', () => showParkLabels(atlas.map, parks));
       })
       .catch((e) => console.warn('park list unavailable', e));
   reloadParks();

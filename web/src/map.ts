@@ -184,6 +184,20 @@ export class AtlasMap {
     return null;
   }
 
+  /** Frames the plots a cluster counts; a cluster of one plot lands on its shape. */
+  private zoomToCluster(f: MapGeoJSONFeature, at: LngLat): void {
+    const extent = extentOf(f.properties);
+    if (!extent) {
+      this.map.easeTo({ center: at, zoom: Math.max(PLOT_DETAIL_MINZOOM + 0.5, this.map.getZoom() + 2) });
+      return;
+    }
+    // Never less than two levels in: the cluster then always splits or becomes shapes.
+    const minZoom = this.map.getZoom() + 2;
+    const camera = this.map.cameraForBounds(extent, { padding: 60, maxZoom: 16 });
+    const zoom = Math.max(camera?.zoom ?? minZoom, minZoom);
+    this.map.easeTo({ center: camera?.center ?? at, zoom: Math.min(zoom, 16) });
+  }
+
   private onMove(e: MapMouseEvent): void {
     if (this.toolActive) return;
     const f = this.featureAt(e);
@@ -203,7 +217,7 @@ export class AtlasMap {
     const f = this.featureAt(e);
     this.popup.remove();
     if (f?.layer.id === LAYERS.clusters) {
-      this.map.easeTo({ center: e.lngLat, zoom: Math.max(PLOT_DETAIL_MINZOOM + 0.5, this.map.getZoom() + 2) });
+      this.zoomToCluster(f, e.lngLat);
       return;
     }
     if (f?.layer.id === LAYERS.pois) {
@@ -216,6 +230,12 @@ export class AtlasMap {
     }
     this.clickHandlers.forEach((fn) => fn(AtlasMap.selectionOf(f), e.lngLat));
   }
+}
+
+/** A cluster's extent, west-south-east-north, if its tile carries a whole one. */
+function extentOf(p: Record<string, unknown>): [number, number, number, number] | null {
+  const e = [p.west, p.south, p.east, p.north];
+  return e.every((v) => typeof v === 'number' && Number.isFinite(v)) ? (e as [number, number, number, number]) : null;
 }
 
 function poiPopup(name: string, kind: string): HTMLElement {

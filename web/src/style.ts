@@ -28,11 +28,6 @@ export const CONTEXT_SOURCE = 'context';
 export const CONTEXT_LABEL_SOURCE = 'context-labels';
 export const SEARCH_SOURCE = 'search-area';
 export const DRAW_SOURCE = 'draw';
-/** One point per park, computed from the park list, so each park is labelled once. */
-export const PARK_LABEL_SOURCE = 'park-labels';
-/** One point per plot / factory in view, gathered from the tiles (see labels.ts). */
-export const PLOT_LABEL_SOURCE = 'plot-labels';
-export const FACTORY_LABEL_SOURCE = 'factory-labels';
 export const PLOT_LABEL_MINZOOM = 14.5;
 export const FACTORY_LABEL_MINZOOM = 16;
 
@@ -56,9 +51,13 @@ export const LAYERS = {
   pois: 'pois',
 } as const;
 
-/** Layers that draw detail plots / factories: the ones the filters apply to. */
-export const PLOT_LAYERS = [LAYERS.plotsFill, LAYERS.plotsOutline, LAYERS.plotsSelected, LAYERS.plotsLabel];
-export const FACTORY_LAYERS = [LAYERS.factoriesFill, LAYERS.factoriesOutline, LAYERS.factories3d, LAYERS.factoriesLabel];
+/**
+ * Layers that draw detail plots / factories: the ones the filters apply to at once, while tiles
+ * filtered by the server load. The label layers are not among them: their points carry only
+ * what is printed, and the server labels only what the filters keep.
+ */
+export const PLOT_LAYERS = [LAYERS.plotsFill, LAYERS.plotsOutline, LAYERS.plotsSelected];
+export const FACTORY_LAYERS = [LAYERS.factoriesFill, LAYERS.factoriesOutline, LAYERS.factories3d];
 
 /** Zoom from which the tiles hold single plots instead of clusters (server's PLOT_DETAIL_MINZOOM). */
 export const PLOT_DETAIL_MINZOOM = 12;
@@ -191,7 +190,8 @@ function plotLayers(): LayerSpecification[] {
       paint: {
         'circle-color': CLUSTER_COLOUR,
         'circle-opacity': ['case', hover, 0.95, 0.82],
-        'circle-radius': ['interpolate', ['linear'], ['get', 'count'], 1, 9, 10, 13, 100, 20, 1000, 28],
+        // The server sizes each disc and keeps discs of this radius and outline apart.
+        'circle-radius': ['coalesce', ['get', 'radius'], 12],
         'circle-stroke-color': '#ffffff',
         'circle-stroke-width': 2,
       },
@@ -247,7 +247,8 @@ function poiAndLabelLayers(): LayerSpecification[] {
     {
       // From zoom 9: below it the plot clusters matter more than park names. Below the plot and
       // factory names, so MapLibre places those first and drops a park name that would cover them.
-      id: LAYERS.parksLabel, type: 'symbol', source: PARK_LABEL_SOURCE, minzoom: 9,
+      // The server's label points: one per park, inside it, as far from its edges as can be.
+      id: LAYERS.parksLabel, type: 'symbol', source: SOURCE, 'source-layer': 'park_labels', minzoom: 9,
       layout: {
         'text-field': ['get', 'name'],
         'text-font': FONT_BOLD,
@@ -261,13 +262,12 @@ function poiAndLabelLayers(): LayerSpecification[] {
       paint: { 'text-color': colour('level', PARK_COLOURS, '#5c7080'), 'text-halo-color': '#ffffff', 'text-halo-width': 2 },
     },
     {
-      id: LAYERS.plotsLabel, type: 'symbol', source: PLOT_LABEL_SOURCE, minzoom: PLOT_LABEL_MINZOOM,
-      filter: NOT_CLUSTER as Expr,
+      id: LAYERS.plotsLabel, type: 'symbol', source: SOURCE, 'source-layer': 'plot_labels', minzoom: PLOT_LABEL_MINZOOM,
       layout: { 'text-field': ['get', 'code'], 'text-font': FONT_REGULAR, 'text-size': 11, 'text-max-width': 8 },
       paint: { 'text-color': '#1f2d3d', ...halo },
     },
     {
-      id: LAYERS.factoriesLabel, type: 'symbol', source: FACTORY_LABEL_SOURCE, minzoom: FACTORY_LABEL_MINZOOM,
+      id: LAYERS.factoriesLabel, type: 'symbol', source: SOURCE, 'source-layer': 'factory_labels', minzoom: FACTORY_LABEL_MINZOOM,
       layout: { 'text-field': ['get', 'name'], 'text-font': FONT_REGULAR, 'text-size': 11, 'text-max-width': 8 },
       paint: { 'text-color': '#1f2d3d', ...halo },
     },
@@ -324,9 +324,6 @@ export function buildStyle(tilejson: TileJson): StyleSpecification {
         bounds: tilejson.bounds,
         attribution: tilejson.attribution,
       },
-      [PARK_LABEL_SOURCE]: { type: 'geojson', data: EMPTY },
-      [PLOT_LABEL_SOURCE]: { type: 'geojson', data: EMPTY },
-      [FACTORY_LABEL_SOURCE]: { type: 'geojson', data: EMPTY },
       [SEARCH_SOURCE]: { type: 'geojson', data: EMPTY },
       [DRAW_SOURCE]: { type: 'geojson', data: EMPTY },
     },
