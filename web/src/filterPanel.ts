@@ -61,16 +61,16 @@ export class FilterPanel {
         ? [
             this.field('status', this.chips(PLOT_STATUSES, filters.status, 'st', STATUS_COLOURS, (v) => this.write({ status: v }), 'filter-status')),
             this.field('landUse', this.chips(LAND_USES, filters.landUse, 'lu', null, (v) => this.write({ landUse: v }), 'filter-land-use')),
-            this.field('area', this.range('areaMu', filters.areaMu, 'u_mu')),
-            this.field('price', this.range('price', filters.price, 'u_wan_per_mu')),
+            this.field('area', this.range('areaMu', filters.areaMu), 'u_mu'),
+            this.field('price', this.range('price', filters.price), 'u_wan_per_mu'),
             this.field('park', this.parkSelect(filters.park)),
           ]
         : [
             this.field('factoryStatus', this.chips(FACTORY_STATUSES, filters.factoryStatus, 'fs', FACTORY_COLOURS, (v) => this.write({ factoryStatus: v }), 'filter-factory-status')),
-            this.field('clearHeight', this.single('minClearHeight', filters.minClearHeight, 'u_m')),
-            this.field('floorLoad', this.single('minFloorLoad', filters.minFloorLoad, 'u_kn_m2')),
-            this.field('availableArea', this.range('availableArea', filters.availableArea, 'u_m2')),
-            this.field('rent', this.single('maxRent', filters.maxRent, 'u_yuan_m2_month')),
+            this.field('clearHeight', this.single('minClearHeight', filters.minClearHeight), 'u_m'),
+            this.field('floorLoad', this.single('minFloorLoad', filters.minFloorLoad), 'u_kn_m2'),
+            this.field('availableArea', this.range('availableArea', filters.availableArea), 'u_m2'),
+            this.field('rent', this.single('maxRent', filters.maxRent), 'u_yuan_m2_month'),
             this.field('park', this.parkSelect(filters.park)),
           ];
     replaceChildren(this.el, tabs, head, h('div', { class: 'filter-grid' }, ...body));
@@ -95,8 +95,17 @@ export class FilterPanel {
     );
   }
 
-  private field(title: StringKey, control: HTMLElement): HTMLElement {
-    return h('div', { class: 'field' }, h('div', { class: 'field-label' }, t(title)), control);
+  /**
+   * A labelled control. Number fields name their unit in the label and take half the width,
+   * two to a row, so the list below starts within the first screen on a laptop.
+   */
+  private field(title: StringKey, control: HTMLElement, unit?: StringKey): HTMLElement {
+    return h(
+      'div',
+      { class: unit ? 'field half' : 'field' },
+      h('div', { class: 'field-label' }, t(title), unit ? h('span', { class: 'field-unit' }, t(unit)) : null),
+      control,
+    );
   }
 
   /** Multi-select as toggle chips; none selected means all. */
@@ -153,15 +162,15 @@ export class FilterPanel {
     return input;
   }
 
-  private range(field: RangeField, [min, max]: NumRange, unit: StringKey): HTMLElement {
+  private range(field: RangeField, [min, max]: NumRange): HTMLElement {
     const lo = this.numberInput(min, t('min'), `${field}-min`, (v) => this.write({ [field]: [v, this.store.state.filters[field][1]] }));
     const hi = this.numberInput(max, t('max'), `${field}-max`, (v) => this.write({ [field]: [this.store.state.filters[field][0], v] }));
-    return h('div', { class: 'range' }, lo, h('span', { class: 'range-sep' }, '–'), hi, h('span', { class: 'unit' }, t(unit)));
+    return h('div', { class: 'range' }, lo, h('span', { class: 'range-sep' }, '–'), hi);
   }
 
-  private single(field: NumberField, value: number | null, unit: StringKey): HTMLElement {
+  private single(field: NumberField, value: number | null): HTMLElement {
     const input = this.numberInput(value, '', field, (v) => this.write({ [field]: v }));
-    return h('div', { class: 'range single' }, input, h('span', { class: 'unit' }, t(unit)));
+    return h('div', { class: 'range single' }, input);
   }
 
   private parkSelect(current: string | null): HTMLElement {

@@ -610,7 +610,7 @@ const en: Record<StringKey, string> = {
 
   u_mu: 'mu',
   u_m2: 'm²',
-  u_wan_per_mu: '× CNY 10,000/mu',
+  u_wan_per_mu: '¥10k/mu',
   u_m: 'm',
   u_kn_m2: 'kN/m²',
   u_yuan_m2_month: 'CNY/m²/month',

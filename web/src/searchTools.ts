@@ -119,7 +119,8 @@ export class SearchTools {
       );
     }
     if (this.mode === 'idle' && spatial?.kind === 'radius') extra.push(this.radiusSlider(spatial.radiusM));
-    replaceChildren(this.el, h('div', { class: 'section-head' }, h('h2', {}, t('searchTools'))), row, ...extra);
+    // The heading and the tools share a line: the list below should start on the first screen.
+    replaceChildren(this.el, h('div', { class: 'section-head tools-head' }, h('h2', {}, t('searchTools')), row), ...extra);
   }
 
   private radiusSlider(radiusM: number): HTMLElement {
