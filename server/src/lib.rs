@@ -24,6 +24,7 @@ pub mod state;
 pub mod store;
 pub mod sync;
 pub mod tile_cache;
+pub mod tile_flights;
 pub mod unreadable;
 pub mod usage;
 pub mod workflow;

@@ -14,6 +14,7 @@ use crate::routes::live::LiveHub;
 use crate::session::{LeadLimits, SignInLimiter, SigningKey};
 use crate::store::{LOAD_CHUNK, NewRow, Store, StoreError, StoredRow, WriteSummary};
 use crate::tile_cache::TileCache;
+use crate::tile_flights::TileFlights;
 use crate::unreadable::{UnreadableRow, UnreadableRows};
 use crate::usage::UsageCounter;
 
@@ -23,6 +24,8 @@ pub struct AppState {
     pub atlas: RwLock<Atlas>,
     /// Encoded tiles.
     pub cache: Mutex<TileCache>,
+    /// Tiles being encoded, so that concurrent misses encode once.
+    pub tile_flights: TileFlights,
     /// The store of record.
     pub store: Store,
     /// Request statistics.
@@ -99,6 +102,7 @@ impl AppState {
         Arc::new(Self {
             atlas: RwLock::new(atlas),
             cache: Mutex::new(TileCache::new(settings.tile_cache_bytes)),
+            tile_flights: TileFlights::default(),
             store,
             metrics: Metrics::default(),
             web_dir: settings.web_dir.filter(|d| d.join("index.html").is_file()),

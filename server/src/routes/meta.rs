@@ -96,8 +96,13 @@ pub async fn metrics(State(state): State<SharedState>) -> Response {
     );
     let _ = writeln!(
         out,
-        "# HELP siteatlas_tile_cache_misses_total Tiles encoded on request.\n# TYPE siteatlas_tile_cache_misses_total counter\nsiteatlas_tile_cache_misses_total {}",
+        "# HELP siteatlas_tile_cache_misses_total Tile requests the cache could not answer.\n# TYPE siteatlas_tile_cache_misses_total counter\nsiteatlas_tile_cache_misses_total {}",
         cache.misses
+    );
+    let (encoded, joined) = state.tile_flights.counts();
+    let _ = writeln!(
+        out,
+        "# HELP siteatlas_tiles_encoded_total Tiles encoded.\n# TYPE siteatlas_tiles_encoded_total counter\nsiteatlas_tiles_encoded_total {encoded}\n# HELP siteatlas_tile_requests_joined_total Cache misses answered by an encoding another request had begun.\n# TYPE siteatlas_tile_requests_joined_total counter\nsiteatlas_tile_requests_joined_total {joined}"
     );
     let _ = writeln!(
         out,

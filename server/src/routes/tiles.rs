@@ -19,7 +19,7 @@ use siteatlas_tiles::{LayerKind, TileId};
 
 use crate::error::ApiError;
 use crate::routes::base_url;
-use crate::state::SharedState;
+use crate::state::{AppState, SharedState};
 use crate::tile_cache::{EncodedTile, TileKey};
 
 /// Media type of Mapbox Vector Tiles.
@@ -126,32 +126,11 @@ pub async fn tile(
     let encoded = match cached {
         Some(hit) => hit,
         None => {
-            let (raw, epoch) = {
-                let atlas = state.atlas.read();
-                let epoch = state.cache.lock().epoch();
-                (
-                    atlas.encode_filtered_tile(&key.layers, tile, &filter)?,
-                    epoch,
-                )
-            };
-            // Two filters can select the same bytes; the filter is part of
-            // the tag so that a client never revalidates one with the other.
-            let mut hash = fnv1a(&raw);
-            if !key.filter.is_empty() {
-                hash ^= fnv1a(key.filter.as_bytes()).rotate_left(1);
-            }
-            let etag = format!("\"{hash:016x}\"");
-            let encoded = Arc::new(EncodedTile {
-                gzip: if raw.is_empty() {
-                    Bytes::new()
-                } else {
-                    gzip(&raw).into()
-                },
-                raw: raw.into(),
-                etag,
-            });
-            state.cache.lock().insert(key, encoded.clone(), epoch);
-            encoded
+            let epoch = state.cache.lock().epoch();
+            state
+                .tile_flights
+                .run(&key, epoch, || encode(&state, &key, &filter))
+                .await?
         }
     };
     let mut response = if etag_matches(&headers, &encoded.etag) {
@@ -182,6 +161,43 @@ pub async fn tile(
         h.insert(header::ETAG, v);
     }
     Ok(response)
+}
+
+/// Encodes a tile, gzips it, tags it and offers it to the cache.
+fn encode(
+    state: &AppState,
+    key: &TileKey,
+    filter: &TileFilter,
+) -> Result<Arc<EncodedTile>, siteatlas_tiles::TileError> {
+    let (raw, epoch) = {
+        let atlas = state.atlas.read();
+        let epoch = state.cache.lock().epoch();
+        (
+            atlas.encode_filtered_tile(&key.layers, key.tile, filter)?,
+            epoch,
+        )
+    };
+    // Two filters can select the same bytes; the filter is part of
+    // the tag so that a client never revalidates one with the other.
+    let mut hash = fnv1a(&raw);
+    if !key.filter.is_empty() {
+        hash ^= fnv1a(key.filter.as_bytes()).rotate_left(1);
+    }
+    let etag = format!("\"{hash:016x}\"");
+    let encoded = Arc::new(EncodedTile {
+        gzip: if raw.is_empty() {
+            Bytes::new()
+        } else {
+            gzip(&raw).into()
+        },
+        raw: raw.into(),
+        etag,
+    });
+    state
+        .cache
+        .lock()
+        .insert(key.clone(), encoded.clone(), epoch);
+    Ok(encoded)
 }
 
 /// Fields each layer's tiles carry, for TileJSON `vector_layers`.
