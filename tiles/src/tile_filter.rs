@@ -33,21 +33,16 @@ const FACTORY_PARAMETERS: &[&str] = &[
     "park",
 ];
 
-/// Every filter parameter a tile request takes, for error messages.
-pub const TILE_PARAMETERS: &[&str] = &[
-    "status",
-    "land_use",
-    "min_area_mu",
-    "max_area_mu",
-    "min_price",
-    "max_price",
-    "park",
-    "min_clear_height_m",
-    "min_floor_load_kn_m2",
-    "min_available_area_m2",
-    "max_available_area_m2",
-    "max_rent",
-];
+/// Every filter parameter a tile request takes: the plots' and then the
+/// factories' that plots do not share, in that order.
+pub fn tile_parameters() -> impl Iterator<Item = &'static str> {
+    PLOT_PARAMETERS.iter().copied().chain(
+        FACTORY_PARAMETERS
+            .iter()
+            .copied()
+            .filter(|p| !PLOT_PARAMETERS.contains(p)),
+    )
+}
 
 /// What a tile request keeps of the plots and factories layers; the other
 /// layers are never filtered.
@@ -108,13 +103,15 @@ impl TileFilter {
         also_accepted: &[&str],
     ) -> Result<Self, SearchError> {
         if let Some(unknown) = params.keys().find(|k| {
-            !TILE_PARAMETERS.contains(&k.as_str()) && !also_accepted.contains(&k.as_str())
+            !PLOT_PARAMETERS.contains(&k.as_str())
+                && !FACTORY_PARAMETERS.contains(&k.as_str())
+                && !also_accepted.contains(&k.as_str())
         }) {
             return Err(SearchError::new(
                 unknown,
                 format!(
                     "unknown tile parameter; expected one of {}",
-                    TILE_PARAMETERS.join(", ")
+                    tile_parameters().collect::<Vec<_>>().join(", ")
                 ),
             ));
         }
