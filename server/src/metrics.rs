@@ -18,10 +18,15 @@ struct RouteStats {
     buckets: [u64; BUCKETS.len()],
 }
 
+/// Statistics by route, method and status, nested so that recording a
+/// request looks up borrowed strings and allocates nothing after the first
+/// request of its kind (this runs on every tile served from the cache).
+type ByRoute = BTreeMap<String, BTreeMap<String, BTreeMap<u16, RouteStats>>>;
+
 /// Per-route request statistics.
 #[derive(Default)]
 pub struct Metrics {
-    routes: Mutex<BTreeMap<(String, String, u16), RouteStats>>,
+    routes: Mutex<ByRoute>,
 }
 
 impl Metrics {
@@ -29,8 +34,17 @@ impl Metrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, latency: Duration) {
         let secs = latency.as_secs_f64();
         let mut routes = self.routes.lock();
-        let s = routes
-            .entry((method.to_owned(), route.to_owned(), status))
+        if !routes.contains_key(route) {
+            routes.insert(route.to_owned(), BTreeMap::new());
+        }
+        let methods = routes.get_mut(route).expect("inserted above");
+        if !methods.contains_key(method) {
+            methods.insert(method.to_owned(), BTreeMap::new());
+        }
+        let s = methods
+            .get_mut(method)
+            .expect("inserted above")
+            .entry(status)
             .or_default();
         s.count += 1;
         s.sum_seconds += secs;
@@ -43,7 +57,19 @@ impl Metrics {
 
     /// Writes the request metrics in Prometheus text format.
     pub fn render(&self, out: &mut String) {
-        let routes = self.routes.lock().clone();
+        let routes: Vec<((String, String, u16), RouteStats)> = {
+            let by_route = self.routes.lock();
+            let mut flat = Vec::new();
+            for (route, methods) in by_route.iter() {
+                for (method, statuses) in methods {
+                    for (status, s) in statuses {
+                        flat.push(((method.clone(), route.clone(), *status), s.clone()));
+                    }
+                }
+            }
+            flat.sort_by(|a, b| a.0.cmp(&b.0));
+            flat
+        };
         out.push_str("# HELP siteatlas_http_requests_total HTTP requests by route and status.\n");
         out.push_str("# TYPE siteatlas_http_requests_total counter\n");
         for ((method, route, status), s) in &routes {
