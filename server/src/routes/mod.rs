@@ -73,17 +73,14 @@ async fn record_metrics(
     request: Request,
     next: Next,
 ) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".into());
-    let method = request.method().to_string();
+    // Cheap clones (a shared string, a method): nothing is allocated per request.
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let method = request.method().clone();
     let started = Instant::now();
     let response = next.run(request).await;
     state.metrics.observe(
-        &method,
-        &route,
+        method.as_str(),
+        route.as_ref().map_or("unmatched", MatchedPath::as_str),
         response.status().as_u16(),
         started.elapsed(),
     );
@@ -236,17 +233,47 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; \
      frame-ancestors 'self'";
 
+/// The policy of answers that are not pages or scripts (tiles, JSON, images):
+/// nothing in them may load or run anything, nor be framed by other sites.
+pub const RESOURCE_SECURITY_POLICY: &str = "default-src 'none'; frame-ancestors 'self'";
+
 type SetHeader = tower_http::set_header::SetResponseHeaderLayer<axum::http::HeaderValue>;
+type SetPolicy = tower_http::set_header::SetResponseHeaderLayer<
+    fn(&Response) -> Option<axum::http::HeaderValue>,
+>;
 type Stack<A, B> = tower::layer::util::Stack<A, B>;
 
+/// The page's policy for pages and scripts (a script may start a worker, which
+/// takes its policy from its own answer), the short resource policy for the
+/// rest: a vector tile carries a few dozen bytes of policy, not five hundred.
+fn security_policy_for(response: &Response) -> Option<axum::http::HeaderValue> {
+    use axum::http::HeaderValue;
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let document = content_type.starts_with("text/html")
+        || content_type.contains("javascript")
+        || content_type.starts_with("image/svg");
+    Some(HeaderValue::from_static(if document {
+        CONTENT_SECURITY_POLICY
+    } else {
+        RESOURCE_SECURITY_POLICY
+    }))
+}
+
 /// Headers every answer carries unless a route set its own.
-fn security_headers() -> Stack<SetHeader, Stack<SetHeader, Stack<SetHeader, SetHeader>>> {
+fn security_headers() -> Stack<SetPolicy, Stack<SetHeader, Stack<SetHeader, SetHeader>>> {
     use axum::http::HeaderValue;
     use tower_http::set_header::SetResponseHeaderLayer as Set;
     let header =
         |name, value: &'static str| Set::if_not_present(name, HeaderValue::from_static(value));
     Stack::new(
-        header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        Set::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            security_policy_for as fn(&Response) -> Option<HeaderValue>,
+        ),
         Stack::new(
             header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             Stack::new(
@@ -312,4 +339,42 @@ pub fn without_nagle(
         }
     }
     listener.tap_io(no_delay as fn(&mut tokio::net::TcpStream))
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::*;
+
+    fn policy(content_type: &str) -> String {
+        let response = axum::response::Response::builder()
+            .header(header::CONTENT_TYPE, content_type)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        security_policy_for(&response)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    #[test]
+    fn pages_and_scripts_get_the_page_policy_and_data_the_strict_one() {
+        for page in [
+            "text/html; charset=utf-8",
+            "text/javascript",
+            "application/javascript",
+            "image/svg+xml",
+        ] {
+            assert_eq!(policy(page), CONTENT_SECURITY_POLICY, "{page}");
+        }
+        for data in [
+            "application/json",
+            "application/geo+json",
+            "application/vnd.mapbox-vector-tile",
+            "image/jpeg",
+            "",
+        ] {
+            assert_eq!(policy(data), RESOURCE_SECURITY_POLICY, "{data}");
+        }
+    }
 }
