@@ -1222,6 +1222,14 @@ fn polygons_are_labelled_once_at_the_point_farthest_from_their_edges() {
         }
     }
     assert!(checked > 100, "{checked} labels checked");
+    // Below zoom 8 no park names: a low-zoom tile holds parks by the thousand.
+    let parks = &fx.layers[&LayerKind::Parks];
+    for z in [4u8, 7] {
+        for tile in Tile::covering(z, world_rect_to_lonlat(parks[0].bbox)) {
+            let layers = decode_all(&fx.encode(&[LayerKind::Parks], tile));
+            assert!(layers.iter().all(|l| l.name == "parks"), "z{z}");
+        }
+    }
 }
 
 #[test]

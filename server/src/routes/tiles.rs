@@ -12,7 +12,9 @@ use axum::response::{IntoResponse, Response};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde_json::{Value, json};
-use siteatlas_tiles::encode::{FACTORY_MINZOOM, PLOT_DETAIL_MINZOOM, label_layer_name};
+use siteatlas_tiles::encode::{
+    FACTORY_MINZOOM, PLOT_DETAIL_MINZOOM, label_layer_name, label_minzoom,
+};
 use siteatlas_tiles::tile_filter::TileFilter;
 use siteatlas_tiles::tile_math::MAX_ZOOM;
 use siteatlas_tiles::{LayerKind, TileId};
@@ -249,10 +251,7 @@ fn vector_layers(layer: LayerKind) -> Vec<Value> {
             _ => ("status", "String"),
         };
         fields[extra.0] = json!(extra.1);
-        let minzoom = match layer {
-            LayerKind::Plots => PLOT_DETAIL_MINZOOM,
-            other => layer_minzoom(other),
-        };
+        let minzoom = label_minzoom(layer);
         out.push(json!({
             "id": name,
             "description": format!("One point per feature of `{}` to draw its name at: inside it, as far from its edges as can be (pole of inaccessibility), in the one tile that holds the point", layer.as_str()),
