@@ -130,6 +130,8 @@ for (const [device, viewport] of [['desktop', { width: 1440, height: 900 }], ['p
 
 test('a click on a cluster frames the plots it counts', async () => {
   const page = await openApp(browser.context, server.base, '#map=9/30.75/104.0/0/0');
+  await page.waitForFunction(() => window.siteAtlasMap.queryRenderedFeatures({ layers: ['plot-clusters'] }).length > 1);
+  await waitForIdle(page);
   const [disc] = (await discs(page)).sort((a, b) => b.count - a.count);
   assert.ok(disc && disc.count > 1, 'a cluster of several plots');
   const canvas = await page.evaluate(() => {

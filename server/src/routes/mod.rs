@@ -248,6 +248,12 @@ type Stack<A, B> = tower::layer::util::Stack<A, B>;
 /// rest: a vector tile carries a few dozen bytes of policy, not five hundred.
 fn security_policy_for(response: &Response) -> Option<axum::http::HeaderValue> {
     use axum::http::HeaderValue;
+    // A 304 has no content type, and a browser copies its headers onto the
+    // cached answer: the strict policy would land on a cached script (the map's
+    // worker), which could then fetch no tile. A 304 keeps what was cached.
+    if response.status() == axum::http::StatusCode::NOT_MODIFIED {
+        return None;
+    }
     let content_type = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -355,6 +361,15 @@ mod policy_tests {
             .to_str()
             .unwrap()
             .to_owned()
+    }
+
+    #[test]
+    fn a_not_modified_answer_leaves_the_cached_policy_alone() {
+        let response = axum::response::Response::builder()
+            .status(axum::http::StatusCode::NOT_MODIFIED)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        assert_eq!(security_policy_for(&response), None);
     }
 
     #[test]
