@@ -222,16 +222,7 @@ fn distance_to_polygons(p: Coord<f64>, mp: &MultiPolygon<f64>) -> f64 {
     if mp.intersects(&geo::Point(p)) {
         return 0.0;
     }
-    mp.0.iter()
-        .flat_map(|poly| std::iter::once(poly.exterior()).chain(poly.interiors()))
-        .flat_map(|ring| ring.0.windows(2))
-        .map(|w| {
-            let (a, b) = (w[0], w[1]);
-            let (dx, dy) = (b.x - a.x, b.y - a.y);
-            let t = (((p.x - a.x) * dx + (p.y - a.y) * dy) / (dx * dx + dy * dy)).clamp(0.0, 1.0);
-            ((a.x + t * dx - p.x).powi(2) + (a.y + t * dy - p.y).powi(2)).sqrt()
-        })
-        .fold(f64::INFINITY, f64::min)
+    distance_to_edges(p, mp)
 }
 
 /// Length of the rings' edges that run along the line x = `at` (or y = `at`).
