@@ -15,7 +15,14 @@
 //! - `rent_free_months` (factories): `months × rent_yuan_m2_month × floor_area_m2 / 10000`,
 //!   months no more than the plan's `lease_months`;
 //! - `per_job_subsidy`: `jobs × yuan_per_job / 10000`;
-//! - `investment_share`: `investment_wan × share_pct / 100` once `investment_wan ≥ min_investment_wan`.
+//! - `investment_share`: `investment_wan × share_pct / 100` once `investment_wan ≥ min_investment_wan`;
+//! - `tax_reward` (税收贡献奖励): `expected_tax_wan × share_pct / 100 × years`, once the
+//!   tax per mu reaches `min_tax_per_mu_wan` (0 when not given);
+//! - `equipment_subsidy` (设备补助): `equipment_wan × share_pct / 100` once
+//!   `equipment_wan ≥ min_equipment_wan`.
+//!
+//! A rule may name its `source`: the policy document and article it comes
+//! from, shown beside its estimate so that an investor can look it up.
 //!
 //! Every kind takes an optional `cap_wan`. Amounts are 万元, rounded to 0.01
 //! only in the answer: each rule's own amount, and the total from the
@@ -54,6 +61,10 @@ pub struct Rule {
     /// Layers the rule applies to; empty means those its kind suits (see [`RuleKind::layers`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub applies_to: Vec<LayerKind>,
+    /// The policy document and article the rule comes from, e.g.
+    /// 《温江区支持生物医药产业高质量发展的若干政策》第三条.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     /// What the rule grants.
     #[serde(flatten)]
     pub kind: RuleKind,
@@ -79,12 +90,17 @@ impl TryFrom<serde_json::Map<String, Value>> for Rule {
                 serde_json::from_value(v).map_err(|e| format!("rule `{id}`: applies_to: {e}"))?
             }
         };
+        let source = match take("source") {
+            None | Some(Value::Null) => None,
+            v => Some(text(v, "source")?),
+        };
         let kind =
             serde_json::from_value(Value::Object(map)).map_err(|e| format!("rule `{id}`: {e}"))?;
         Ok(Rule {
             id,
             name,
             applies_to,
+            source,
             kind,
         })
     }
@@ -129,6 +145,30 @@ pub enum RuleKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cap_wan: Option<f64>,
     },
+    /// A reward of a share of the tax paid, for some years (税收贡献奖励).
+    TaxReward {
+        /// Percentage of the yearly tax rewarded, 0-100.
+        share_pct: f64,
+        /// Years the reward is paid, 1-10.
+        years: u32,
+        /// Smallest tax per mu that qualifies, 万元/亩/year.
+        #[serde(default)]
+        min_tax_per_mu_wan: f64,
+        /// Largest amount, 万元.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cap_wan: Option<f64>,
+    },
+    /// A subsidy of a share of the equipment bought (设备购置补助).
+    EquipmentSubsidy {
+        /// Percentage of the equipment investment, 0-100.
+        share_pct: f64,
+        /// Smallest equipment investment that qualifies, 万元.
+        #[serde(default)]
+        min_equipment_wan: f64,
+        /// Largest amount, 万元.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cap_wan: Option<f64>,
+    },
 }
 
 /// A land-price discount step.
@@ -167,7 +207,9 @@ impl RuleKind {
             RuleKind::LandPriceDiscount { cap_wan, .. }
             | RuleKind::RentFreeMonths { cap_wan, .. }
             | RuleKind::PerJobSubsidy { cap_wan, .. }
-            | RuleKind::InvestmentShare { cap_wan, .. } => *cap_wan,
+            | RuleKind::InvestmentShare { cap_wan, .. }
+            | RuleKind::TaxReward { cap_wan, .. }
+            | RuleKind::EquipmentSubsidy { cap_wan, .. } => *cap_wan,
         }
     }
 }
@@ -253,6 +295,33 @@ impl Rule {
                 check_pct(*share_pct, "share_pct")?;
                 check_amount(*min_investment_wan, "min_investment_wan")?;
             }
+            RuleKind::TaxReward {
+                share_pct,
+                years,
+                min_tax_per_mu_wan,
+                ..
+            } => {
+                check_pct(*share_pct, "share_pct")?;
+                if !(1..=10).contains(years) {
+                    return Err(format!("years must be between 1 and 10, got {years}"));
+                }
+                check_amount(*min_tax_per_mu_wan, "min_tax_per_mu_wan")?;
+            }
+            RuleKind::EquipmentSubsidy {
+                share_pct,
+                min_equipment_wan,
+                ..
+            } => {
+                check_pct(*share_pct, "share_pct")?;
+                check_amount(*min_equipment_wan, "min_equipment_wan")?;
+            }
+        }
+        if self
+            .source
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > 300)
+        {
+            return Err("source must be at most 300 characters".into());
         }
         Ok(())
     }
@@ -359,6 +428,9 @@ pub struct Plan {
     /// Expected tax per year, 万元.
     #[serde(default)]
     pub expected_tax_wan: f64,
+    /// Equipment to be bought, 万元 (part of the investment).
+    #[serde(default)]
+    pub equipment_wan: f64,
     /// New jobs.
     #[serde(default)]
     pub jobs: u32,
@@ -384,6 +456,7 @@ impl Plan {
             ("investment_wan", self.investment_wan),
             ("expected_output_wan", self.expected_output_wan),
             ("expected_tax_wan", self.expected_tax_wan),
+            ("equipment_wan", self.equipment_wan),
         ] {
             if !v.is_finite() || v < 0.0 {
                 return Err(AdviceError::InvalidPlan {
@@ -422,6 +495,9 @@ pub struct RuleEstimate {
     pub amount_wan: f64,
     /// How the amount was reached, or why the rule does not apply, in Chinese with the numbers.
     pub explanation: String,
+    /// The policy document the rule comes from, when the rules name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// What a project would get on a site.
@@ -542,6 +618,7 @@ pub fn estimate(rules: &PolicyRules, site: SiteFacts, plan: &Plan) -> Estimate {
                         applies: true,
                         amount_wan: round2(amount),
                         explanation,
+                        source: rule.source.clone(),
                     }
                 }
                 Err(explanation) => RuleEstimate {
@@ -550,6 +627,7 @@ pub fn estimate(rules: &PolicyRules, site: SiteFacts, plan: &Plan) -> Estimate {
                     applies: false,
                     amount_wan: 0.0,
                     explanation,
+                    source: rule.source.clone(),
                 },
             }
         })
@@ -690,6 +768,66 @@ fn rule_amount(
                     num(*min_investment_wan),
                     num(*share_pct),
                     num(plan.investment_wan),
+                    num(*share_pct),
+                    num(amount)
+                ),
+            ))
+        }
+        RuleKind::TaxReward {
+            share_pct,
+            years,
+            min_tax_per_mu_wan,
+            ..
+        } => {
+            if plan.expected_tax_wan <= 0.0 {
+                return Err("未填写预计年纳税额，无法计算税收贡献奖励".into());
+            }
+            if *min_tax_per_mu_wan > 0.0 {
+                let Some(tax_per_mu) = tax_per_mu else {
+                    return Err("缺少用地面积，无法计算亩均税收".into());
+                };
+                if step_reached(&[*min_tax_per_mu_wan], |t| *t, tax_per_mu).is_none() {
+                    return Err(format!(
+                        "亩均税收 {} 万元/亩 < {}，不享受税收贡献奖励",
+                        num(tax_per_mu),
+                        num(*min_tax_per_mu_wan)
+                    ));
+                }
+            }
+            let amount = plan.expected_tax_wan * share_pct / 100.0 * f64::from(*years);
+            Ok(capped(
+                amount,
+                cap,
+                format!(
+                    "年纳税 {} 万元 × 奖励 {}% × {years} 年 = {} 万元",
+                    num(plan.expected_tax_wan),
+                    num(*share_pct),
+                    num(amount)
+                ),
+            ))
+        }
+        RuleKind::EquipmentSubsidy {
+            share_pct,
+            min_equipment_wan,
+            ..
+        } => {
+            if plan.equipment_wan <= 0.0 {
+                return Err("未填写设备投资额，无法计算设备补助".into());
+            }
+            if plan.equipment_wan < *min_equipment_wan {
+                return Err(format!(
+                    "设备投资 {} 万元 < 门槛 {} 万元，不享受设备补助",
+                    num(plan.equipment_wan),
+                    num(*min_equipment_wan)
+                ));
+            }
+            let amount = plan.equipment_wan * share_pct / 100.0;
+            Ok(capped(
+                amount,
+                cap,
+                format!(
+                    "设备投资 {} 万元 × 补助 {}% = {} 万元",
+                    num(plan.equipment_wan),
                     num(*share_pct),
                     num(amount)
                 ),
