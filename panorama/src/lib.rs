@@ -34,7 +34,7 @@ use rayon::prelude::*;
 pub use cube::{Face, project_face};
 pub use error::PanoramaError;
 pub use levels::{Level, face_size_for, levels_for};
-pub use output::{PREVIEW_FILE, Processed, THUMBNAIL_FILE};
+pub use output::{OUTPUT_VERSION, PREVIEW_FILE, Processed, THUMBNAIL_FILE};
 pub use sniff::{Header, SourceFormat, inspect};
 
 use output::{Staging, content_id, tile_file};
@@ -95,8 +95,16 @@ pub fn process_bytes(bytes: &[u8], out_root: &Path) -> Result<Processed, Panoram
         });
     }
     let header = inspect(bytes)?;
-    let source = decode::decode_rgb(bytes, &header)?;
-    let levels = levels_for(face_size_for(header.width));
+    process_image(decode::decode_rgb(bytes, &header)?, out_root)
+}
+
+/// Processes a picture already decoded (or drawn), writing under `out_root/<id>/` as
+/// [`process_bytes`] does. Its width must be between [`MIN_WIDTH`] and [`MAX_WIDTH`] and
+/// twice its height.
+pub fn process_image(source: RgbImage, out_root: &Path) -> Result<Processed, PanoramaError> {
+    let (width, height) = source.dimensions();
+    sniff::check_dimensions(width, height)?;
+    let levels = levels_for(face_size_for(width));
 
     let staging = Staging::new(out_root)?;
     // Hashing 100 MB is single-threaded; it runs beside the rendering rather than before it.
@@ -106,7 +114,7 @@ pub fn process_bytes(bytes: &[u8], out_root: &Path) -> Result<Processed, Panoram
     );
     rendered?;
     drop(source);
-    let mut processed = Processed::new(id, header.width, header.height, levels);
+    let mut processed = Processed::new(id, width, height, levels);
     processed.created = staging.publish(out_root, &processed.id)?;
     Ok(processed)
 }

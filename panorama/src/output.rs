@@ -12,7 +12,8 @@ use crate::levels::Level;
 
 /// Bumped whenever the files produced change, so that a new layout never hides behind a
 /// folder written by an older version for the same pixels.
-const OUTPUT_VERSION: &[u8] = b"siteatlas-panorama/1\0";
+/// Names the layout and encoding of the outputs; part of every content id.
+pub const OUTPUT_VERSION: &[u8] = b"siteatlas-panorama/1\0";
 
 /// File name of the 400×200 thumbnail inside a panorama's folder.
 pub const THUMBNAIL_FILE: &str = "thumb.jpg";
