@@ -12,6 +12,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod demo;
 pub mod error;
 pub mod features;
 pub mod import;
@@ -44,7 +45,8 @@ pub async fn prepare(args: &ServeArgs) -> anyhow::Result<SharedState> {
     for wrong in repair::repair_plot_areas(&store, false).await? {
         tracing::warn!(%wrong, "recomputed a plot area stored wrong by an older version");
     }
-    if !args.no_demo && import::seed_demo(&store).await? {
+    let demo_seeded = !args.no_demo && import::seed_demo(&store).await?;
+    if demo_seeded {
         tracing::info!("empty store: loaded the demo data");
     }
     let listener = match &store {
@@ -54,6 +56,9 @@ pub async fn prepare(args: &ServeArgs) -> anyhow::Result<SharedState> {
     let started = Instant::now();
     let loaded = load_atlas(&store).await?;
     let atlas = &loaded.atlas;
+    if demo_seeded {
+        demo::seed_extras(&store, atlas, &args.store.data_dir).await?;
+    }
     tracing::info!(
         store = store.kind(),
         parks = atlas.parks.len(),

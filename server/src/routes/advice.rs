@@ -48,7 +48,8 @@ pub async fn match_sites(
     ))
 }
 
-fn policy_key(park: &str) -> String {
+/// The setting that holds a park's incentive rules.
+pub(crate) fn policy_key(park: &str) -> String {
     format!("policy:{park}")
 }
 
@@ -91,7 +92,7 @@ pub async fn get_policy(
 
 /// `PUT /api/parks/{code}/policy`
 #[utoipa::path(put, path = "/api/parks/{code}/policy", tag = "advice", params(("code" = String, Path)),
-    request_body(content = Object, description = "{park, rules: [...]}: the rule kinds land_price_discount, rent_free_months, per_job_subsidy, investment_share"),
+    request_body(content = Object, description = "{park, rules: [...]}: the rule kinds land_price_discount, rent_free_months, per_job_subsidy, investment_share, tax_reward, equipment_subsidy; each rule may carry a source (the policy document and article)"),
     responses((status = 200, description = "the rules as stored"),
               (status = 400, description = "invalid rules, named", body = crate::error::ErrorBody),
               (status = 403, description = "not an admin", body = crate::error::ErrorBody),
@@ -136,7 +137,7 @@ pub async fn put_policy(
 pub struct EstimateRequest {
     /// The site: `{"layer": "plots" | "factories", "id": 12}`.
     pub site: SiteRef,
-    /// The investor's plan: {investment_wan, area_mu?, floor_area_m2?, expected_output_wan?, expected_tax_wan?, jobs?, lease_months?}.
+    /// The investor's plan: {investment_wan, area_mu?, floor_area_m2?, expected_output_wan?, expected_tax_wan?, equipment_wan?, jobs?, lease_months?}.
     #[schema(value_type = Object)]
     pub plan: Value,
 }
