@@ -3,25 +3,35 @@
 //! Everyone holding a tour's share link may join its live session; a
 //! promoter or admin who is signed in (cookie or bearer token) joins as a
 //! guide. The one in control (a guide, unless a guide hands control to an
-//! attendee) moves the view; everyone else follows it. Each newcomer, and
-//! anyone who reconnects, gets the session as it is: the scene, the view,
-//! who is present and who has control. Sessions live in this instance's
-//! memory and end when the last person leaves.
+//! attendee) leads; everyone else follows. Each newcomer, and anyone who
+//! reconnects, gets the session as it is: the tour state, who is present and
+//! who has control. Sessions live in this instance's memory and end when the
+//! last person leaves, when the link is revoked or when it expires.
+//!
+//! **One state, numbered.** The stop, the scene and the view are one tour
+//! state; every change the server accepts gets the next sequence number
+//! (`seq`), and followers show a state only when its number is above the last
+//! they showed, so a late message never takes anyone back. A change of scene
+//! (`go`) is always accepted from the leader; a pan (`view`) only while its
+//! scene is still the current one, so a pan sent just before a stop change
+//! never brings the old scene back.
 //!
 //! Client to server, JSON text frames:
-//! - `{"type": "view", "scene": 3, "yaw": 12.5, "pitch": -3, "zoom": 50}`
-//!   (only from whoever has control);
+//! - `{"type": "go", "stop": 1, "scene": 3, "yaw": 12.5, "pitch": -3, "zoom": 50}`
+//!   (a new scene; `stop` is the tour stop it belongs to, or null);
+//! - `{"type": "view", "scene": 3, "yaw": 12.5, "pitch": -3, "zoom": 50}` (a pan);
 //! - `{"type": "hand_control", "to": 7}` and `{"type": "take_control"}` (guides).
 //!
-//! Server to client: `welcome` (`you`, `role`, `view`, `controller`,
-//! `people`), `view` (with `from`), `presence` (`people`, `controller`) and
-//! `error` (`message`).
+//! Server to client: `welcome` (`you`, `role`, `state`, `controller`,
+//! `people`), `state` (`seq`, `stop`, `view`, `from`), `presence` (`people`,
+//! `controller`), `ended` (`reason`: `revoked` or `expired`; the socket then
+//! closes) and `error` (`message`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path as UrlPath, State};
 use axum::response::Response;
 use parking_lot::Mutex;
@@ -33,10 +43,14 @@ use crate::auth::{Actor, Role};
 use crate::error::ApiError;
 use crate::routes::ApiQuery;
 use crate::routes::tours::open_link;
+use crate::session::unix_now;
 use crate::state::SharedState;
 
 /// Largest message a client may send, bytes.
 const MAX_MESSAGE: usize = 16 * 1024;
+/// Close code of a session that ended (link revoked or expired): clients do
+/// not reconnect after it.
+const ENDED_CLOSE_CODE: u16 = 4410;
 
 /// Every live session of this instance, by share link.
 #[derive(Debug, Default)]
@@ -53,9 +67,26 @@ struct LiveSession {
 
 #[derive(Debug, Default)]
 struct SessionState {
-    view: Option<Value>,
+    tour: TourState,
     controller: Option<u64>,
     people: BTreeMap<u64, Person>,
+}
+
+/// Where the tour is: the stop and view, numbered by every accepted change.
+#[derive(Debug, Default, Clone, Serialize)]
+struct TourState {
+    seq: u64,
+    stop: Option<u32>,
+    view: Option<View>,
+}
+
+/// What the leader sees.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+struct View {
+    scene: i64,
+    yaw: f64,
+    pitch: f64,
+    zoom: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -70,11 +101,22 @@ struct Person {
 struct Outgoing {
     from: Option<u64>,
     text: Utf8Bytes,
+    /// The session is over: close each socket after this message.
+    last: bool,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Incoming {
+    Go {
+        #[serde(default)]
+        stop: Option<u32>,
+        scene: i64,
+        yaw: f64,
+        pitch: f64,
+        #[serde(default = "default_zoom")]
+        zoom: f64,
+    },
     View {
         scene: i64,
         yaw: f64,
@@ -93,6 +135,12 @@ fn default_zoom() -> f64 {
 }
 
 impl SessionState {
+    /// The state as a `state` message.
+    fn state_message(&self, from: Option<u64>) -> Value {
+        json!({"type": "state", "seq": self.tour.seq, "stop": self.tour.stop,
+            "view": self.tour.view, "from": from})
+    }
+
     fn presence(&self) -> Value {
         json!({"type": "presence", "people": self.people.values().collect::<Vec<_>>(), "controller": self.controller})
     }
@@ -112,7 +160,25 @@ impl LiveSession {
         let _ = self.messages.send(Outgoing {
             from,
             text: value.to_string().into(),
+            last: false,
         });
+    }
+}
+
+impl LiveHub {
+    /// Ends the live session of a share link, if one is running: everyone is
+    /// told why (`revoked`, `expired`) and disconnected.
+    pub fn end(&self, link: i64, reason: &str) {
+        let session = self.sessions.lock().remove(&link);
+        if let Some(session) = session {
+            let _ = session.messages.send(Outgoing {
+                from: None,
+                text: json!({"type": "ended", "reason": reason})
+                    .to_string()
+                    .into(),
+                last: true,
+            });
+        }
     }
 }
 
@@ -142,12 +208,24 @@ pub async fn join(
         .usage
         .count("live_join", None, None, Some(link.tour_id));
     let hub = state.live.clone();
+    let expires_in = std::time::Duration::from_secs(
+        u64::try_from(link.expires_at - unix_now() as i64).unwrap_or(0),
+    );
     Ok(upgrade
         .max_message_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| run(hub, link.id, name, guide, socket)))
+        .on_upgrade(move |socket| run(hub, link.id, name, guide, expires_in, socket)))
 }
 
-async fn run(hub: Arc<LiveHub>, link: i64, name: String, guide: bool, mut socket: WebSocket) {
+async fn run(
+    hub: Arc<LiveHub>,
+    link: i64,
+    name: String,
+    guide: bool,
+    expires_in: std::time::Duration,
+    mut socket: WebSocket,
+) {
+    let expiry = tokio::time::sleep(expires_in);
+    tokio::pin!(expiry);
     let me = hub.next_person.fetch_add(1, Ordering::Relaxed) + 1;
     let session = hub
         .sessions
@@ -169,7 +247,7 @@ async fn run(hub: Arc<LiveHub>, link: i64, name: String, guide: bool, mut socket
         if guide && s.controller.is_none_or(|c| !s.people.contains_key(&c)) {
             s.controller = Some(me);
         }
-        let welcome = json!({"type": "welcome", "you": me, "role": role, "view": s.view,
+        let welcome = json!({"type": "welcome", "you": me, "role": role, "state": s.tour,
             "controller": s.controller, "people": s.people.values().collect::<Vec<_>>()});
         (welcome, s.presence())
     };
@@ -192,7 +270,18 @@ async fn run(hub: Arc<LiveHub>, link: i64, name: String, guide: bool, mut socket
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                     Some(Ok(_)) => {}
                 },
+                () = &mut expiry => {
+                    hub.end(link, "expired");
+                }
                 outgoing = inbox.recv() => match outgoing {
+                    Ok(m) if m.last => {
+                        let _ = socket.send(Message::Text(m.text)).await;
+                        let _ = socket.send(Message::Close(Some(CloseFrame {
+                            code: ENDED_CLOSE_CODE,
+                            reason: "ended".into(),
+                        }))).await;
+                        break;
+                    }
                     Ok(m) if m.from == Some(me) => {}
                     Ok(m) => {
                         if socket.send(Message::Text(m.text)).await.is_err() {
@@ -203,7 +292,7 @@ async fn run(hub: Arc<LiveHub>, link: i64, name: String, guide: bool, mut socket
                     Err(broadcast::error::RecvError::Lagged(_)) => {
                         let now = {
                             let s = session.state.lock();
-                            json!({"type": "view", "from": s.controller, "view": s.view})
+                            s.state_message(s.controller)
                         };
                         if socket.send(Message::Text(now.to_string().into())).await.is_err() {
                             break;
@@ -225,30 +314,25 @@ fn handle(session: &LiveSession, me: u64, guide: bool, text: &str) -> Option<Val
     };
     let mut s = session.state.lock();
     match message {
+        Incoming::Go {
+            stop,
+            scene,
+            yaw,
+            pitch,
+            zoom,
+        } => lead(session, s, me, stop.map(Some), scene, [yaw, pitch, zoom]),
         Incoming::View {
             scene,
             yaw,
             pitch,
             zoom,
         } => {
-            if s.controller != Some(me) {
-                return Some(
-                    json!({"type": "error", "message": "only the person in control moves the view"}),
-                );
+            // A pan of a scene the tour has already left is stale: the leader
+            // sent it just before changing scenes.
+            if s.tour.view.is_some_and(|v| v.scene != scene) {
+                return None;
             }
-            if ![yaw, pitch, zoom].iter().all(|v| v.is_finite())
-                || !(-90.0..=90.0).contains(&pitch)
-                || !(0.0..=100.0).contains(&zoom)
-            {
-                return Some(
-                    json!({"type": "error", "message": "yaw must be finite, pitch -90..90, zoom 0..100"}),
-                );
-            }
-            let view = json!({"scene": scene, "yaw": yaw, "pitch": pitch, "zoom": zoom});
-            s.view = Some(view.clone());
-            drop(s);
-            session.send(Some(me), &json!({"type": "view", "from": me, "view": view}));
-            None
+            lead(session, s, me, None, scene, [yaw, pitch, zoom])
         }
         Incoming::HandControl { to } => {
             if !guide {
@@ -278,6 +362,45 @@ fn handle(session: &LiveSession, me: u64, guide: bool, text: &str) -> Option<Val
     }
 }
 
+/// Makes the leader's change the tour's new state and tells everyone else;
+/// `stop` is `Some` for a change of stop (`Some(None)`: off the tour's stops).
+fn lead(
+    session: &LiveSession,
+    mut s: parking_lot::MutexGuard<'_, SessionState>,
+    me: u64,
+    stop: Option<Option<u32>>,
+    scene: i64,
+    [yaw, pitch, zoom]: [f64; 3],
+) -> Option<Value> {
+    if s.controller != Some(me) {
+        return Some(
+            json!({"type": "error", "message": "only the person in control moves the view"}),
+        );
+    }
+    if ![yaw, pitch, zoom].iter().all(|v| v.is_finite())
+        || !(-90.0..=90.0).contains(&pitch)
+        || !(0.0..=100.0).contains(&zoom)
+    {
+        return Some(
+            json!({"type": "error", "message": "yaw must be finite, pitch -90..90, zoom 0..100"}),
+        );
+    }
+    s.tour.seq += 1;
+    if let Some(stop) = stop {
+        s.tour.stop = stop;
+    }
+    s.tour.view = Some(View {
+        scene,
+        yaw,
+        pitch,
+        zoom,
+    });
+    let message = s.state_message(Some(me));
+    drop(s);
+    session.send(Some(me), &message);
+    None
+}
+
 fn leave(hub: &LiveHub, link: i64, session: &Arc<LiveSession>, me: u64) {
     let presence = {
         let mut s = session.state.lock();
@@ -296,7 +419,10 @@ fn leave(hub: &LiveHub, link: i64, session: &Arc<LiveSession>, me: u64) {
         Some(p) => session.send(None, &p),
         None => {
             let mut sessions = hub.sessions.lock();
-            if session.state.lock().people.is_empty() {
+            // The link's session may have ended and another begun meanwhile.
+            if sessions.get(&link).is_some_and(|s| Arc::ptr_eq(s, session))
+                && session.state.lock().people.is_empty()
+            {
                 sessions.remove(&link);
             }
         }

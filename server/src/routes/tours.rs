@@ -276,6 +276,8 @@ pub async fn revoke_link(
         .revoke_share_link(tour, link, unix_now() as i64)
         .await?
     {
+        // Whoever is on the link's live tour is told and let go now.
+        state.live.end(link, "revoked");
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!(
