@@ -10,6 +10,7 @@ import type { Geometry } from './types';
 import { fetchSceneFeature, fetchShared, type Scene, type SceneView, type SharedTour } from './panorama/api';
 import { LivePanel } from './panorama/livePanel';
 import { PanoramaStage, sceneTitle } from './panorama/stage';
+import { prefetchScene } from './panorama/viewer';
 
 /** The token from `/t/{token}` (or `?token=` on a dev server). */
 function tokenOf(): string {
@@ -76,12 +77,41 @@ function show(shared: SharedTour, token: string, params: URLSearchParams): void 
   let live: LivePanel | null = null;
   let urlTimer: ReturnType<typeof setTimeout> | undefined;
   const stops = h('ol', { class: 'tour-stops', 'data-testid': 'tour-stops' });
+  /** The scene last announced to the live session (or shown from it). */
+  let sentScene = -1;
+  const stopOfScene = (scene: number): number | null => {
+    const i = tour.stops.findIndex((s) => s.scene.id === scene);
+    return i >= 0 ? i : null;
+  };
+  const markStop = (stop: number | null) => {
+    stops.querySelectorAll<HTMLElement>('li').forEach((li, i) => {
+      li.classList.toggle('active', i === stop);
+      li.querySelector('button')?.setAttribute('aria-current', i === stop ? 'step' : 'false');
+    });
+  };
+  /** Goes to a stop: at once here, and to everyone following. */
+  const goToStop = (i: number) => {
+    const scene = tour.stops[i].scene;
+    const view = { scene: scene.id, yaw: 0, pitch: 0, zoom: stage.view()?.zoom ?? 50 };
+    sentScene = scene.id;
+    markStop(i);
+    live?.go(i, view);
+    // No cross-fade: the guide sees the stop as soon as it is loaded, like everyone following.
+    void stage.show(scene.id, view, false);
+  };
   const stage = new PanoramaStage({
     scenes,
     strip: false,
     geometryOf,
     onScene: (scene) => {
-      for (const li of stops.querySelectorAll<HTMLElement>('li')) li.classList.toggle('active', li.dataset.scene === String(scene.id));
+      // A hotspot (not a stop button) took the leader to this scene: say so.
+      if (scene.id !== sentScene) {
+        const view = stage.view();
+        const stop = stopOfScene(scene.id);
+        if (view) live?.go(stop, view);
+        sentScene = scene.id;
+        markStop(stop);
+      }
     },
     onView: () => {
       live?.localView();
@@ -108,7 +138,7 @@ function show(shared: SharedTour, token: string, params: URLSearchParams): void 
         { 'data-scene': stop.scene.id },
         h(
           'button',
-          { type: 'button', class: 'tour-stop', 'data-testid': 'tour-stop', onclick: () => void stage.show(stop.scene.id) },
+          { type: 'button', class: 'tour-stop', 'data-testid': 'tour-stop', onclick: () => goToStop(i) },
           h('img', { src: stop.scene.thumbnail_url, alt: '', loading: 'lazy' }),
           h('span', { class: 'tour-stop-text' }, h('strong', {}, `${i + 1}. ${sceneTitle(stop.scene, i)}`), stop.note ? h('span', { class: 'tour-stop-note' }, stop.note) : null),
         ),
@@ -117,7 +147,19 @@ function show(shared: SharedTour, token: string, params: URLSearchParams): void 
   );
   live = new LivePanel(token, {
     view: () => stage.view(),
-    apply: (view) => void stage.show(view.scene, view, false).catch((e: unknown) => console.warn('live view', e)),
+    stop: () => stopOfScene(sentScene),
+    apply: (state) => {
+      if (!state.view) return;
+      sentScene = state.view.scene;
+      markStop(state.stop);
+      void stage.show(state.view.scene, state.view, false).catch((e: unknown) => console.warn('live view', e));
+    },
+    describe: (state) => {
+      const stop = state.stop === null ? undefined : tour.stops[state.stop];
+      if (stop) return t('tourStopOf', { n: (state.stop ?? 0) + 1, total: tour.stops.length, title: sceneTitle(stop.scene, state.stop ?? 0) });
+      const scene = scenes.find((s) => s.id === state.view?.scene);
+      return scene ? sceneTitle(scene, scenes.indexOf(scene)) : '';
+    },
   });
   replaceChildren(
     root,
@@ -131,7 +173,11 @@ function show(shared: SharedTour, token: string, params: URLSearchParams): void 
   );
   const wanted = linkedView(params);
   const first = scenes.find((s) => s.id === wanted.scene) ?? scenes[0];
+  sentScene = first.id;
+  markStop(stopOfScene(first.id));
   stage.start(first, { yaw: wanted.yaw, pitch: wanted.pitch, zoom: wanted.zoom });
+  // Every stop's first tiles, once the first scene has had the network to itself.
+  setTimeout(() => scenes.forEach(prefetchScene), 1500);
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,8 @@
 // A live guided tour over `/api/live/{token}` (server: `routes/live.rs`).
 // One socket; when it drops, connect again with a growing delay; the
-// server's `welcome` then carries the session as it is.
+// server's `welcome` then carries the session as it is. The tour's stop and
+// view are one state numbered by the server (`seq`): see `LivePanel` for how
+// followers use the number.
 
 import type { SceneView } from './api';
 
@@ -12,22 +14,38 @@ export interface Person {
 
 export type LiveStatus = { kind: 'connecting' } | { kind: 'connected' } | { kind: 'waiting'; seconds: number } | { kind: 'closed' };
 
+/** The tour as the leader has it: which stop (index, or null off the stops) and view. */
+export interface TourState {
+  seq: number;
+  stop: number | null;
+  view: SceneView | null;
+}
+
+/** Why a session ended for good. */
+export type EndReason = 'revoked' | 'expired';
+
 export interface LiveHandlers {
   /** A (re)connection: who I am, and the session as it is. */
-  onWelcome(you: number, role: Person['role'], view: SceneView | null): void;
+  onWelcome(you: number, role: Person['role'], state: TourState): void;
   /** Who is here and who leads changed (after a welcome too). */
   onPresence(people: Person[], controller: number | null): void;
-  /** The one in control moved. */
-  onView(view: SceneView): void;
+  /** The leader changed the tour's state. */
+  onState(state: TourState): void;
+  /** The link was revoked or expired: no reconnection follows. */
+  onEnded(reason: EndReason): void;
   onError(message: string): void;
   onStatus(status: LiveStatus): void;
 }
 
 type Incoming =
-  | { type: 'welcome'; you: number; role: Person['role']; view: SceneView | null; controller: number | null; people: Person[] }
-  | { type: 'view'; from: number | null; view: SceneView | null }
+  | { type: 'welcome'; you: number; role: Person['role']; state: TourState; controller: number | null; people: Person[] }
+  | ({ type: 'state'; from: number | null } & TourState)
   | { type: 'presence'; people: Person[]; controller: number | null }
+  | { type: 'ended'; reason: EndReason }
   | { type: 'error'; message: string };
+
+/** The close code of a session that ended (server: `ENDED_CLOSE_CODE`). */
+const ENDED_CLOSE_CODE = 4410;
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 
@@ -58,8 +76,14 @@ export class LiveClient {
     return true;
   }
 
+  /** A pan of the current scene. */
   sendView(view: SceneView): boolean {
     return this.send({ type: 'view', ...view });
+  }
+
+  /** A change of scene, to a stop of the tour (or off them, `stop` null). */
+  sendGo(stop: number | null, view: SceneView): boolean {
+    return this.send({ type: 'go', stop, ...view });
   }
 
   /** Leaves for good: no reconnection. */
@@ -90,8 +114,14 @@ export class LiveClient {
       }
       this.receive(m);
     });
-    socket.addEventListener('close', () => {
+    socket.addEventListener('close', (e) => {
       if (this.socket !== socket || this.stopped) return;
+      if (e.code === ENDED_CLOSE_CODE) {
+        this.stopped = true;
+        this.socket = null;
+        this.handlers.onStatus({ kind: 'closed' });
+        return;
+      }
       this.socket = null;
       const delay = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
       this.attempt += 1;
@@ -105,14 +135,18 @@ export class LiveClient {
       case 'welcome':
         this.attempt = 0;
         this.handlers.onStatus({ kind: 'connected' });
-        this.handlers.onWelcome(m.you, m.role, m.view);
+        this.handlers.onWelcome(m.you, m.role, m.state);
         this.handlers.onPresence(m.people, m.controller);
         break;
       case 'presence':
         this.handlers.onPresence(m.people, m.controller);
         break;
-      case 'view':
-        if (m.view) this.handlers.onView(m.view);
+      case 'state':
+        this.handlers.onState({ seq: m.seq, stop: m.stop, view: m.view });
+        break;
+      case 'ended':
+        this.stopped = true;
+        this.handlers.onEnded(m.reason);
         break;
       case 'error':
         this.handlers.onError(m.message);

@@ -1,16 +1,25 @@
-// The live panel of the tour page: join with a name, see who is here and who
-// leads; the leader's view drives everyone else's viewer, and guides hand
-// control to an attendee and take it back.
+// The live panel of the tour page: join with a name, see who is here, who
+// leads and where the tour is; the leader's stop and view drive everyone
+// else's viewer, and guides hand control to an attendee and take it back.
+//
+// Followers show a tour state only when its sequence number is above the
+// last one shown: messages handled out of order (a scene still loading when
+// the next arrives) never take anyone back to an older stop.
 
 import { h, replaceChildren } from '../dom';
 import { t } from '../i18n';
 import type { SceneView } from './api';
-import { LiveClient, liveUrl, type LiveStatus, type Person } from './live';
+import { LiveClient, liveUrl, type EndReason, type LiveStatus, type Person, type TourState } from './live';
 
-/** What the panel needs of the viewer. */
+/** What the panel needs of the tour page. */
 export interface LiveTarget {
   view(): SceneView | null;
-  apply(view: SceneView): void;
+  /** The tour stop on show, or null off the stops. */
+  stop(): number | null;
+  /** Shows the leader's state: its stop and view. */
+  apply(state: TourState): void;
+  /** Where the tour is, for the panel's line: the stop's name, or the scene's title off the stops. */
+  describe(state: TourState): string;
 }
 
 const SEND_EVERY_MS = 100;
@@ -30,11 +39,14 @@ export class LivePanel {
   private role: Person['role'] = 'attendee';
   private people: Person[] = [];
   private controller: number | null = null;
+  /** The sequence number of the last state shown (followers) or received. */
+  private applied = -1;
   private lastSent = 0;
   private pending: ReturnType<typeof setTimeout> | undefined;
   private readonly body = h('div', { class: 'live-body' });
   private readonly status = h('p', { class: 'live-status', 'data-testid': 'live-status', 'aria-live': 'polite' });
   private readonly leader = h('p', { class: 'live-leader', 'data-testid': 'live-leader' });
+  private readonly where = h('p', { class: 'live-where', 'data-testid': 'live-where', hidden: true });
   private readonly list = h('ul', { class: 'live-people', 'data-testid': 'live-people' });
   private readonly error = h('p', { class: 'live-error', hidden: true, role: 'alert' });
 
@@ -44,6 +56,15 @@ export class LivePanel {
   ) {
     this.el = h('section', { class: 'live-panel', 'data-testid': 'live-panel' }, h('h2', {}, t('liveTitle')), this.body);
     this.renderJoin();
+  }
+
+  /** The leader moved to another scene: sent at once, ahead of any pan still waiting. */
+  go(stop: number | null, view: SceneView): void {
+    if (!this.client || this.you === null || this.controller !== this.you) return;
+    clearTimeout(this.pending);
+    this.pending = undefined;
+    if (this.client.sendGo(stop, view)) this.lastSent = Date.now();
+    this.showWhere({ seq: this.applied, stop, view });
   }
 
   /** The local view changed: the leader sends it, at most ~10 times a second. */
@@ -86,14 +107,20 @@ export class LivePanel {
   private join(name: string): void {
     const leave = h('button', { class: 'link-button', type: 'button', 'data-testid': 'live-leave' }, t('liveLeave'));
     leave.addEventListener('click', () => this.leave());
-    replaceChildren(this.body, this.status, this.leader, this.list, this.error, leave);
+    replaceChildren(this.body, this.status, this.leader, this.where, this.list, this.error, leave);
     this.client = new LiveClient(liveUrl(this.token, name), {
       onStatus: (s) => this.showStatus(s),
-      onWelcome: (you, role, view) => {
+      onWelcome: (you, role, state) => {
         this.you = you;
         this.role = role;
         this.el.dataset.role = role;
-        if (view) this.target.apply(view);
+        // The session as it is now, whatever was shown before: after a
+        // reconnection it may be a new session whose numbers start again.
+        this.applied = state.seq;
+        if (state.view) {
+          this.target.apply(state);
+          this.showWhere(state);
+        }
       },
       onPresence: (people, controller) => {
         const gained = controller === this.you && this.controller !== this.you;
@@ -101,17 +128,41 @@ export class LivePanel {
         this.controller = controller;
         this.renderPeople();
         // Taking the lead: bring everyone to what I see.
-        if (gained) this.sendNow();
+        const view = this.target.view();
+        if (gained && view) this.go(this.target.stop(), view);
       },
-      onView: (view) => {
-        if (this.controller !== this.you) this.target.apply(view);
+      onState: (state) => {
+        if (state.seq <= this.applied) return;
+        this.applied = state.seq;
+        if (this.controller !== this.you) this.target.apply(state);
+        this.showWhere(state);
       },
+      onEnded: (reason) => this.ended(reason),
       onError: (message) => {
         this.error.textContent = t('liveError', { msg: message });
         this.error.hidden = false;
       },
     });
     window.siteAtlasLive = this.client;
+  }
+
+  private showWhere(state: TourState): void {
+    if (!state.view) return;
+    this.where.hidden = false;
+    this.where.textContent = t('liveWhere', { where: this.target.describe(state) });
+    this.el.dataset.seq = String(state.seq);
+  }
+
+  private ended(reason: EndReason): void {
+    this.client = null;
+    this.you = null;
+    this.controller = null;
+    if (window.siteAtlasLive) delete window.siteAtlasLive;
+    this.el.dataset.ended = reason;
+    replaceChildren(
+      this.body,
+      h('p', { class: 'live-ended', role: 'alert', 'data-testid': 'live-ended' }, reason === 'revoked' ? t('liveRevoked') : t('liveExpired')),
+    );
   }
 
   private leave(): void {
@@ -132,10 +183,14 @@ export class LivePanel {
 
   private renderPeople(): void {
     const lead = this.people.find((p) => p.id === this.controller);
+    const guidePresent = this.people.some((p) => p.role === 'guide');
     this.el.dataset.controller = this.controller === null ? '' : String(this.controller);
     this.el.dataset.leading = String(this.controller !== null && this.controller === this.you);
+    this.el.dataset.guide = String(guidePresent);
     this.leader.textContent = !lead
-      ? t('liveNoLeader')
+      ? this.role === 'attendee'
+        ? t('liveGuideGone')
+        : t('liveNoLeader')
       : lead.id === this.you
         ? t('liveYouLead')
         : this.role === 'attendee'

@@ -44,6 +44,18 @@ export function panoramaOf(scene: Scene): CubemapMultiTilesPanorama {
   };
 }
 
+/**
+ * Fetches the first level of a scene's faces into the HTTP cache (the tiles
+ * are immutable), so that showing the scene later only decodes them: a
+ * guide's next stop appears at once, for the guide and everyone following.
+ */
+export function prefetchScene(scene: Scene): void {
+  const first = panoramaOf(scene).baseUrl as Record<string, string>;
+  for (const url of Object.values(first)) {
+    void fetch(url, { priority: 'low' } as RequestInit).catch(() => undefined);
+  }
+}
+
 export interface ViewerHooks {
   /** A scene by id (a link hotspot's target), from what is known or the server. */
   resolveScene(id: number): Promise<Scene>;
@@ -127,17 +139,21 @@ export class PanoramaViewer {
 
   /** Shows a scene (or just turns, if it is the one shown); `view` leaves unset parts as they are. */
   async show(scene: Scene, view: Partial<SceneView> = {}, transition = true): Promise<void> {
-    const ticket = ++this.ticket;
     const position = view.yaw !== undefined || view.pitch !== undefined
       ? { yaw: (view.yaw ?? 0) * RAD, pitch: (view.pitch ?? 0) * RAD }
       : undefined;
     if (scene.id === this.scene.id) {
-      // Still loading: the view applies once the scene is there.
+      // Still loading: the view applies once the scene is there. A turn
+      // never cancels the loading scene's completion (markers, onScene).
       if (this.loading) this.later = { ...this.later, ...view };
       if (position) this.psv.rotate(position);
       if (view.zoom !== undefined) this.psv.zoom(view.zoom);
       return;
     }
+    const ticket = ++this.ticket;
+    // Whatever the camera was doing (a pan's inertia, an animation) must
+    // not hold the new scene back.
+    void this.psv.stopAnimation();
     this.scene = scene;
     this.later = null;
     this.loading = true;
