@@ -257,6 +257,7 @@ export interface PolicyPlan {
   floor_area_m2?: number;
   expected_output_wan?: number;
   expected_tax_wan?: number;
+  equipment_wan?: number;
   jobs?: number;
   lease_months?: number;
 }
@@ -266,7 +267,7 @@ export interface PolicyEstimate {
   land_mu: number | null;
   investment_intensity_wan_per_mu: number | null;
   tax_per_mu_wan: number | null;
-  rules: { id: string; name: string; applies: boolean; amount_wan: number; explanation: string }[];
+  rules: { id: string; name: string; applies: boolean; amount_wan: number; explanation: string; source?: string }[];
   total_wan: number;
 }
 

@@ -38,6 +38,7 @@ function numberField(text: string, name: string, required = false): [HTMLElement
 function calculator(selection: Selection): HTMLElement {
   const [investmentLabel, investment] = numberField(t('pol_investment'), 'investment_wan', true);
   const [taxLabel, tax] = numberField(t('pol_tax'), 'expected_tax_wan');
+  const [equipmentLabel, equipment] = numberField(t('pol_equipment'), 'equipment_wan');
   const [jobsLabel, jobs] = numberField(t('pol_jobs'), 'jobs');
   jobs.step = '1';
   const [leaseLabel, lease] = numberField(t('pol_lease'), 'lease_months');
@@ -45,12 +46,13 @@ function calculator(selection: Selection): HTMLElement {
   const factories = selection.layer === 'factories';
   const result = h('div', { class: 'policy-result', 'aria-live': 'polite', 'data-testid': 'policy-result' });
   const submit = h('button', { class: 'primary-button', type: 'submit', 'data-testid': 'policy-submit' }, t('pol_submit'));
-  const form = h('form', { class: 'edit-form policy-form', 'data-testid': 'policy-form' }, h('div', { class: 'policy-grid' }, investmentLabel, taxLabel, jobsLabel, factories ? leaseLabel : null), submit, result);
+  const form = h('form', { class: 'edit-form policy-form', 'data-testid': 'policy-form' }, h('div', { class: 'policy-grid' }, investmentLabel, taxLabel, equipmentLabel, jobsLabel, factories ? leaseLabel : null), submit, result);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     if (!form.reportValidity()) return;
     const plan: PolicyPlan = { investment_wan: Number(investment.value) };
     if (tax.value !== '') plan.expected_tax_wan = Number(tax.value);
+    if (equipment.value !== '') plan.equipment_wan = Number(equipment.value);
     if (jobs.value !== '') plan.jobs = Math.round(Number(jobs.value));
     if (factories && lease.value !== '') plan.lease_months = Math.round(Number(lease.value));
     submit.disabled = true;
@@ -90,6 +92,7 @@ function showEstimate(e: PolicyEstimate): HTMLElement {
             h('span', { class: 'policy-amount' }, t('pol_amount', { v: money(r.amount_wan) })),
           ),
           h('p', { class: 'policy-explanation' }, policyExplanation(r.explanation)),
+          r.source ? h('p', { class: 'policy-source', 'data-testid': 'policy-source' }, t('pol_source', { v: r.source })) : null,
         ),
       ),
     ),
