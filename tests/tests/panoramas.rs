@@ -524,21 +524,41 @@ async fn a_live_tour_with_two_people() {
         "{presence}"
     );
 
-    // The guide moves; the visitor follows.
+    // The guide goes to the second stop; the visitor follows.
     let started = Instant::now();
     send(
         &mut guide,
-        json!({"type": "view", "scene": b, "yaw": 42.0, "pitch": -10.0, "zoom": 60}),
+        json!({"type": "go", "stop": 1, "scene": b, "yaw": 42.0, "pitch": -10.0, "zoom": 60}),
     )
     .await;
-    let moved = next_of(&mut visitor, "view").await;
+    let moved = next_of(&mut visitor, "state").await;
     let latency = started.elapsed();
     eprintln!("guide to visitor on loopback: {latency:?}");
+    assert_eq!(moved["seq"], 1);
+    assert_eq!(moved["stop"], 1);
     assert_eq!(
         moved["view"],
         json!({"scene": b, "yaw": 42.0, "pitch": -10.0, "zoom": 60.0})
     );
     assert!(latency < Duration::from_millis(1000), "{latency:?}");
+
+    // A pan of the scene the tour has left (sent just before the change) is
+    // dropped; the next pan of the current scene goes through, numbered on.
+    send(
+        &mut guide,
+        json!({"type": "view", "scene": a, "yaw": 7.0, "pitch": 0.0, "zoom": 60}),
+    )
+    .await;
+    send(
+        &mut guide,
+        json!({"type": "view", "scene": b, "yaw": 50.0, "pitch": -5.0, "zoom": 60}),
+    )
+    .await;
+    let panned = next_of(&mut visitor, "state").await;
+    assert_eq!(panned["seq"], 2, "{panned}");
+    assert_eq!(panned["stop"], 1, "a pan keeps the stop");
+    assert_eq!(panned["view"]["scene"], b);
+    assert_eq!(panned["view"]["yaw"], 50.0);
 
     // The visitor cannot steer until handed control; then can; then the guide takes it back.
     send(
@@ -563,10 +583,15 @@ async fn a_live_tour_with_two_people() {
     );
     send(
         &mut visitor,
-        json!({"type": "view", "scene": a, "yaw": 5, "pitch": 1}),
+        json!({"type": "go", "stop": 0, "scene": a, "yaw": 5, "pitch": 1}),
     )
     .await;
-    assert_eq!(next_of(&mut guide, "view").await["view"]["scene"], a);
+    let led = next_of(&mut guide, "state").await;
+    assert_eq!(
+        (led["seq"].clone(), led["stop"].clone()),
+        (json!(3), json!(0))
+    );
+    assert_eq!(led["view"]["scene"], a);
     send(
         &mut visitor,
         json!({"type": "hand_control", "to": guide_id}),
@@ -595,19 +620,20 @@ async fn a_live_tour_with_two_people() {
     }
     send(
         &mut guide,
-        json!({"type": "view", "scene": b, "yaw": -90.0, "pitch": 0.0, "zoom": 40}),
+        json!({"type": "go", "stop": 1, "scene": b, "yaw": -90.0, "pitch": 0.0, "zoom": 40}),
     )
     .await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let mut back = connect(server, token, "investor", None).await;
     let welcome = next_of(&mut back, "welcome").await;
     assert_eq!(
-        welcome["view"],
-        json!({"scene": b, "yaw": -90.0, "pitch": 0.0, "zoom": 40.0})
+        welcome["state"],
+        json!({"seq": 4, "stop": 1, "view": {"scene": b, "yaw": -90.0, "pitch": 0.0, "zoom": 40.0}})
     );
     assert_eq!(welcome["controller"], guide_id);
 
-    // A revoked link lets no one in.
+    // Revoking the link ends the session: everyone is told why and let go,
+    // and no one gets in again.
     let r = server
         .http
         .delete(format!(
@@ -619,6 +645,21 @@ async fn a_live_tour_with_two_people() {
         .await
         .unwrap();
     assert_eq!(r.status(), 204);
+    for socket in [&mut back, &mut guide] {
+        assert_eq!(next_of(socket, "ended").await["reason"], "revoked");
+        let closed = tokio::time::timeout(Duration::from_secs(3), async {
+            loop {
+                match socket.next().await {
+                    Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                    None | Some(Err(_)) => return None,
+                    Some(Ok(_)) => {}
+                }
+            }
+        })
+        .await
+        .expect("the socket closes after `ended`");
+        assert_eq!(closed, Some(4410));
+    }
     let url = format!(
         "{}/api/live/{token}",
         server.base.replace("http://", "ws://")

@@ -329,7 +329,7 @@ fn handle(session: &LiveSession, me: u64, guide: bool, text: &str) -> Option<Val
         } => {
             // A pan of a scene the tour has already left is stale: the leader
             // sent it just before changing scenes.
-            if s.tour.view.is_some_and(|v| v.scene != scene) {
+            if s.controller == Some(me) && s.tour.view.is_some_and(|v| v.scene != scene) {
                 return None;
             }
             lead(session, s, me, None, scene, [yaw, pitch, zoom])
