@@ -217,6 +217,9 @@ describe('advice, leads and the dashboard', () => {
   test('the policy calculator says when a park has no incentives, and shows what the API computes once set', async () => {
     const plot = (await api('/api/plots/1')).json;
     const park = plot.properties.park;
+    // The demo publishes rules for every park: withdraw this park's first.
+    const none = await api(`/api/parks/${park}/policy`, { method: 'PUT', body: { park, rules: [] }, token: server.token });
+    assert.equal(none.status, 200, JSON.stringify(none.json));
     let page = await openApp(browser.context, server.base, `${WENJIANG}&sel=plots/1`);
     await page.waitForSelector('[data-testid=policy-none]');
     assert.match(await page.locator('[data-testid=card-policy]').innerText(), /暂未公布优惠政策/);
