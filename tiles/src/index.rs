@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use geo::{Area, BoundingRect, Coord, MapCoords, MultiPolygon, Rect};
+use geo::{Area, BoundingRect, Contains, Coord, InteriorPoint, MapCoords, MultiPolygon, Rect};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, Envelope, ParentNode, RStarInsertionStrategy, RTree, RTreeNode, RTreeParams};
 
@@ -112,7 +112,15 @@ fn label_point(mp: &MultiPolygon<f64>) -> Option<Coord<f64>> {
     if tolerance.is_nan() || tolerance <= 0.0 {
         return None;
     }
-    polylabel::polylabel(largest, &tolerance).ok().map(|p| p.0)
+    let point = polylabel::polylabel(largest, &tolerance).ok()?;
+    // The search is only as fine as its tolerance: in a sliver thinner than
+    // that, its best cell's centre can lie outside the polygon. Then any
+    // interior point is better than the best cell.
+    if largest.contains(&point) {
+        Some(point.0)
+    } else {
+        largest.interior_point().map(|p| p.0)
+    }
 }
 
 /// A feature as the R-tree holds it (see [`LayerIndex::for_each_candidate`]).
