@@ -19,6 +19,7 @@ use std::process::Command;
 
 use serde_json::Value;
 use siteatlas_tests::{ServerOptions, StoreKind, TestServer, TestStore, siteatlas_bin};
+use siteatlas_tiles::tile_math::world_to_lonlat;
 
 /// The source outlines and their attributes as departments write them.
 fn source() -> Value {
@@ -351,6 +352,70 @@ async fn import_and_compare(file: &Path, extra: &[&str], what: &str, attributes:
             "{what}: {code} found at {g} m, beyond PostGIS's {radius} m"
         );
     }
+
+    label_points_against_the_inscribed_circle(&server, &pool, what).await;
+}
+
+/// Each plot's label point (where the tiles name it) against PostGIS's
+/// largest inscribed circle of its largest part, in Web Mercator where the
+/// index finds it: inside the outline, and nearer its edges than the
+/// circle's centre by at most the index's precision, 1/16 of the part's
+/// larger side.
+async fn label_points_against_the_inscribed_circle(
+    server: &TestServer,
+    pool: &sqlx::PgPool,
+    what: &str,
+) {
+    let (codes, lons, lats): (Vec<String>, Vec<f64>, Vec<f64>) = {
+        let atlas = server.state.atlas.read();
+        let mut columns = (Vec::new(), Vec::new(), Vec::new());
+        for e in atlas.plots.iter() {
+            let (lon, lat) = world_to_lonlat(e.world_label.x, e.world_label.y);
+            columns.0.push(e.feature.code.clone());
+            columns.1.push(lon);
+            columns.2.push(lat);
+        }
+        columns
+    };
+    let rows: Vec<(String, bool, f64, f64, f64)> = sqlx::query_as(
+        "WITH ours AS (SELECT * FROM unnest($1::text[], $2::float8[], $3::float8[]) AS t(code, lon, lat)), \
+              largest AS (SELECT DISTINCT ON (s.code) s.code, ST_Transform(d.geom, 3857) AS g \
+                          FROM source_outlines s, ST_Dump(s.geom) d \
+                          ORDER BY s.code, ST_Area(d.geom) DESC), \
+              placed AS (SELECT l.code, l.g, ST_Transform(ST_SetSRID(ST_MakePoint(o.lon, o.lat), 4326), 3857) AS p \
+                         FROM largest l JOIN ours o ON o.code = l.code) \
+         SELECT code, ST_Intersects(g, p), ST_Distance(ST_Boundary(g), p), \
+                (ST_MaximumInscribedCircle(g)).radius, \
+                GREATEST(ST_XMax(g) - ST_XMin(g), ST_YMax(g) - ST_YMin(g)) \
+         FROM placed",
+    )
+    .bind(&codes)
+    .bind(&lons)
+    .bind(&lats)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows.len(),
+        codes.len(),
+        "{what}: every plot has a label point"
+    );
+    let mut worst: f64 = 0.0;
+    for (code, inside, clearance, best, side) in &rows {
+        assert!(inside, "{what}: {code}'s label point is outside it");
+        let shortfall = best - clearance;
+        worst = worst.max(shortfall / side);
+        assert!(
+            shortfall <= side / 16.0 + 0.01,
+            "{what}: {code}'s label point is {clearance:.2} m from its edges; \
+             PostGIS's inscribed circle has a radius of {best:.2} m (side {side:.1} m)"
+        );
+    }
+    eprintln!(
+        "{what}: {} label points, worst shortfall against ST_MaximumInscribedCircle {:.4} of the side",
+        rows.len(),
+        worst
+    );
 }
 
 /// The files, made once per test into a temporary directory.
