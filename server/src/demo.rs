@@ -22,6 +22,9 @@ use crate::routes::advice::policy_key;
 use crate::routes::panoramas::media_root;
 use crate::store::{NewPanorama, Store};
 
+/// Names the cache's folders being filled.
+const STAGING_PREFIX: &str = ".demo-panoramas-";
+
 /// Who the demo's panoramas and tours are credited to.
 const AUTHOR: &str = "演示数据";
 
@@ -116,27 +119,47 @@ struct DrawnScene {
 /// of the drawing and of the tiling in the user's cache folder, and copied
 /// from there. Without a usable cache folder they are made in place.
 fn drawn_scenes(root: &Path) -> anyhow::Result<Vec<DrawnScene>> {
-    let Some(cache) = cache_dir() else {
-        return draw_scenes(root);
-    };
+    if let Some(cache) = cache_dir() {
+        match copied_from_cache(&cache, root) {
+            Ok(scenes) => return Ok(scenes),
+            Err(e) => tracing::warn!(cache = %cache.display(), "demo panoramas not cached: {e:#}"),
+        }
+    }
+    draw_scenes(root)
+}
+
+/// The scenes from the cache at `cache` (filled first if empty), copied under `root`.
+fn copied_from_cache(cache: &Path, root: &Path) -> anyhow::Result<Vec<DrawnScene>> {
     let manifest_path = cache.join("scenes.json");
     if !manifest_path.is_file() {
-        // Made beside, then renamed: another process filling the same cache
-        // at the same time leaves one whole copy, never a mix.
         let parent = cache.parent().context("a cache folder has a parent")?;
         std::fs::create_dir_all(parent)?;
-        let staging = tempfile::Builder::new()
-            .prefix(".demo-panoramas-")
-            .tempdir_in(parent)?;
-        let scenes = draw_scenes(staging.path())?;
-        std::fs::write(
-            staging.path().join("scenes.json"),
-            serde_json::to_vec(&scenes)?,
-        )?;
-        let staged = staging.keep();
-        if std::fs::rename(&staged, &cache).is_err() {
-            // Someone else's copy is there already.
-            std::fs::remove_dir_all(&staged).ok();
+        // One process draws while the others (tests starting together) wait
+        // for its copy rather than drawing their own.
+        let lock = std::fs::File::create(parent.join("demo-panoramas.lock"))?;
+        lock.lock()?;
+        if !manifest_path.is_file() {
+            // Whatever another process left half made, it left for good: it
+            // was drawing under this lock.
+            for entry in std::fs::read_dir(parent)?.flatten() {
+                if entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(STAGING_PREFIX)
+                {
+                    std::fs::remove_dir_all(entry.path()).ok();
+                }
+            }
+            // Made beside, then renamed: a copy appears whole or not at all.
+            let staging = tempfile::Builder::new()
+                .prefix(STAGING_PREFIX)
+                .tempdir_in(parent)?;
+            let scenes = draw_scenes(staging.path())?;
+            std::fs::write(
+                staging.path().join("scenes.json"),
+                serde_json::to_vec(&scenes)?,
+            )?;
+            std::fs::rename(staging.keep(), cache)?;
         }
     }
     let scenes: Vec<DrawnScene> = serde_json::from_slice(&std::fs::read(&manifest_path)?)?;
