@@ -1,4 +1,5 @@
-//! The staff back office's API: attribute edits of plots and factories.
+//! The staff back office's API: attribute edits of plots and factories, and
+//! tokens managed over HTTP.
 
 use serde_json::{Value, json};
 use siteatlas_tests::{STORES, ServerOptions, StoreKind, TestServer, TestStore};
@@ -289,4 +290,196 @@ async fn attribute_edits_on(kind: StoreKind) {
     )
     .await;
     assert_eq!(r.status(), 400);
+}
+
+async fn tokens_request(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut req = server
+        .http
+        .request(method, format!("{}{path}", server.base));
+    if let Some(t) = bearer {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_over_http() {
+    for kind in STORES {
+        tokens_over_http_on(kind).await;
+    }
+}
+
+async fn tokens_over_http_on(kind: StoreKind) {
+    use reqwest::Method;
+    let (_store, server) = start(kind).await;
+    let admin = token(&server, "管理员", "admin", &[]).await;
+    let promoter = token(&server, "招商", "promoter", &[]).await;
+    let park = server
+        .state
+        .atlas
+        .read()
+        .parks
+        .iter()
+        .next()
+        .unwrap()
+        .feature
+        .code
+        .clone();
+
+    // Refusals: no token, a promoter, a revoked or unknown token.
+    let new = json!({"role": "officer", "name": "新专员", "parks": [park]});
+    for (bearer, status) in [(None, 401), (Some("sa_nope"), 401), (Some(&*promoter), 403)] {
+        for (method, path, body) in [
+            (Method::GET, "/api/admin/tokens", None),
+            (Method::POST, "/api/admin/tokens", Some(new.clone())),
+            (Method::DELETE, "/api/admin/tokens/1", None),
+        ] {
+            let r = tokens_request(&server, method.clone(), path, bearer, body).await;
+            assert_eq!(r.status(), status, "{method} {path} as {bearer:?}");
+        }
+    }
+
+    // Validation.
+    for (body, field) in [
+        (
+            json!({"role": "superuser", "name": "x", "parks": []}),
+            "role",
+        ),
+        (
+            json!({"role": "promoter", "name": "  ", "parks": []}),
+            "name",
+        ),
+        (
+            json!({"role": "officer", "name": "x", "parks": []}),
+            "parks",
+        ),
+        (
+            json!({"role": "officer", "name": "x", "parks": ["NO-SUCH-PARK"]}),
+            "parks",
+        ),
+    ] {
+        let r = tokens_request(
+            &server,
+            Method::POST,
+            "/api/admin/tokens",
+            Some(&admin),
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(r.status(), 400, "{body}");
+        let error: Value = r.json().await.unwrap();
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{field}:")),
+            "{error}"
+        );
+    }
+    let r = tokens_request(
+        &server,
+        Method::DELETE,
+        "/api/admin/tokens/abc",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let r = tokens_request(
+        &server,
+        Method::DELETE,
+        "/api/admin/tokens/999999",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    let before = server.state.store.list_tokens().await.unwrap().len();
+    assert_eq!(before, 2, "refused requests created nothing");
+
+    // Create: the token is answered once and works.
+    let r = tokens_request(
+        &server,
+        Method::POST,
+        "/api/admin/tokens",
+        Some(&admin),
+        Some(new),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    let officer = created["token"].as_str().unwrap().to_owned();
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(created["role"], "officer");
+    assert_eq!(created["parks"], json!([park]));
+    let r = tokens_request(&server, Method::GET, "/api/session", Some(&officer), None).await;
+    let session: Value = r.json().await.unwrap();
+    assert_eq!(session["name"], "新专员", "{session}");
+
+    // List: every token, never the secret.
+    let r = tokens_request(
+        &server,
+        Method::GET,
+        "/api/admin/tokens",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    assert!(!text.contains(&officer));
+    let list: Value = serde_json::from_str(&text).unwrap();
+    let listed = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap();
+    assert_eq!(listed["name"], "新专员");
+    assert_eq!(listed["revoked"], false);
+    assert!(listed.get("token").is_none());
+
+    // Revoke: it stops working at once; a second revoke is 404.
+    let path = format!("/api/admin/tokens/{id}");
+    let r = tokens_request(&server, Method::DELETE, &path, Some(&admin), None).await;
+    assert_eq!(r.status(), 204);
+    let r = tokens_request(&server, Method::DELETE, &path, Some(&admin), None).await;
+    assert_eq!(r.status(), 404);
+    let r = tokens_request(&server, Method::GET, "/api/leads", Some(&officer), None).await;
+    assert_eq!(r.status(), 401, "a revoked token is refused");
+    let r = tokens_request(
+        &server,
+        Method::POST,
+        "/api/session",
+        None,
+        Some(json!({"token": officer})),
+    )
+    .await;
+    assert_eq!(r.status(), 401, "a revoked token cannot sign in");
+    let list: Value = tokens_request(
+        &server,
+        Method::GET,
+        "/api/admin/tokens",
+        Some(&admin),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == id && t["revoked"] == true)
+    );
 }
