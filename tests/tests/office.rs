@@ -1,5 +1,5 @@
-//! The staff back office's API: attribute edits of plots and factories, and
-//! tokens managed over HTTP.
+//! The staff back office's API: attribute edits of plots and factories,
+//! tokens managed over HTTP, and incentive estimates under rules not yet saved.
 
 use serde_json::{Value, json};
 use siteatlas_tests::{STORES, ServerOptions, StoreKind, TestServer, TestStore};
@@ -482,4 +482,49 @@ async fn tokens_over_http_on(kind: StoreKind) {
             .iter()
             .any(|t| t["id"] == id && t["revoked"] == true)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn estimate_with_unsaved_rules() {
+    let (_store, server) = start(StoreKind::Sqlite).await;
+    let (plot, park) = priced_plot(&server);
+    let estimate = |body: Value| {
+        let server = &server;
+        async move {
+            server
+                .http
+                .post(format!("{}/api/policy/estimate", server.base))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let plan = json!({"investment_wan": 5000, "jobs": 100});
+    // No stored rules: nothing granted.
+    let r = estimate(json!({"site": {"layer": "plots", "id": plot}, "plan": plan})).await;
+    let stored: Value = r.json().await.unwrap();
+    assert_eq!(stored["rules"], json!([]));
+    // The same site under rules in the body: 100 jobs x 3 000 元 = 30 万元.
+    let rules = json!([{"id": "jobs", "name": "就业补贴", "kind": "per_job_subsidy", "yuan_per_job": 3000}]);
+    let r = estimate(json!({"site": {"layer": "plots", "id": plot}, "plan": plan, "rules": rules}))
+        .await;
+    assert_eq!(r.status(), 200);
+    let preview: Value = r.json().await.unwrap();
+    assert_eq!(preview["park"], park);
+    assert_eq!(preview["total_wan"].as_f64(), Some(30.0), "{preview}");
+    // Nothing was saved.
+    let policy = server
+        .get_json(&format!("/api/parks/{park}/policy"), 200)
+        .await;
+    assert_eq!(policy["rules"], json!([]));
+    // Invalid unsaved rules are refused as a save refuses them.
+    let bad = json!([{"id": "x", "name": "x", "kind": "investment_share", "share_pct": 150}]);
+    let r =
+        estimate(json!({"site": {"layer": "plots", "id": plot}, "plan": plan, "rules": bad})).await;
+    assert_eq!(r.status(), 400);
+    let r =
+        estimate(json!({"site": {"layer": "plots", "id": plot}, "plan": plan, "rules": {"x": 1}}))
+            .await;
+    assert_eq!(r.status(), 400);
 }
