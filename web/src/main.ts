@@ -24,6 +24,7 @@ import { bbox } from './geo';
 import type { Feature, LayerName } from './types';
 import { ResultList } from './results';
 import { SearchTools } from './searchTools';
+import { SiteForm } from './siteForm';
 import { buildShell, type Shell } from './shell';
 import { Store } from './state';
 import { buildStyle } from './style';
@@ -127,6 +128,12 @@ async function main(): Promise<void> {
   shell.mountTopbar(promoterControls(session, new LeadInbox(store), dashboard));
   void session.restore();
   const card = new FeatureCard(store, (f) => atlas.flyToGeometry(f.geometry), session);
+  // A saved attribute shows at once here; other maps hear of it through /api/events.
+  const siteForm = new SiteForm(session, (layer, saved) => {
+    if (card.shows(layer, Number(saved.feature.id ?? saved.feature.properties.id))) card.refresh();
+    results.refresh();
+  });
+  card.setAttributeEditor((layer, id) => void siteForm.open(layer, id));
   const match = new MatchPanel(atlas, store);
   const places = new PlaceSearch({
     // On a phone the open sheet covers the map: fold it so the place can be seen.
@@ -175,6 +182,7 @@ async function main(): Promise<void> {
         card.setParks(summaries);
         match.setParks(parks);
         dashboard.setParks(new Map(summaries.map((p) => [p.code, p.name])));
+        siteForm.setParks(summaries);
         setContextParks(atlas.map, parks);
       })
       .catch((e) => console.warn('park list unavailable', e));
