@@ -15,6 +15,7 @@ import { MatchPanel } from './match';
 import { getLang, onLangChange, setLang } from './i18n';
 import { subscribeLive } from './live';
 import { AtlasMap } from './map';
+import { BackOffice, officeControl } from './office';
 import { OfficerSession, signInControl } from './officer';
 import { registerPanoramas } from './panorama/provider';
 import { showNotice } from './notice';
@@ -132,7 +133,10 @@ async function main(): Promise<void> {
   const siteForm = new SiteForm(session, (layer, saved) => {
     if (card.shows(layer, Number(saved.feature.id ?? saved.feature.properties.id))) card.refresh();
     results.refresh();
+    office.siteSaved();
   });
+  const office = new BackOffice(session, siteForm);
+  shell.mountTopbar(officeControl(session, office));
   card.setAttributeEditor((layer, id) => void siteForm.open(layer, id));
   const match = new MatchPanel(atlas, store);
   const places = new PlaceSearch({
@@ -183,6 +187,7 @@ async function main(): Promise<void> {
         match.setParks(parks);
         dashboard.setParks(new Map(summaries.map((p) => [p.code, p.name])));
         siteForm.setParks(summaries);
+        office.setParks(summaries);
         setContextParks(atlas.map, parks);
       })
       .catch((e) => console.warn('park list unavailable', e));
