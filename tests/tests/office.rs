@@ -403,6 +403,16 @@ async fn tokens_over_http_on(kind: StoreKind) {
     )
     .await;
     assert_eq!(r.status(), 404);
+    let own_id = server.state.store.list_tokens().await.unwrap()[0].id;
+    let r = tokens_request(
+        &server,
+        Method::DELETE,
+        &format!("/api/admin/tokens/{own_id}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 409, "an admin cannot revoke the token in hand");
     let before = server.state.store.list_tokens().await.unwrap().len();
     assert_eq!(before, 2, "refused requests created nothing");
 

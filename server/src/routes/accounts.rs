@@ -137,7 +137,8 @@ pub async fn create(
               (status = 400, description = "the id is not a number", body = crate::error::ErrorBody),
               (status = 401, description = "no valid token or session", body = crate::error::ErrorBody),
               (status = 403, description = "not an admin", body = crate::error::ErrorBody),
-              (status = 404, description = "no live token with this id", body = crate::error::ErrorBody)))]
+              (status = 404, description = "no live token with this id", body = crate::error::ErrorBody),
+              (status = 409, description = "the caller's own token: revoked by another admin or on the command line", body = crate::error::ErrorBody)))]
 pub async fn revoke(
     State(state): State<SharedState>,
     actor: Actor,
@@ -147,6 +148,14 @@ pub async fn revoke(
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::bad_parameter("id", "must be a token id (an integer)"))?;
+    // An admin revoking the token in hand would lock themselves out mid-task.
+    if id == actor.token_id {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "own_token",
+            "this is the token you are signed in with; revoke it with another admin's token or siteatlas token revoke",
+        ));
+    }
     if !state.store.revoke_token(id).await? {
         return Err(ApiError::not_found(format!("no live token with id {id}")));
     }
