@@ -41,7 +41,7 @@ export function accountsTab(parks: ParkSummary[]): HTMLElement {
       })
       .catch((e: unknown) => (listMessage.textContent = t('office_load_failed', { msg: serverMessage(e) })));
 
-  const parkNames = (codes: string[]) => codes.map((c) => parks.find((p) => p.code === c)?.name ?? c).join('、');
+  const parkNames = (codes: string[]) => codes.map((c) => parks.find((p) => p.code === c)?.name ?? c).join(t('list_separator'));
 
   function row(token: TokenInfo): HTMLElement {
     const revoke = h('button', { class: 'card-action pe-small', type: 'button', 'data-testid': `acc-revoke-${token.id}` }, t('acc_revoke'));

@@ -199,7 +199,7 @@ export class SiteForm {
             control.removeAttribute('aria-invalid');
           });
           const unit = spec.unit ? t(spec.unit) : spec.kind === 'ratio' ? t('office_ratio_unit') : '';
-          const caption = unit ? `${t(spec.label)}（${unit}）` : t(spec.label);
+          const caption = unit ? t('office_with_unit', { label: t(spec.label), unit }) : t(spec.label);
           return h('label', { class: 'site-field' }, caption, control, error);
         }),
       ),
