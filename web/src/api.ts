@@ -312,8 +312,19 @@ export interface ImportReport {
  * Sends a file to `POST /api/import`. A file with invalid features answers
  * 422 with the report: that is a result here, not an error.
  */
-export async function importFile(layer: string, file: Blob, dryRun: boolean): Promise<ImportReport> {
+/** How to read a file the import cannot fully read on its own (all optional). */
+export interface ImportOptions {
+  crs?: string;
+  source_layer?: string;
+  defaults?: string;
+  repair?: boolean;
+}
+
+export async function importFile(layer: string, file: Blob, dryRun: boolean, options: ImportOptions = {}): Promise<ImportReport> {
   const query = new URLSearchParams({ layer, dry_run: String(dryRun) });
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined && value !== '' && value !== false) query.set(key, String(value));
+  }
   const response = await fetch(`api/import?${query}`, {
     method: 'POST',
     body: file,

@@ -489,6 +489,11 @@ const zh = {
   imp_field: '字段',
   imp_reason: '问题',
   imp_geometry: '图形',
+  imp_options: '文件未注明时',
+  imp_crs: '坐标系',
+  imp_source_layer: '图层（GeoPackage 或多图层压缩包）',
+  imp_defaults: '缺省字段值（字段=值，用 ; 分隔）',
+  imp_repair: '自动修复无效图形',
 
   pe_add: '添加规则',
   pe_save: '保存政策',
@@ -1040,6 +1045,11 @@ const en: Record<StringKey, string> = {
   imp_field: 'Field',
   imp_reason: 'Problem',
   imp_geometry: 'Geometry',
+  imp_options: 'When the file does not say',
+  imp_crs: 'Coordinate system',
+  imp_source_layer: 'Layer (GeoPackage or zip with several)',
+  imp_defaults: 'Values for missing fields (field=value; …)',
+  imp_repair: 'Repair invalid geometries',
 
   pe_add: 'Add rule',
   pe_save: 'Save incentives',

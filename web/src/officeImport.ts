@@ -3,7 +3,7 @@
 // table of feature, field and reason. Only a file that passed that check can
 // be imported for real, with "确认导入", and the counts are shown.
 
-import { importFile, type ImportReport } from './api';
+import { importFile, type ImportOptions, type ImportReport } from './api';
 import { h, replaceChildren } from './dom';
 import { formatNumber, isKey, label, serverMessage, t, type StringKey } from './i18n';
 import type { OfficerSession } from './officer';
@@ -19,16 +19,21 @@ export function importTab(session: OfficerSession, onImported: () => void): HTML
   const check = h('button', { class: 'card-action', type: 'button', 'data-testid': 'import-check' }, t('imp_check'));
   const confirm = h('button', { class: 'primary-button', type: 'button', 'data-testid': 'import-confirm', disabled: true }, t('imp_confirm'));
   const report = h('div', { class: 'import-report', 'aria-live': 'polite', 'data-testid': 'import-report' });
-  /** The file and layer the last clean dry run was for: only those may be imported. */
-  let checked: { file: File; layer: string } | null = null;
+  // What the file itself may not say: its coordinate system, the layer of a GeoPackage, values for missing fields.
+  const crs = h('input', { type: 'text', name: 'crs', placeholder: 'EPSG:4523', autocomplete: 'off', 'data-testid': 'import-crs' });
+  const sourceLayer = h('input', { type: 'text', name: 'source_layer', autocomplete: 'off', 'data-testid': 'import-source-layer' });
+  const defaults = h('input', { type: 'text', name: 'defaults', placeholder: 'status=available;park=WJ-MED', autocomplete: 'off', 'data-testid': 'import-defaults' });
+  const repair = h('input', { type: 'checkbox', name: 'repair', 'data-testid': 'import-repair' });
+  const options = (): ImportOptions => ({ crs: crs.value.trim(), source_layer: sourceLayer.value.trim(), defaults: defaults.value.trim(), repair: repair.checked });
+  /** The file, layer and options the last clean dry run was for: only those may be imported. */
+  let checked: { file: File; layer: string; options: ImportOptions } | null = null;
 
   const reset = () => {
     checked = null;
     confirm.disabled = true;
     replaceChildren(report);
   };
-  file.addEventListener('change', reset);
-  layer.addEventListener('change', reset);
+  for (const input of [file, layer, crs, sourceLayer, defaults, repair]) input.addEventListener('change', reset);
 
   const busy = (on: boolean) => {
     check.disabled = on;
@@ -44,9 +49,10 @@ export function importTab(session: OfficerSession, onImported: () => void): HTML
     }
     busy(true);
     replaceChildren(report, h('p', { class: 'muted' }, t('imp_checking')));
-    importFile(layer.value, chosen, true)
+    const chosenOptions = options();
+    importFile(layer.value, chosen, true, chosenOptions)
       .then((r) => {
-        if (!r.issues.length) checked = { file: chosen, layer: layer.value };
+        if (!r.issues.length) checked = { file: chosen, layer: layer.value, options: chosenOptions };
         replaceChildren(report, ...dryRunView(r));
       })
       .catch((e: unknown) => replaceChildren(report, h('p', { class: 'card-message error', role: 'alert', 'data-testid': 'import-error' }, t('imp_failed', { msg: serverMessage(e) }))))
@@ -55,9 +61,9 @@ export function importTab(session: OfficerSession, onImported: () => void): HTML
 
   confirm.addEventListener('click', () => {
     if (!checked) return;
-    const { file: chosen, layer: target } = checked;
+    const { file: chosen, layer: target, options: chosenOptions } = checked;
     busy(true);
-    importFile(target, chosen, false)
+    importFile(target, chosen, false, chosenOptions)
       .then((r) => {
         if (r.issues.length) {
           replaceChildren(report, ...dryRunView(r));
@@ -79,6 +85,19 @@ export function importTab(session: OfficerSession, onImported: () => void): HTML
     { class: 'office-import', 'data-testid': 'office-import' },
     h('p', { class: 'muted' }, t('imp_hint')),
     h('div', { class: 'office-row' }, h('label', {}, t('imp_layer'), layer), h('label', { class: 'grow' }, t('imp_file'), file)),
+    h(
+      'details',
+      { class: 'import-options' },
+      h('summary', {}, t('imp_options')),
+      h(
+        'div',
+        { class: 'office-row' },
+        h('label', {}, t('imp_crs'), crs),
+        h('label', {}, t('imp_source_layer'), sourceLayer),
+        h('label', { class: 'grow' }, t('imp_defaults'), defaults),
+        h('label', { class: 'pe-check' }, repair, t('imp_repair')),
+      ),
+    ),
     h('div', { class: 'form-buttons' }, check, confirm),
     report,
   );

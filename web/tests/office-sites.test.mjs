@@ -153,8 +153,11 @@ describe('the back office', () => {
     const none = await getJson('/api/search?layer=plots&park=WJ-MED&limit=1000');
     assert.ok(!none.features.some((f) => String(f.properties.code).startsWith('WJ-IMP')), 'the dry run wrote nothing');
 
-    // The fixed file: checked, then imported.
+    // The fixed file, whose second plot leaves its park to the import's defaults: checked, then imported.
     bad.features[1].properties.用地性质 = '一类工业用地';
+    delete bad.features[1].properties.所属园区;
+    await page.click('[data-testid=office-import] summary');
+    await page.fill('[data-testid=import-defaults]', `park=${PARK}`);
     await page.setInputFiles('[data-testid=import-file]', { name: 'plots-fixed.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(bad)) });
     await page.click('[data-testid=import-check]');
     await page.waitForFunction(() => /全部有效/.test(document.querySelector('[data-testid=import-summary]')?.textContent ?? ''));
