@@ -10,8 +10,8 @@ import type { ParkSummary } from './types';
 
 const ROLES = ['officer', 'promoter', 'admin'] as const;
 
-/** The accounts tab. */
-export function accountsTab(parks: ParkSummary[]): HTMLElement {
+/** The accounts tab; `ownTokenId` is the token the admin is signed in with. */
+export function accountsTab(parks: ParkSummary[], ownTokenId: number | undefined): HTMLElement {
   const name = h('input', { type: 'text', name: 'name', maxlength: 100, autocomplete: 'off', 'data-testid': 'acc-name' });
   const role = h('select', { name: 'role', 'data-testid': 'acc-role' }, ...ROLES.map((r) => h('option', { value: r }, t(`role_${r}` as StringKey))));
   const parkBoxes = parks.map((p) => h('input', { type: 'checkbox', value: p.code, 'data-testid': `acc-park-${p.code}` }));
@@ -63,7 +63,8 @@ export function accountsTab(parks: ParkSummary[]): HTMLElement {
       h('td', {}, t(`role_${token.role}` as StringKey)),
       h('td', {}, token.role === 'officer' ? parkNames(token.parks) : t('acc_all_parks')),
       h('td', {}, dateTime(token.created_at)),
-      h('td', { 'data-testid': `acc-state-${token.id}` }, token.revoked ? t('acc_revoked') : revoke),
+      // The token in hand cannot be revoked here: that would end this very session.
+      h('td', { 'data-testid': `acc-state-${token.id}` }, token.revoked ? t('acc_revoked') : token.id === ownTokenId ? t('acc_yours') : revoke),
     );
   }
 

@@ -161,6 +161,8 @@ export interface SessionInfo {
   all_parks: boolean;
   /** For each plot status, the statuses this role may move a plot to. */
   plot_transitions: Record<string, string[]>;
+  /** The id of the token signed in with (not the token). */
+  token_id?: number;
 }
 
 /** The signed-in actor, or `null` when no one is. */

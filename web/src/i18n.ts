@@ -554,6 +554,7 @@ const zh = {
   acc_state: '状态',
   acc_revoke: '吊销',
   acc_revoked: '已吊销',
+  acc_yours: '当前登录',
   acc_revoke_confirm: '吊销 {name} 的令牌？使用它登录的会话将立即失效。',
 };
 
@@ -1110,6 +1111,7 @@ const en: Record<StringKey, string> = {
   acc_state: 'State',
   acc_revoke: 'Revoke',
   acc_revoked: 'Revoked',
+  acc_yours: 'Signed in with',
   acc_revoke_confirm: 'Revoke the token of {name}? Sessions signed in with it end at once.',
 };
 

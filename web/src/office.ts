@@ -81,7 +81,7 @@ export class BackOffice {
           ? importTab(this.session, () => this.siteSaved())
           : tab === 'policies'
             ? policyTab(parks)
-            : accountsTab(parks);
+            : accountsTab(parks, this.session.info?.token_id);
     replaceChildren(this.panel, content);
   }
 

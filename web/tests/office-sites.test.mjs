@@ -265,6 +265,7 @@ describe('the back office', () => {
     const token = await admin.locator('[data-testid=acc-token]').inputValue();
     assert.match(token, /^sa_[0-9a-f]{64}$/);
     await admin.waitForFunction(() => /新来的专员/.test(document.querySelector('[data-testid=acc-list]')?.textContent ?? ''));
+    assert.match(await admin.locator('[data-testid=acc-list]').innerText(), /当前登录/, 'the token in hand is marked, not offered for revoking');
     await admin.screenshot({ path: artifact('office-accounts.png') });
 
     // The officer signs in with it and may edit the park's plots.
