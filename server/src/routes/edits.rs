@@ -182,8 +182,10 @@ fn check_patch(
             after.insert(key.clone(), value.clone());
         }
     }
-    let code = current.props["code"]
-        .as_str()
+    let code = current
+        .props
+        .get("code")
+        .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
     let written = match layer {
