@@ -30,7 +30,18 @@ interface RuleDraft {
   yuanPerJob: string;
   sharePct: string;
   minInvestment: string;
+  /**
+   * What the form does not edit, sent back as it came: the keys of the rule
+   * outside the form (a `source`, say), or the whole rule when its kind is
+   * not one the form knows.
+   */
+  kept: Record<string, unknown>;
+  /** A kind the form does not know: the rule is shown, moved or removed, never changed. */
+  foreign: boolean;
 }
+
+/** The keys the form edits; any other key of a stored rule is kept as it is. */
+const EDITED_KEYS = new Set(['id', 'name', 'kind', 'applies_to', 'cap_wan', 'steps', 'yuan_per_job', 'share_pct', 'min_investment_wan']);
 
 /** The layers a kind suits, as the advisor has it: land discounts for plots, free rent for factories. */
 function kindLayers(kind: RuleKind): string[] {
@@ -48,7 +59,9 @@ const STEP_FIELDS: Partial<Record<RuleKind, [string, string, StringKey, StringKe
 const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 
 function toDraft(rule: PolicyRule): RuleDraft {
-  const kind = (KINDS as readonly string[]).includes(rule.kind) ? (rule.kind as RuleKind) : 'per_job_subsidy';
+  const foreign = !(KINDS as readonly string[]).includes(rule.kind);
+  const kind = foreign ? 'per_job_subsidy' : (rule.kind as RuleKind);
+  const kept = foreign ? { ...rule } : Object.fromEntries(Object.entries(rule).filter(([key]) => !EDITED_KEYS.has(key)));
   const fields = STEP_FIELDS[kind];
   const steps = Array.isArray(rule.steps) ? (rule.steps as Record<string, unknown>[]) : [];
   return {
@@ -61,13 +74,15 @@ function toDraft(rule: PolicyRule): RuleDraft {
     yuanPerJob: text(rule.yuan_per_job),
     sharePct: text(rule.share_pct),
     minInvestment: text(rule.min_investment_wan),
+    kept,
+    foreign,
   };
 }
 
 function newDraft(existing: RuleDraft[]): RuleDraft {
   let n = existing.length + 1;
   while (existing.some((r) => r.id === `rule-${n}`)) n += 1;
-  return { id: `rule-${n}`, name: '', kind: 'per_job_subsidy', appliesTo: [], cap: '', steps: [{ from: '', grant: '' }], yuanPerJob: '', sharePct: '', minInvestment: '' };
+  return { id: `rule-${n}`, name: '', kind: 'per_job_subsidy', appliesTo: [], cap: '', steps: [{ from: '', grant: '' }], yuanPerJob: '', sharePct: '', minInvestment: '', kept: {}, foreign: false };
 }
 
 /** Problems by `rule index.field` (`2.steps.0.from`, `0.id`). */
@@ -95,8 +110,9 @@ function toRules(drafts: RuleDraft[]): { rules: PolicyRule[]; problems: Problems
     const id = d.id.trim();
     if (!id) problems.set(key('id'), t('office_err_required'));
     else if (drafts.slice(0, i).some((o) => o.id.trim() === id)) problems.set(key('id'), t('pe_err_duplicate_id'));
+    if (d.foreign) return d.kept as PolicyRule;
     if (!d.name.trim()) problems.set(key('name'), t('office_err_required'));
-    const rule: PolicyRule = { id, name: d.name.trim(), kind: d.kind };
+    const rule: PolicyRule = { ...d.kept, id, name: d.name.trim(), kind: d.kind };
     const suitable = kindLayers(d.kind);
     const applies = d.appliesTo.filter((l) => suitable.includes(l));
     if (applies.length && applies.length < suitable.length) rule.applies_to = applies;
@@ -171,7 +187,28 @@ export function policyTab(parks: ParkSummary[]): HTMLElement {
     render();
   };
 
+  /** Up, down and remove: the same for every rule. */
+  function ruleHead(i: number): HTMLElement {
+    return h(
+      'div',
+      { class: 'pe-rule-head' },
+      h('strong', {}, t('pe_rule_n', { n: i + 1 })),
+      h('button', { class: 'card-action pe-small', type: 'button', 'aria-label': t('pe_up'), title: t('pe_up'), disabled: i === 0, 'data-testid': `pe-${i}-up`, onclick: () => move(i, -1) }, '↑'),
+      h('button', { class: 'card-action pe-small', type: 'button', 'aria-label': t('pe_down'), title: t('pe_down'), disabled: i === drafts.length - 1, 'data-testid': `pe-${i}-down`, onclick: () => move(i, 1) }, '↓'),
+      h('button', { class: 'card-action pe-small', type: 'button', 'data-testid': `pe-${i}-remove`, onclick: () => (drafts.splice(i, 1), (problems = new Map()), render()) }, t('pe_remove')),
+    );
+  }
+
   function ruleView(d: RuleDraft, i: number): HTMLElement {
+    if (d.foreign) {
+      return h(
+        'li',
+        { class: 'pe-rule', 'data-testid': `pe-rule-${i}` },
+        ruleHead(i),
+        h('p', {}, h('strong', {}, String(d.kept.name ?? '')), ` (${String(d.kept.id ?? '')})`),
+        h('p', { class: 'muted' }, t('pe_foreign', { kind: String(d.kept.kind ?? '') })),
+      );
+    }
     const kind = h('select', { 'data-testid': `pe-${i}-kind` }, ...KINDS.map((k) => h('option', { value: k }, t(`pe_kind_${k}` as StringKey))));
     kind.value = d.kind;
     kind.addEventListener('change', () => {
@@ -220,14 +257,7 @@ export function policyTab(parks: ParkSummary[]): HTMLElement {
     return h(
       'li',
       { class: 'pe-rule', 'data-testid': `pe-rule-${i}` },
-      h(
-        'div',
-        { class: 'pe-rule-head' },
-        h('strong', {}, t('pe_rule_n', { n: i + 1 })),
-        h('button', { class: 'card-action pe-small', type: 'button', 'aria-label': t('pe_up'), title: t('pe_up'), disabled: i === 0, 'data-testid': `pe-${i}-up`, onclick: () => move(i, -1) }, '↑'),
-        h('button', { class: 'card-action pe-small', type: 'button', 'aria-label': t('pe_down'), title: t('pe_down'), disabled: i === drafts.length - 1, 'data-testid': `pe-${i}-down`, onclick: () => move(i, 1) }, '↓'),
-        h('button', { class: 'card-action pe-small', type: 'button', 'data-testid': `pe-${i}-remove`, onclick: () => (drafts.splice(i, 1), (problems = new Map()), render()) }, t('pe_remove')),
-      ),
+      ruleHead(i),
       h(
         'div',
         { class: 'pe-grid' },

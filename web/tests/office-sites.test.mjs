@@ -250,6 +250,38 @@ describe('the back office', () => {
     await page.context().close();
   });
 
+  test('rules of a kind the editor does not know, and keys it does not edit, are saved as they came', async () => {
+    const page = await signedIn(server.token, WENJIANG);
+    const stored = {
+      park: PARK,
+      rules: [
+        { id: 'future', name: '未来的政策', kind: 'tax_reward', steps: [{ min_tax_per_mu_wan: 10, reward_pct: 30 }], source: '温江区政策文件' },
+        { id: 'jobs', name: '就业补贴', kind: 'per_job_subsidy', yuan_per_job: 1000, source: '人社局通知' },
+      ],
+    };
+    let sent = null;
+    // This server knows neither the kind nor `source`: the test stands in for one that does.
+    await page.route(`**/api/parks/${PARK}/policy`, async (route) => {
+      if (route.request().method() === 'PUT') {
+        sent = JSON.parse(route.request().postData());
+        await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(sent) });
+      } else {
+        await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(stored) });
+      }
+    });
+    await openOffice(page, 'policies');
+    await page.selectOption('[data-testid=pe-park]', PARK);
+    await page.waitForSelector('[data-testid=pe-1-yuanPerJob]');
+    assert.match(await page.locator('[data-testid=pe-rule-0]').innerText(), /tax_reward/);
+    await page.fill('[data-testid=pe-1-yuanPerJob]', '2000');
+    await page.click('[data-testid=pe-save]');
+    await page.waitForFunction(() => /已保存/.test(document.querySelector('[data-testid=pe-message]')?.textContent ?? ''));
+    assert.deepEqual(sent.rules[0], stored.rules[0], 'the unknown kind is sent back unchanged');
+    assert.deepEqual(sent.rules[1], { ...stored.rules[1], yuan_per_job: 2000 }, 'an unedited key stays');
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
   test("an admin creates an officer's token, the officer signs in with it, the admin revokes it and it is refused", async () => {
     const admin = await signedIn(server.token, WENJIANG);
     admin.on('dialog', (d) => void d.accept());
