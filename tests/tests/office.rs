@@ -511,23 +511,32 @@ async fn estimate_with_unsaved_rules() {
         }
     };
     let plan = json!({"investment_wan": 5000, "jobs": 100});
-    // No stored rules: nothing granted.
-    let r = estimate(json!({"site": {"layer": "plots", "id": plot}, "plan": plan})).await;
-    let stored: Value = r.json().await.unwrap();
-    assert_eq!(stored["rules"], json!([]));
-    // The same site under rules in the body: 100 jobs x 3 000 元 = 30 万元.
+    // Whatever the park has published stays as it is.
+    let published = server
+        .get_json(&format!("/api/parks/{park}/policy"), 200)
+        .await;
+    // The site under rules in the body alone: 100 jobs x 3 000 元 = 30 万元.
     let rules = json!([{"id": "jobs", "name": "就业补贴", "kind": "per_job_subsidy", "yuan_per_job": 3000}]);
     let r = estimate(json!({"site": {"layer": "plots", "id": plot}, "plan": plan, "rules": rules}))
         .await;
     assert_eq!(r.status(), 200);
     let preview: Value = r.json().await.unwrap();
     assert_eq!(preview["park"], park);
+    let ids: Vec<&str> = preview["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["jobs"], "only the rules in the body: {preview}");
     assert_eq!(preview["total_wan"].as_f64(), Some(30.0), "{preview}");
     // Nothing was saved.
-    let policy = server
-        .get_json(&format!("/api/parks/{park}/policy"), 200)
-        .await;
-    assert_eq!(policy["rules"], json!([]));
+    assert_eq!(
+        server
+            .get_json(&format!("/api/parks/{park}/policy"), 200)
+            .await,
+        published
+    );
     // Invalid unsaved rules are refused as a save refuses them.
     let bad = json!([{"id": "x", "name": "x", "kind": "investment_share", "share_pct": 150}]);
     let r =
