@@ -64,6 +64,8 @@ pub struct Actor {
     pub role: Role,
     /// Parks an officer may edit.
     pub parks: Vec<String>,
+    /// The id of the token the request presents (directly or through a session).
+    pub token_id: i64,
 }
 
 impl Actor {
@@ -95,6 +97,7 @@ impl Actor {
             role: Role::parse(&t.role)?,
             name: t.name,
             parks: t.parks,
+            token_id: t.id,
         })
     }
 }

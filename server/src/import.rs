@@ -27,8 +27,55 @@ pub struct FeatureIssue {
     pub record: usize,
     /// Its code, when it has one.
     pub code: Option<String>,
+    /// The field at fault (a model field, `code` or `geometry`), when the reason names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
     /// What is wrong.
     pub reason: String,
+}
+
+impl FeatureIssue {
+    /// An issue, its field read from the reason.
+    fn new(record: usize, code: Option<String>, reason: String) -> Self {
+        Self {
+            record,
+            code,
+            field: field_of(&reason),
+            reason,
+        }
+    }
+}
+
+/// The field a reason is about, so that a report can be shown as a table of
+/// (feature, field, reason): the model's `property `x`: …`, the field mapping's
+/// `land_use: …`, geometry and coordinate faults, duplicate codes.
+fn field_of(reason: &str) -> Option<String> {
+    use siteatlas_tiles::{Attributes, FactoryAttrs, ParkAttrs, PlotAttrs, PoiAttrs};
+    if let Some((_, rest)) = reason.split_once("property `") {
+        return rest.split_once('`').map(|(field, _)| field.to_owned());
+    }
+    if reason.starts_with("duplicate code") {
+        return Some("code".into());
+    }
+    let head = reason
+        .split(|c: char| c == ':' || c.is_whitespace())
+        .next()
+        .unwrap_or_default();
+    let known = [
+        ParkAttrs::FIELDS,
+        PlotAttrs::FIELDS,
+        FactoryAttrs::FIELDS,
+        PoiAttrs::FIELDS,
+        &["code"],
+    ];
+    if known.iter().any(|fields| fields.contains(&head)) {
+        return Some(head.to_owned());
+    }
+    let lower = reason.to_lowercase();
+    ["geometry", "coordinate", "ring", "polygon", "point"]
+        .iter()
+        .any(|word| lower.contains(word))
+        .then(|| "geometry".to_owned())
 }
 
 impl std::fmt::Display for FeatureIssue {
@@ -205,11 +252,9 @@ pub fn validate(layer: LayerKind, dataset: Dataset, dry_run: bool) -> (ImportRep
         let feature = match record.result {
             Ok(f) => f,
             Err(e) => {
-                report.issues.push(FeatureIssue {
-                    record: number,
-                    code: e.code,
-                    reason: e.reason,
-                });
+                report
+                    .issues
+                    .push(FeatureIssue::new(number, e.code, e.reason));
                 continue;
             }
         };
@@ -224,20 +269,16 @@ pub fn validate(layer: LayerKind, dataset: Dataset, dry_run: bool) -> (ImportRep
         match validate_for_layer(layer, &feature) {
             Ok((code, row)) => {
                 if let Some(first) = first_record_of_code.insert(code.clone(), number) {
-                    report.issues.push(FeatureIssue {
-                        record: number,
-                        code: Some(code),
-                        reason: format!("duplicate code: record {first} has it too"),
-                    });
+                    report.issues.push(FeatureIssue::new(
+                        number,
+                        Some(code),
+                        format!("duplicate code: record {first} has it too"),
+                    ));
                 } else {
                     rows.push(row);
                 }
             }
-            Err(reason) => report.issues.push(FeatureIssue {
-                record: number,
-                code,
-                reason,
-            }),
+            Err(reason) => report.issues.push(FeatureIssue::new(number, code, reason)),
         }
     }
     report.valid = rows.len();
@@ -363,6 +404,8 @@ mod tests {
             vec![(2, Some("P2")), (3, Some("P1")), (4, Some("P4"))]
         );
         assert!(report.issues[0].reason.contains("volcano"));
+        let fields: Vec<Option<&str>> = report.issues.iter().map(|i| i.field.as_deref()).collect();
+        assert_eq!(fields, vec![Some("kind"), Some("code"), Some("geometry")]);
         assert!(report.issues[1].reason.contains("duplicate"));
         assert!(
             report.issues[2].reason.contains("latitude"),

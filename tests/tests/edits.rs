@@ -167,7 +167,7 @@ async fn workflow_preconditions_and_history() {
         let admin = token(&server, "admin", "admin", &[]).await;
 
         let tag = etag(&server, "plots", plot).await;
-        // No If-Match: 428. Stale: 412. No note: 400. Unknown field: 400.
+        // No If-Match: 428. Stale: 412. No note: 400. A field edits cannot change: 400.
         assert_eq!(
             patch(
                 &server,
@@ -214,7 +214,7 @@ async fn workflow_preconditions_and_history() {
                 plot,
                 Some(&officer),
                 Some(&tag),
-                json!({"status": "reserved", "price_wan_per_mu": 1, "note": "n"})
+                json!({"status": "reserved", "code": "NEW-CODE", "note": "n"})
             )
             .await
             .status(),

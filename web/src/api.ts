@@ -161,6 +161,8 @@ export interface SessionInfo {
   all_parks: boolean;
   /** For each plot status, the statuses this role may move a plot to. */
   plot_transitions: Record<string, string[]>;
+  /** The id of the token signed in with (not the token). */
+  token_id?: number;
 }
 
 /** The signed-in actor, or `null` when no one is. */
@@ -271,8 +273,96 @@ export interface PolicyEstimate {
   total_wan: number;
 }
 
-export function estimatePolicy(site: { layer: string; id: number }, plan: PolicyPlan): Promise<PolicyEstimate> {
-  return postJson<PolicyEstimate>('api/policy/estimate', { site, plan });
+/** The estimate for a plan on a site, under the park's saved rules or, for a preview, under `rules`. */
+export function estimatePolicy(site: { layer: string; id: number }, plan: PolicyPlan, rules?: PolicyRule[]): Promise<PolicyEstimate> {
+  return postJson<PolicyEstimate>('api/policy/estimate', rules ? { site, plan, rules } : { site, plan });
+}
+
+/** Saves a park's incentive rules (admins); answers them as stored. */
+export function savePolicy(park: string, rules: PolicyRule[]): Promise<{ park: string; rules: PolicyRule[] }> {
+  return request(`api/parks/${encodeURIComponent(park)}/policy`, {
+    method: 'PUT',
+    body: JSON.stringify({ park, rules }),
+    headers: { 'Content-Type': 'application/json' },
+  });
+}
+
+// ---- The back office: imports and accounts ----
+
+/** One invalid feature of an import. */
+export interface ImportIssue {
+  record: number;
+  code: string | null;
+  field?: string;
+  reason: string;
+}
+
+/** What `POST /api/import` found and did. */
+export interface ImportReport {
+  layer: LayerName | 'parks' | 'pois';
+  format: string;
+  crs: string;
+  source_layer: string | null;
+  read: number;
+  valid: number;
+  issues: ImportIssue[];
+  dry_run: boolean;
+  inserted: number;
+  updated: number;
+}
+
+/**
+ * Sends a file to `POST /api/import`. A file with invalid features answers
+ * 422 with the report: that is a result here, not an error.
+ */
+/** How to read a file the import cannot fully read on its own (all optional). */
+export interface ImportOptions {
+  crs?: string;
+  source_layer?: string;
+  defaults?: string;
+  repair?: boolean;
+}
+
+export async function importFile(layer: string, file: Blob, dryRun: boolean, options: ImportOptions = {}): Promise<ImportReport> {
+  const query = new URLSearchParams({ layer, dry_run: String(dryRun) });
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined && value !== '' && value !== false) query.set(key, String(value));
+  }
+  const response = await fetch(`api/import?${query}`, {
+    method: 'POST',
+    body: file,
+    headers: { 'Content-Type': 'application/octet-stream', Accept: 'application/json' },
+  });
+  if (response.status === 422) {
+    const body = (await response.clone().json().catch(() => null)) as { report?: ImportReport } | null;
+    if (body?.report) return body.report;
+  }
+  if (!response.ok) throw await apiError(response);
+  return (await response.json()) as ImportReport;
+}
+
+/** An API token as listed (never the token itself). */
+export interface TokenInfo {
+  id: number;
+  name: string;
+  role: SessionInfo['role'];
+  parks: string[];
+  created_at: string;
+  revoked: boolean;
+}
+
+export function listTokens(): Promise<TokenInfo[]> {
+  return request<TokenInfo[]>('api/admin/tokens', { cache: 'no-store' });
+}
+
+/** Creates a token; the answer carries the token itself, this once. */
+export function createToken(body: { role: string; name: string; parks: string[] }): Promise<TokenInfo & { token: string }> {
+  return postJson('api/admin/tokens', body);
+}
+
+export async function revokeToken(id: number): Promise<void> {
+  const response = await fetch(`api/admin/tokens/${id}`, { method: 'DELETE', headers: { Accept: 'application/json' } });
+  if (!response.ok) throw await apiError(response);
 }
 
 export interface LeadForm {

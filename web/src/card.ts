@@ -11,7 +11,7 @@ import { editSection, type EditSection, type OfficerSession } from './officer';
 import { FACTORY_COLOURS, STATUS_COLOURS } from './palette';
 import { policySection } from './policy';
 import type { Selection, Store } from './state';
-import type { Feature, HistoryEntry, ParkSummary, Properties } from './types';
+import type { Feature, HistoryEntry, LayerName, ParkSummary, Properties } from './types';
 
 /** A panorama the card can show; the panorama feature supplies them. */
 export interface Panorama {
@@ -59,6 +59,8 @@ export class FeatureCard {
   private parks = new Map<string, string>();
   private request = 0;
   private advice: { key: string; sections: HTMLElement[] } | null = null;
+  /** Opens the attribute form (编辑属性) of a site. */
+  private attributeEditor: ((layer: LayerName, id: number) => void) | null = null;
 
   constructor(
     private readonly store: Store,
@@ -85,6 +87,12 @@ export class FeatureCard {
   }
 
   /** Loads the open feature again (after a live change). */
+  /** Offers "编辑属性" on the card to those who may edit the site, opening it with `open`. */
+  setAttributeEditor(open: (layer: LayerName, id: number) => void): void {
+    this.attributeEditor = open;
+    this.render();
+  }
+
   refresh(): void {
     if (this.selection) void this.open(this.selection, true);
   }
@@ -176,8 +184,18 @@ export class FeatureCard {
         { class: 'card-actions' },
         h('button', { class: 'card-action', type: 'button', onclick: () => this.feature && this.onFlyTo(this.feature) }, t('flyTo')),
         share,
+        this.editAttributesButton(p),
       ),
     );
+  }
+
+  /** "编辑属性", for officers of the site's park and admins. */
+  private editAttributesButton(p: Properties): HTMLElement | null {
+    const selection = this.selection;
+    const open = this.attributeEditor;
+    const info = this.session?.info;
+    if (!selection || !open || !info || info.role === 'promoter' || !this.session?.mayEdit(p.park)) return null;
+    return h('button', { class: 'card-action', type: 'button', 'data-testid': 'card-edit-attrs', onclick: () => open(selection.layer, selection.id) }, t('card_edit_attrs'));
   }
 
   /** Officer mode: the status form, for those who may edit this feature. */

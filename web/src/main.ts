@@ -15,6 +15,7 @@ import { MatchPanel } from './match';
 import { getLang, onLangChange, setLang } from './i18n';
 import { subscribeLive } from './live';
 import { AtlasMap } from './map';
+import { BackOffice, officeControl } from './office';
 import { OfficerSession, signInControl } from './officer';
 import { registerPanoramas } from './panorama/provider';
 import { showNotice } from './notice';
@@ -24,6 +25,7 @@ import { bbox } from './geo';
 import type { Feature, LayerName } from './types';
 import { ResultList } from './results';
 import { SearchTools } from './searchTools';
+import { SiteForm } from './siteForm';
 import { buildShell, type Shell } from './shell';
 import { Store } from './state';
 import { buildStyle } from './style';
@@ -127,6 +129,15 @@ async function main(): Promise<void> {
   shell.mountTopbar(promoterControls(session, new LeadInbox(store), dashboard));
   void session.restore();
   const card = new FeatureCard(store, (f) => atlas.flyToGeometry(f.geometry), session);
+  // A saved attribute shows at once here; other maps hear of it through /api/events.
+  const siteForm = new SiteForm(session, (layer, saved) => {
+    if (card.shows(layer, Number(saved.feature.id ?? saved.feature.properties.id))) card.refresh();
+    results.refresh();
+    office.siteSaved();
+  });
+  const office = new BackOffice(session, siteForm);
+  shell.mountTopbar(officeControl(session, office));
+  card.setAttributeEditor((layer, id) => void siteForm.open(layer, id));
   const match = new MatchPanel(atlas, store);
   const places = new PlaceSearch({
     // On a phone the open sheet covers the map: fold it so the place can be seen.
@@ -175,6 +186,8 @@ async function main(): Promise<void> {
         card.setParks(summaries);
         match.setParks(parks);
         dashboard.setParks(new Map(summaries.map((p) => [p.code, p.name])));
+        siteForm.setParks(summaries);
+        office.setParks(summaries);
         setContextParks(atlas.map, parks);
       })
       .catch((e) => console.warn('park list unavailable', e));

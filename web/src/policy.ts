@@ -66,7 +66,8 @@ function calculator(selection: Selection): HTMLElement {
   return form;
 }
 
-function showEstimate(e: PolicyEstimate): HTMLElement {
+/** An estimate rule by rule, with the figures it was computed from and the total. */
+export function showEstimate(e: PolicyEstimate): HTMLElement {
   const facts = [
     e.land_mu !== null ? t('pol_land', { v: formatNumber(e.land_mu) }) : null,
     e.investment_intensity_wan_per_mu !== null ? t('pol_intensity', { v: money(e.investment_intensity_wan_per_mu) }) : null,

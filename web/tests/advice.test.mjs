@@ -25,7 +25,6 @@ async function api(path, { method = 'GET', body, token } = {}) {
 describe('advice, leads and the dashboard', () => {
   before(async () => {
     server = await startServer();
-    assert.ok(server.token, 'no admin token');
     browser = await launchBrowser();
   });
 
@@ -300,7 +299,6 @@ describe('advice, leads and the dashboard', () => {
 
     // A promoter signs in through the app's dialog and sees the lead, as text.
     const promoter = server.createToken('promoter', '招商小李', []);
-    assert.ok(promoter, 'no promoter token');
     assert.equal(await page.locator('[data-testid=inbox-open]').count(), 0, 'no inbox before signing in');
     await page.click('[data-testid=signin-open]');
     await page.fill('[data-testid=signin-token]', promoter);

@@ -313,13 +313,7 @@ describe('Site Atlas web map', () => {
     await page.close();
   });
 
-  test('a change made through the API shows on the open map within 2 s', async (t) => {
-    // The write API is not in the server yet: run once it answers.
-    const probe = await fetch(`${server.base}/api/plots/1`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: '{}' });
-    if (probe.status === 404 || probe.status === 405) {
-      t.skip(`PATCH /api/plots/1 answers ${probe.status}: the write API has not landed yet`);
-      return;
-    }
+  test('a change made through the API shows on the open map within 2 s', async () => {
     const current = await fetch(`${server.base}/api/plots/1`);
     const etag = current.headers.get('etag');
     const plot = await current.json();
@@ -327,7 +321,6 @@ describe('Site Atlas web map', () => {
     const steps = { available: 'reserved', reserved: 'negotiating', negotiating: 'transferred', transferred: 'available', withdrawn: 'available' };
     const next = steps[plot.properties.status];
     const label = { available: '可供', reserved: '已预留', negotiating: '洽谈中', transferred: '已出让' }[next];
-    assert.ok(server.token, 'the write API is there but `siteatlas token create` gave no token');
     const [lon, lat] = centreOf(plot);
     const page = await openApp(browser.context, server.base, `#map=16/${lat}/${lon}/0/0&sel=plots/1`);
     await page.waitForSelector('[data-testid=feature-card]:not([hidden]) .card-title');
@@ -360,7 +353,6 @@ describe('Site Atlas web map', () => {
     const plot = await getJson('/api/plots/6');
     const park = plot.properties.park;
     const officer = server.createToken('officer', '测试专员', [park]);
-    assert.ok(officer, '`siteatlas token create --role officer` gave no token');
     const context = browser.context;
     const page = await context.newPage();
     page.errors = [];

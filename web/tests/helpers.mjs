@@ -30,22 +30,26 @@ async function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * An admin token in a fresh store (`siteatlas token create` prints it as its
- * last line), or null from a server that has no tokens yet.
+ * A new token in a store (`siteatlas token create` prints it as its last
+ * line). Throws with the command's stderr when it fails, so a test never
+ * goes on without the token it asked for.
  */
 function createToken(dataDir, role = 'admin', name = 'e2e-tests', parks = []) {
+  const args = ['token', 'create', '--role', role, '--name', name, '--data-dir', dataDir, ...parks.flatMap((p) => ['--park', p])];
+  let out;
   try {
-    const args = ['token', 'create', '--role', role, '--name', name, '--data-dir', dataDir, ...parks.flatMap((p) => ['--park', p])];
-    const out = execFileSync(BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return out.trim().split('\n').pop().trim() || null;
-  } catch {
-    return null;
+    out = execFileSync(BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new Error(`siteatlas ${args.join(' ')} failed (${e.status ?? e.code}): ${String(e.stderr ?? e.message).trim()}`);
   }
+  const token = out.trim().split('\n').pop().trim();
+  if (!token) throw new Error(`siteatlas ${args.join(' ')} printed no token`);
+  return token;
 }
 
 /**
  * Starts the server with the demo data and waits for /health; `token` is an
- * admin token for the write API (or null); `stop()` kills it and removes its data.
+ * admin token for the write API; `stop()` kills it and removes its data.
  */
 export async function startServer({ args = [] } = {}) {
   if (!existsSync(BIN)) throw new Error(`no server binary at ${BIN}: run \`cargo build --bin siteatlas\` or set SITEATLAS_BIN`);
@@ -54,7 +58,13 @@ export async function startServer({ args = [] } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'siteatlas-e2e-'));
   const base = `http://127.0.0.1:${port}`;
   const log = [];
-  const token = createToken(dataDir);
+  let token;
+  try {
+    token = createToken(dataDir);
+  } catch (e) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
   const child = spawn(BIN, ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir, '--web-dir', join(WEB_DIR, 'dist'), ...args], {
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -136,7 +136,6 @@ describe('Site visit and shared tours', () => {
     server = await startServer();
     browser = await launchBrowser();
     promoter = server.createToken('promoter', 'e2e promoter', []);
-    assert.ok(promoter, 'no promoter token');
     plot = await (await fetch(`${server.base}/api/plots/${PLOT}`)).json();
     const [lon, lat] = centreOf(plot);
     const page = await browser.context.newPage();

@@ -140,6 +140,12 @@ pub struct EstimateRequest {
     /// The investor's plan: {investment_wan, area_mu?, floor_area_m2?, expected_output_wan?, expected_tax_wan?, equipment_wan?, jobs?, lease_months?}.
     #[schema(value_type = Object)]
     pub plan: Value,
+    /// Rules to estimate with instead of the park's stored ones, as in
+    /// `PUT /api/parks/{code}/policy`'s `rules`: a preview of rules not yet
+    /// saved. Checked as a save checks them; nothing is stored.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub rules: Option<Value>,
 }
 
 /// A site by layer and id.
@@ -154,8 +160,8 @@ pub struct SiteRef {
 
 /// `POST /api/policy/estimate`
 #[utoipa::path(post, path = "/api/policy/estimate", tag = "advice", request_body = EstimateRequest,
-    responses((status = 200, description = "{park, land_mu, investment_intensity_wan_per_mu, tax_per_mu_wan, rules: [{id, name, applies, amount_wan, explanation}], total_wan}"),
-              (status = 400, description = "an invalid plan, named", body = crate::error::ErrorBody),
+    responses((status = 200, description = "{park, land_mu, investment_intensity_wan_per_mu, tax_per_mu_wan, rules: [{id, name, applies, amount_wan, explanation}], total_wan}; with `rules` in the body, under those rules rather than the park's stored ones"),
+              (status = 400, description = "an invalid plan or invalid unsaved rules, named", body = crate::error::ErrorBody),
               (status = 404, description = "no such site", body = crate::error::ErrorBody)))]
 pub async fn estimate(
     State(state): State<SharedState>,
@@ -179,10 +185,13 @@ pub async fn estimate(
     }
     .ok_or_else(|| ApiError::not_found(format!("no {layer} feature with id {id}")))?;
     let park = facts.park.clone().unwrap_or_default();
-    let rules = rules_of(&state, &park).await?.unwrap_or(PolicyRules {
-        park,
-        rules: Vec::new(),
-    });
+    let rules = match body.rules {
+        Some(rules) => PolicyRules::from_json(&json!({"park": park, "rules": rules}).to_string())?,
+        None => rules_of(&state, &park).await?.unwrap_or(PolicyRules {
+            park,
+            rules: Vec::new(),
+        }),
+    };
     let estimate = siteatlas_advisor::estimate(&rules, facts, &plan);
     Ok(Json(
         serde_json::to_value(estimate).map_err(ApiError::internal)?,

@@ -6,9 +6,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
-use siteatlas_tiles::{Attributes, FactoryStatus, LayerKind, PlotStatus};
+use siteatlas_tiles::geojson_io::feature_from_parts;
+use siteatlas_tiles::{FactoryAttrs, LayerKind, ModelError, PlotAttrs, PlotStatus};
 
-use crate::auth::{Actor, Role};
+use crate::auth::Actor;
 use crate::error::ApiError;
 use crate::routes::ApiJson;
 use crate::routes::features::{feature_response, parse_id, parse_layer};
@@ -63,16 +64,67 @@ fn current(state: &SharedState, layer: LayerKind, id: u64) -> Option<Current> {
     })
 }
 
-/// Checks the patch's fields and values for the layer; returns the patch without the note.
+/// What an edit may change on a plot: every attribute but the code, the id, the
+/// geometry and what is derived from them (`area_mu`).
+pub const PLOT_EDITABLE: &[&str] = &[
+    "status",
+    "name",
+    "park",
+    "land_use",
+    "area_m2",
+    "price_wan_per_mu",
+    "plot_ratio_min",
+    "plot_ratio_max",
+    "building_density_max",
+    "green_ratio_max",
+    "height_limit_m",
+    "investment_intensity_wan_per_mu",
+    "tax_per_mu_wan",
+    "power_kva",
+    "water",
+    "gas",
+    "steam",
+    "contact",
+];
+
+/// What an edit may change on a factory (see [`PLOT_EDITABLE`]).
+pub const FACTORY_EDITABLE: &[&str] = &[
+    "status",
+    "name",
+    "park",
+    "floors",
+    "total_area_m2",
+    "available_area_m2",
+    "clear_height_m",
+    "floor_load_kn_m2",
+    "crane_t",
+    "rent_yuan_m2_month",
+    "contact",
+];
+
+/// Fields that cannot be cleared: the model needs them (a plot's area is
+/// measured from its outline only when it was never surveyed).
+const REQUIRED: &[&str] = &["status", "name", "land_use", "area_m2"];
+
+/// Free text kept beside the model's attributes (who to call about the site), with its longest length.
+const TEXT_EXTRAS: &[(&str, usize)] = &[("contact", 200)];
+
+/// Checks the patch's fields and values for the layer the way an import checks
+/// a feature (the feature as it would be after the edit goes through the
+/// model), and the plot status workflow; returns the patch without the note,
+/// with values as the model writes them (`"是"` becomes `true`), `null` where a
+/// field is cleared.
 fn check_patch(
+    state: &SharedState,
     layer: LayerKind,
+    id: u64,
     body: &Map<String, Value>,
-    role: Role,
+    actor: &Actor,
     current: &Current,
 ) -> Result<Map<String, Value>, ApiError> {
-    let editable: &[&str] = match layer {
-        LayerKind::Plots => &["status"],
-        _ => &["status", "available_area_m2", "rent_yuan_m2_month"],
+    let editable = match layer {
+        LayerKind::Plots => PLOT_EDITABLE,
+        _ => FACTORY_EDITABLE,
     };
     let mut patch = Map::new();
     for (key, value) in body {
@@ -88,6 +140,12 @@ fn check_patch(
                 ),
             ));
         }
+        if value.is_null() && REQUIRED.contains(&key.as_str()) {
+            return Err(ApiError::bad_parameter(
+                key,
+                "is required and cannot be cleared",
+            ));
+        }
         patch.insert(key.clone(), value.clone());
     }
     if patch.is_empty() {
@@ -96,10 +154,61 @@ fn check_patch(
             format!("nothing to change; editable: {}", editable.join(", ")),
         ));
     }
-    if layer == LayerKind::Plots {
-        let to: PlotStatus = patch["status"]
+    for (field, longest) in TEXT_EXTRAS {
+        match patch.get_mut(*field) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(text)) => {
+                let trimmed = text.trim();
+                if trimmed.chars().count() > *longest {
+                    return Err(ApiError::bad_parameter(
+                        field,
+                        format!("at most {longest} characters"),
+                    ));
+                }
+                *text = trimmed.to_owned();
+            }
+            Some(_) => return Err(ApiError::bad_parameter(field, "must be a string or null")),
+        }
+    }
+    if let Some(park) = patch.get("park") {
+        check_new_park(state, actor, layer, park)?;
+    }
+    // The feature as it would be: the model's own check, as for an imported feature.
+    let mut after = current.props.clone();
+    for (key, value) in &patch {
+        if value.is_null() {
+            after.remove(key);
+        } else {
+            after.insert(key.clone(), value.clone());
+        }
+    }
+    let code = current
+        .props
+        .get("code")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let written = match layer {
+        LayerKind::Plots => feature_from_parts::<PlotAttrs>(id, code, current.shape.clone(), after)
+            .map(|f| siteatlas_tiles::geojson_io::properties(&f)),
+        _ => feature_from_parts::<FactoryAttrs>(id, code, current.shape.clone(), after)
+            .map(|f| siteatlas_tiles::geojson_io::properties(&f)),
+    }
+    .map_err(|e| match e {
+        ModelError::InvalidProperty { field, reason } => ApiError::bad_parameter(&field, reason),
+        other => ApiError::bad_parameter("body", other),
+    })?;
+    for (key, value) in patch.iter_mut() {
+        if !value.is_null() {
+            *value = written.get(key).cloned().unwrap_or(Value::Null);
+        }
+    }
+    if layer == LayerKind::Plots
+        && let Some(to) = patch.get("status")
+    {
+        let to: PlotStatus = to
             .as_str()
-            .ok_or_else(|| ApiError::bad_parameter("status", "must be a string"))?
+            .unwrap_or_default()
             .parse()
             .map_err(|e| ApiError::bad_parameter("status", e))?;
         let from: PlotStatus = current.props["status"]
@@ -107,8 +216,8 @@ fn check_patch(
             .unwrap_or_default()
             .parse()
             .map_err(ApiError::internal)?;
-        if !may_move(role, from, to) {
-            let allowed: Vec<&str> = allowed_targets(role, from)
+        if !may_move(actor.role, from, to) {
+            let allowed: Vec<&str> = allowed_targets(actor.role, from)
                 .iter()
                 .map(|s| s.as_str())
                 .collect();
@@ -125,41 +234,67 @@ fn check_patch(
                 ),
             ));
         }
-    } else {
-        // Check the factory as it would be after the edit.
-        let mut after = current.props.clone();
-        after.extend(patch.clone());
-        let mut attrs: siteatlas_tiles::FactoryAttrs = serde_json::from_value(Value::Object(
-            after
-                .into_iter()
-                .filter(|(k, v)| {
-                    siteatlas_tiles::FactoryAttrs::FIELDS.contains(&k.as_str()) && !v.is_null()
-                })
-                .collect(),
-        ))
-        .map_err(|e| ApiError::bad_parameter("body", e))?;
-        attrs
-            .finish(&current.shape)
-            .map_err(|e| ApiError::bad_parameter("body", e))?;
-        if let Some(s) = patch.get("status") {
-            s.as_str()
-                .unwrap_or_default()
-                .parse::<FactoryStatus>()
-                .map_err(|e| ApiError::bad_parameter("status", e))?;
-        }
     }
     Ok(patch)
+}
+
+/// A site moved to another park: the park must exist (400), and the editor
+/// must be allowed to edit it (403), or an officer could hand a site to a park
+/// they do not answer for.
+fn check_new_park(
+    state: &SharedState,
+    actor: &Actor,
+    layer: LayerKind,
+    park: &Value,
+) -> Result<(), ApiError> {
+    let park = match park {
+        Value::Null => None,
+        Value::String(code) => {
+            let known = state
+                .atlas
+                .read()
+                .parks
+                .iter()
+                .any(|e| &e.feature.code == code);
+            if !known {
+                return Err(ApiError::bad_parameter(
+                    "park",
+                    format!("no park with code {code}"),
+                ));
+            }
+            Some(code.as_str())
+        }
+        _ => {
+            return Err(ApiError::bad_parameter(
+                "park",
+                "must be a park code or null",
+            ));
+        }
+    };
+    if actor.may_edit_park(park) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "{} may not move {layer} to park {}",
+                actor.name,
+                park.unwrap_or("(none)")
+            ),
+        ))
+    }
 }
 
 /// `PATCH /api/{layer}/{id}`
 #[utoipa::path(patch, path = "/api/{layer}/{id}", tag = "edits",
     params(("layer" = String, Path, description = "plots or factories"), ("id" = u64, Path),
            ("If-Match" = String, Header, description = "the ETag from GET /api/{layer}/{id}")),
-    request_body(content = Object, description = "plots: {status, note}; factories: {status?, available_area_m2?, rent_yuan_m2_month?, note}"),
+    request_body(content = Object, description = "{note, ...fields to change}: a note is required. Plots: status, name, park, land_use, area_m2, price_wan_per_mu, plot_ratio_min, plot_ratio_max, building_density_max, green_ratio_max, height_limit_m, investment_intensity_wan_per_mu, tax_per_mu_wan, power_kva, water, gas, steam, contact. Factories: status, name, park, floors, total_area_m2, available_area_m2, clear_height_m, floor_load_kn_m2, crane_t, rent_yuan_m2_month, contact. Values are checked as an import checks them; null clears an optional field"),
     responses((status = 200, description = "the feature as it now is, with its new ETag", content_type = "application/geo+json"),
-              (status = 400, description = "invalid field", body = crate::error::ErrorBody),
+              (status = 400, description = "a field that cannot be changed or an invalid value; the message starts with the field's name", body = crate::error::ErrorBody),
               (status = 401, description = "no or unknown token", body = crate::error::ErrorBody),
-              (status = 403, description = "role or park not allowed", body = crate::error::ErrorBody),
+              (status = 403, description = "role or park not allowed (the site's park, or the park it would move to)", body = crate::error::ErrorBody),
               (status = 404, description = "no such layer or feature", body = crate::error::ErrorBody),
               (status = 409, description = "transition not allowed; the message lists the allowed ones", body = crate::error::ErrorBody),
               (status = 412, description = "changed by someone else first; the body holds the current feature"),
@@ -221,7 +356,7 @@ pub async fn patch_feature(
             format!("at most {MAX_NOTE} characters"),
         ));
     }
-    let patch = check_patch(layer, &body, actor.role, &current)?;
+    let patch = check_patch(&state, layer, id, &body, &actor, &current)?;
     let old_values: Map<String, Value> = patch
         .keys()
         .map(|k| {

@@ -50,7 +50,7 @@ pub struct ImportParams {
 /// `POST /api/import`
 #[utoipa::path(post, path = "/api/import", tag = "edits", params(ImportParams),
     request_body(content = Vec<u8>, description = "the file: GeoJSON, GeoJSON Sequence, zipped Shapefile, GeoPackage or boundary-point coordinate file (界址点坐标); the format is read from the content", content_type = "application/octet-stream"),
-    responses((status = 200, description = "the import report: {layer, format, crs, read, valid, repaired, issues, dry_run, inserted, updated}"),
+    responses((status = 200, description = "the import report: {layer, format, crs, read, valid, repaired, issues: [{record, code, field, reason}], dry_run, inserted, updated}"),
               (status = 400, description = "not a file we read, or an unknown CRS", body = crate::error::ErrorBody),
               (status = 401, description = "no token or session", body = crate::error::ErrorBody),
               (status = 403, description = "the role or a feature's park is not allowed", body = crate::error::ErrorBody),

@@ -1,5 +1,6 @@
 //! The HTTP API: one module per resource, merged here.
 
+pub mod accounts;
 pub mod advice;
 pub mod edits;
 pub mod events;
@@ -140,6 +141,14 @@ pub fn app(state: SharedState) -> Router {
         .route("/context.geojson", get(meta::context))
         .route("/api/audit.csv", get(edits::audit_csv))
         .route("/api/admin/unreadable", get(meta::unreadable_rows))
+        .route(
+            "/api/admin/tokens",
+            get(accounts::list).post(accounts::create),
+        )
+        .route(
+            "/api/admin/tokens/{id}",
+            axum::routing::delete(accounts::revoke),
+        )
         .route(
             "/api/import",
             axum::routing::post(import::import).layer(axum::extract::DefaultBodyLimit::max(

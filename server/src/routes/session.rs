@@ -69,12 +69,13 @@ fn whoami(actor: &Actor) -> Value {
         "parks": actor.parks,
         "all_parks": actor.role == Role::Admin,
         "plot_transitions": transitions,
+        "token_id": actor.token_id,
     })
 }
 
 /// `POST /api/session`
 #[utoipa::path(post, path = "/api/session", tag = "accounts", request_body = SignIn,
-    responses((status = 200, description = "signed in: {signed_in: true, name, role, parks, all_parks, plot_transitions}; sets an HttpOnly session cookie"),
+    responses((status = 200, description = "signed in: {signed_in: true, name, role, parks, all_parks, plot_transitions, token_id}; sets an HttpOnly session cookie"),
               (status = 401, description = "unknown or revoked token", body = crate::error::ErrorBody),
               (status = 429, description = "too many failed sign-ins from this address; see Retry-After", body = crate::error::ErrorBody)))]
 pub async fn sign_in(
@@ -127,7 +128,7 @@ pub async fn sign_in(
 
 /// `GET /api/session`
 #[utoipa::path(get, path = "/api/session", tag = "accounts",
-    responses((status = 200, description = "the signed-in actor: {signed_in: true, name, role, parks, all_parks, plot_transitions}; {signed_in: false} for a visitor who is not signed in (no credentials, or a session cookie that has expired, been revoked or is not valid, which is then cleared)"),
+    responses((status = 200, description = "the signed-in actor: {signed_in: true, name, role, parks, all_parks, plot_transitions, token_id}; {signed_in: false} for a visitor who is not signed in (no credentials, or a session cookie that has expired, been revoked or is not valid, which is then cleared)"),
               (status = 401, description = "an unknown or revoked bearer token", body = crate::error::ErrorBody)))]
 pub async fn current(headers: HeaderMap, actor: Result<Actor, ApiError>) -> Response {
     let no_store = (header::CACHE_CONTROL, "no-store");

@@ -279,7 +279,8 @@ impl Store {
     }
 
     /// Merges `patch` into a feature's properties if its version is still
-    /// `expected_version`, and appends to the audit log, in one transaction.
+    /// `expected_version` (a `null` in the patch removes the property), and
+    /// appends to the audit log, in one transaction.
     pub async fn edit(
         &self,
         layer: LayerKind,

@@ -227,7 +227,7 @@ impl PostgresStore {
             .await
             .doing(|| "starting a transaction".into())?;
         let code: Option<String> = sqlx::query_scalar(&format!(
-            "UPDATE {layer} SET props = props || $3::jsonb, version = version + 1, updated_at = now() \
+            "UPDATE {layer} SET props = jsonb_strip_nulls(props || $3::jsonb), version = version + 1, updated_at = now() \
              WHERE id = $1 AND version = $2 RETURNING code"
         ))
         .bind(id)
