@@ -115,12 +115,15 @@ impl TestStore {
         }
     }
 
-    /// `--data-dir`/`--database-url` flags for the binary.
+    /// `--data-dir` (and `--database-url`) flags for the binary: the data
+    /// directory holds panoramas with either store, so it is always the
+    /// test's own, never `./data`.
     pub fn cli_flags(&self) -> Vec<String> {
-        match &self.database_url {
-            Some(url) => vec!["--database-url".into(), url.clone()],
-            None => vec!["--data-dir".into(), self.data_dir.display().to_string()],
+        let mut flags = vec!["--data-dir".into(), self.data_dir.display().to_string()];
+        if let Some(url) = &self.database_url {
+            flags.extend(["--database-url".into(), url.clone()]);
         }
+        flags
     }
 }
 
