@@ -10,7 +10,7 @@ import { label, serverMessage, t, type StringKey } from './i18n';
 import { showEstimate } from './policy';
 import type { ParkSummary } from './types';
 
-const KINDS = ['land_price_discount', 'rent_free_months', 'per_job_subsidy', 'investment_share'] as const;
+const KINDS = ['land_price_discount', 'rent_free_months', 'per_job_subsidy', 'investment_share', 'tax_reward', 'equipment_subsidy'] as const;
 type RuleKind = (typeof KINDS)[number];
 
 /** A step's two numbers as typed: the threshold and what it grants. */
@@ -30,6 +30,14 @@ interface RuleDraft {
   yuanPerJob: string;
   sharePct: string;
   minInvestment: string;
+  /** Years a tax reward is paid. */
+  years: string;
+  /** Smallest tax per mu for a tax reward. */
+  minTaxPerMu: string;
+  /** Smallest equipment investment for an equipment subsidy. */
+  minEquipment: string;
+  /** The policy document and article the rule comes from. */
+  source: string;
   /**
    * What the form does not edit, sent back as it came: the keys of the rule
    * outside the form (a `source`, say), or the whole rule when its kind is
@@ -41,7 +49,7 @@ interface RuleDraft {
 }
 
 /** The keys the form edits; any other key of a stored rule is kept as it is. */
-const EDITED_KEYS = new Set(['id', 'name', 'kind', 'applies_to', 'cap_wan', 'steps', 'yuan_per_job', 'share_pct', 'min_investment_wan']);
+const EDITED_KEYS = new Set(['id', 'name', 'kind', 'applies_to', 'cap_wan', 'steps', 'yuan_per_job', 'share_pct', 'min_investment_wan', 'years', 'min_tax_per_mu_wan', 'min_equipment_wan', 'source']);
 
 /** The layers a kind suits, as the advisor has it: land discounts for plots, free rent for factories. */
 function kindLayers(kind: RuleKind): string[] {
@@ -74,6 +82,10 @@ function toDraft(rule: PolicyRule): RuleDraft {
     yuanPerJob: text(rule.yuan_per_job),
     sharePct: text(rule.share_pct),
     minInvestment: text(rule.min_investment_wan),
+    years: text(rule.years),
+    minTaxPerMu: text(rule.min_tax_per_mu_wan),
+    minEquipment: text(rule.min_equipment_wan),
+    source: text(rule.source),
     kept,
     foreign,
   };
@@ -82,7 +94,7 @@ function toDraft(rule: PolicyRule): RuleDraft {
 function newDraft(existing: RuleDraft[]): RuleDraft {
   let n = existing.length + 1;
   while (existing.some((r) => r.id === `rule-${n}`)) n += 1;
-  return { id: `rule-${n}`, name: '', kind: 'per_job_subsidy', appliesTo: [], cap: '', steps: [{ from: '', grant: '' }], yuanPerJob: '', sharePct: '', minInvestment: '', kept: {}, foreign: false };
+  return { id: `rule-${n}`, name: '', kind: 'per_job_subsidy', appliesTo: [], cap: '', steps: [{ from: '', grant: '' }], yuanPerJob: '', sharePct: '', minInvestment: '', years: '', minTaxPerMu: '', minEquipment: '', source: '', kept: {}, foreign: false };
 }
 
 /** Problems by `rule index.field` (`2.steps.0.from`, `0.id`). */
@@ -131,11 +143,25 @@ function toRules(drafts: RuleDraft[]): { rules: PolicyRule[]; problems: Problems
       });
     } else if (d.kind === 'per_job_subsidy') {
       rule.yuan_per_job = number(d.yuanPerJob, key('yuanPerJob'), problems, { required: true });
+    } else if (d.kind === 'tax_reward') {
+      rule.share_pct = number(d.sharePct, key('sharePct'), problems, { required: true, max: 100 });
+      const years = number(d.years, key('years'), problems, { required: true, integer: true });
+      if (years !== undefined && (years < 1 || years > 10)) problems.set(key('years'), t('pe_err_years'));
+      rule.years = years;
+      const min = number(d.minTaxPerMu, key('minTaxPerMu'), problems);
+      if (min !== undefined) rule.min_tax_per_mu_wan = min;
+    } else if (d.kind === 'equipment_subsidy') {
+      rule.share_pct = number(d.sharePct, key('sharePct'), problems, { required: true, max: 100 });
+      const min = number(d.minEquipment, key('minEquipment'), problems);
+      if (min !== undefined) rule.min_equipment_wan = min;
     } else {
       rule.share_pct = number(d.sharePct, key('sharePct'), problems, { required: true, max: 100 });
       const min = number(d.minInvestment, key('minInvestment'), problems);
       if (min !== undefined) rule.min_investment_wan = min;
     }
+    const source = d.source.trim();
+    if (source.length > 300) problems.set(key('source'), t('pe_err_source'));
+    if (source) rule.source = source;
     return rule;
   });
   return { rules, problems };
@@ -253,6 +279,21 @@ export function policyTab(parks: ParkSummary[]): HTMLElement {
         )
       : d.kind === 'per_job_subsidy'
         ? h('div', { class: 'pe-grid' }, field(i, 'yuanPerJob', t('pe_yuan_per_job'), d.yuanPerJob, (v) => (d.yuanPerJob = v), numeric))
+        : d.kind === 'tax_reward'
+        ? h(
+            'div',
+            { class: 'pe-grid' },
+            field(i, 'sharePct', t('pe_tax_share_pct'), d.sharePct, (v) => (d.sharePct = v), { ...numeric, max: 100 }),
+            field(i, 'years', t('pe_years'), d.years, (v) => (d.years = v), { ...numeric, min: 1, max: 10, step: 1 }),
+            field(i, 'minTaxPerMu', t('pe_min_tax_per_mu'), d.minTaxPerMu, (v) => (d.minTaxPerMu = v), numeric),
+          )
+        : d.kind === 'equipment_subsidy'
+        ? h(
+            'div',
+            { class: 'pe-grid' },
+            field(i, 'sharePct', t('pe_share_pct'), d.sharePct, (v) => (d.sharePct = v), { ...numeric, max: 100 }),
+            field(i, 'minEquipment', t('pe_min_equipment'), d.minEquipment, (v) => (d.minEquipment = v), numeric),
+          )
         : h('div', { class: 'pe-grid' }, field(i, 'sharePct', t('pe_share_pct'), d.sharePct, (v) => (d.sharePct = v), { ...numeric, max: 100 }), field(i, 'minInvestment', t('pe_min_investment'), d.minInvestment, (v) => (d.minInvestment = v), numeric));
     return h(
       'li',
@@ -268,6 +309,7 @@ export function policyTab(parks: ParkSummary[]): HTMLElement {
       ),
       applies,
       specific,
+      h('div', { class: 'pe-source' }, field(i, 'source', t('pe_source'), d.source, (v) => (d.source = v), { maxlength: 300, placeholder: t('pe_source_hint') })),
     );
   }
 
@@ -333,6 +375,7 @@ function previewForm(park: string, rules: () => PolicyRule[] | null): HTMLElemen
   const [investmentLabel, investment] = input('investment_wan', 'pol_investment', true);
   const [areaLabel, area] = input('area_mu', 'pe_plan_area');
   const [taxLabel, tax] = input('expected_tax_wan', 'pol_tax');
+  const [equipmentLabel, equipment] = input('equipment_wan', 'pol_equipment');
   const [jobsLabel, jobs] = input('jobs', 'pol_jobs');
   const [floorLabel, floor] = input('floor_area_m2', 'pe_plan_floor');
   const [leaseLabel, lease] = input('lease_months', 'pol_lease');
@@ -344,7 +387,7 @@ function previewForm(park: string, rules: () => PolicyRule[] | null): HTMLElemen
     h('h3', {}, t('pe_preview_title')),
     h('p', { class: 'muted' }, t('pe_preview_hint')),
     h('label', { class: 'site-field' }, t('pe_plan_site'), site),
-    h('div', { class: 'pe-grid' }, investmentLabel, areaLabel, taxLabel, jobsLabel, floorLabel, leaseLabel),
+    h('div', { class: 'pe-grid' }, investmentLabel, areaLabel, taxLabel, equipmentLabel, jobsLabel, floorLabel, leaseLabel),
     h('div', { class: 'form-buttons' }, run),
     result,
   );
@@ -374,6 +417,7 @@ function previewForm(park: string, rules: () => PolicyRule[] | null): HTMLElemen
     const plan: PolicyPlan = { investment_wan: Number(investment.value) };
     if (area.value !== '') plan.area_mu = Number(area.value);
     if (tax.value !== '') plan.expected_tax_wan = Number(tax.value);
+    if (equipment.value !== '') plan.equipment_wan = Number(equipment.value);
     if (jobs.value !== '') plan.jobs = Math.round(Number(jobs.value));
     if (floor.value !== '') plan.floor_area_m2 = Number(floor.value);
     if (lease.value !== '') plan.lease_months = Math.round(Number(lease.value));

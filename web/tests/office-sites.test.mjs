@@ -204,24 +204,36 @@ describe('the back office', () => {
     await page.selectOption('[data-testid=pe-1-kind]', 'investment_share');
     await page.fill('[data-testid=pe-1-sharePct]', '2');
     await page.fill('[data-testid=pe-1-minInvestment]', '500');
+    await page.click('[data-testid=pe-add]');
+    await page.fill('[data-testid=pe-2-name]', '税收贡献奖励');
+    await page.fill('[data-testid=pe-2-id]', 'tax');
+    await page.selectOption('[data-testid=pe-2-kind]', 'tax_reward');
+    await page.fill('[data-testid=pe-2-sharePct]', '10');
+    await page.fill('[data-testid=pe-2-years]', '11');
+    await page.fill('[data-testid=pe-2-source]', '《温江区促进产业发展若干政策》第五条');
 
     // A bad value is shown next to its field, and nothing is saved.
     await page.click('[data-testid=pe-save]');
     await page.waitForFunction(() => document.querySelector('[data-testid="pe-0-yuanPerJob-error"]')?.textContent);
+    assert.match(await page.locator('[data-testid="pe-2-years-error"]').innerText(), /1 至 10/);
     assert.deepEqual((await getJson(`/api/parks/${PARK}/policy`)).rules, published);
     await page.fill('[data-testid=pe-0-yuanPerJob]', '5000');
+    await page.fill('[data-testid=pe-2-years]', '2');
 
     // Reorder: the investment rule first.
     await page.click('[data-testid=pe-1-up]');
     assert.equal(await page.locator('[data-testid=pe-0-id]').inputValue(), 'invest');
 
-    // 预览测算 with the rules in the form, before saving: 10 jobs x 5000 元 + 2 % of 1000 万元 = 5 + 20.
+    // 预览测算 with the rules in the form, before saving: 10 jobs x 5000 元
+    // + 2 % of 1000 万元 + 10 % of 100 万元 tax for 2 years = 5 + 20 + 20.
     await page.waitForFunction(() => document.querySelector('[data-testid=pe-site] option')?.value.includes('/'));
     await page.fill('[data-testid=pe-plan-investment_wan]', '1000');
     await page.fill('[data-testid=pe-plan-jobs]', '10');
+    await page.fill('[data-testid=pe-plan-expected_tax_wan]', '100');
     await page.click('[data-testid=pe-preview]');
     await page.waitForSelector('[data-testid=pe-preview-result] [data-testid=policy-total]');
-    assert.equal(Number(await page.locator('[data-testid=pe-preview-result] [data-testid=policy-total]').getAttribute('data-total')), 25);
+    assert.equal(Number(await page.locator('[data-testid=pe-preview-result] [data-testid=policy-total]').getAttribute('data-total')), 45);
+    assert.match(await page.locator('[data-testid=pe-preview-result]').innerText(), /依据：《温江区促进产业发展若干政策》第五条/);
     assert.deepEqual((await getJson(`/api/parks/${PARK}/policy`)).rules, published, 'the preview saved nothing');
     await page.screenshot({ path: artifact('office-policies.png'), fullPage: true });
 
@@ -230,7 +242,7 @@ describe('the back office', () => {
     const stored = await getJson(`/api/parks/${PARK}/policy`);
     assert.deepEqual(
       stored.rules.map((r) => r.id),
-      ['invest', 'jobs'],
+      ['invest', 'jobs', 'tax'],
     );
 
     // The calculator on a plot's card uses the saved rules.
@@ -241,9 +253,10 @@ describe('the back office', () => {
     await card.waitForSelector('[data-testid=policy-form]');
     await card.fill('[data-testid=policy-investment_wan]', '1000');
     await card.fill('[data-testid=policy-jobs]', '10');
+    await card.fill('[data-testid=policy-expected_tax_wan]', '100');
     await card.click('[data-testid=policy-submit]');
     await card.waitForSelector('[data-testid=policy-result] [data-testid=policy-total]');
-    assert.equal(Number(await card.locator('[data-testid=policy-total]').getAttribute('data-total')), 25);
+    assert.equal(Number(await card.locator('[data-testid=policy-total]').getAttribute('data-total')), 45);
     assert.match(await card.locator('[data-testid=policy-result]').innerText(), /新增就业补贴/);
     await card.close();
     assert.deepEqual(page.errors, []);
@@ -255,12 +268,12 @@ describe('the back office', () => {
     const stored = {
       park: PARK,
       rules: [
-        { id: 'future', name: '未来的政策', kind: 'tax_reward', steps: [{ min_tax_per_mu_wan: 10, reward_pct: 30 }], source: '温江区政策文件' },
+        { id: 'future', name: '未来的政策', kind: 'output_reward', steps: [{ min_output_wan: 10000, reward_pct: 1 }], source: '温江区政策文件' },
         { id: 'jobs', name: '就业补贴', kind: 'per_job_subsidy', yuan_per_job: 1000, source: '人社局通知' },
       ],
     };
     let sent = null;
-    // This server knows neither the kind nor `source`: the test stands in for one that does.
+    // No server knows this kind yet: the test stands in for one that does.
     await page.route(`**/api/parks/${PARK}/policy`, async (route) => {
       if (route.request().method() === 'PUT') {
         sent = JSON.parse(route.request().postData());
@@ -272,7 +285,7 @@ describe('the back office', () => {
     await openOffice(page, 'policies');
     await page.selectOption('[data-testid=pe-park]', PARK);
     await page.waitForSelector('[data-testid=pe-1-yuanPerJob]');
-    assert.match(await page.locator('[data-testid=pe-rule-0]').innerText(), /tax_reward/);
+    assert.match(await page.locator('[data-testid=pe-rule-0]').innerText(), /output_reward/);
     await page.fill('[data-testid=pe-1-yuanPerJob]', '2000');
     await page.click('[data-testid=pe-save]');
     await page.waitForFunction(() => /已保存/.test(document.querySelector('[data-testid=pe-message]')?.textContent ?? ''));
