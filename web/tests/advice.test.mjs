@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { artifact, launchBrowser, openApp, startServer } from './helpers.mjs';
+import { artifact, closeAll, openApp, serverAndBrowser } from './helpers.mjs';
 
 const WENJIANG = '#map=14.6/30.7105/103.874/0/0';
 const PAYLOAD = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">艾克姆生物';
@@ -23,15 +23,8 @@ async function api(path, { method = 'GET', body, token } = {}) {
 }
 
 describe('advice, leads and the dashboard', () => {
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  before(async () => ({ server, browser } = await serverAndBrowser()));
+  after(() => closeAll(browser, server));
 
   test('an anonymous page load logs no console error: GET /api/session answers signed_in false', async () => {
     const page = await browser.context.newPage();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { WEB_DIR, artifact, launchBrowser, openApp, pointOf, rendered, startServer, waitForIdle } from './helpers.mjs';
+import { artifact, closeAll, openApp, pointOf, rendered, serverAndBrowser, waitForIdle, WEB_DIR } from './helpers.mjs';
 
 /** Chengdu Wenjiang, over the demo's biomedicine park plots. */
 const WENJIANG = '#map=14.6/30.7105/103.874/0/0';
@@ -46,15 +46,8 @@ async function waitForResults(page, previous) {
 }
 
 describe('Site Atlas web map', () => {
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  before(async () => ({ server, browser } = await serverAndBrowser()));
+  after(() => closeAll(browser, server));
 
   test('the map loads, draws the demo plots and renders labels offline', async () => {
     const page = await openApp(browser.context, server.base, WENJIANG);

@@ -4,20 +4,13 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchBrowser, openApp, startServer, waitForIdle } from './helpers.mjs';
+import { closeAll, openApp, serverAndBrowser, waitForIdle } from './helpers.mjs';
 
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+before(async () => ({ server, browser } = await serverAndBrowser()));
+after(() => closeAll(browser, server));
 
 /** The sum of the counts on the rendered plot aggregates, and the view's bounds. */
 async function clusterCounts(page) {

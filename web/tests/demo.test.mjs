@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { artifact, launchBrowser, openApp, startServer } from './helpers.mjs';
+import { artifact, closeAll, openApp, serverAndBrowser } from './helpers.mjs';
 
 let server;
 let browser;
@@ -33,15 +33,8 @@ async function sitesWithScenes() {
 }
 
 describe('The demo shows every feature', () => {
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  before(async () => ({ server, browser } = await serverAndBrowser()));
+  after(() => closeAll(browser, server));
 
   test('a dozen sites have panoramas with hotspots; a visit opens from the card', async () => {
     const sites = await sitesWithScenes();

@@ -182,3 +182,22 @@ export function artifact(name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   return join(ARTIFACTS, name);
 }
+
+/** A server with the demo data (see `startServer`) and a browser to test it with. */
+export async function serverAndBrowser(options = {}) {
+  const server = await startServer(options);
+  try {
+    return { server, browser: await launchBrowser() };
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
+}
+
+/** Closes browsers and stops servers (anything with `close()` or `stop()`), in order, skipping what never started. */
+export async function closeAll(...things) {
+  for (const thing of things) {
+    if (thing?.close) await thing.close();
+    else if (thing?.stop) await thing.stop();
+  }
+}

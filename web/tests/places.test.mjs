@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { artifact, launchBrowser, openApp, pointOf, startServer, waitForIdle } from './helpers.mjs';
+import { artifact, closeAll, openApp, pointOf, serverAndBrowser, waitForIdle } from './helpers.mjs';
 
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -50,15 +50,8 @@ async function openPanel(page, viewport) {
 }
 
 describe('Orientation', () => {
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  before(async () => ({ server, browser } = await serverAndBrowser()));
+  after(() => closeAll(browser, server));
 
   for (const [name, viewport] of [
     ['desktop', DESKTOP],

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchBrowser, openApp, rendered, startServer } from './helpers.mjs';
+import { closeAll, openApp, rendered, serverAndBrowser } from './helpers.mjs';
 
 const WENJIANG = '#map=14.6/30.7105/103.874/0/0';
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mN89+7dfwAJYAPnvD1+MQAAAABJRU5ErkJggg==', 'base64');
@@ -13,15 +13,8 @@ const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer({ args: ['--basemap', 'tianditu', '--tianditu-key', 'testkey123', '--tianditu-map', 'imagery'] });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+before(async () => ({ server, browser } = await serverAndBrowser({ args: ['--basemap', 'tianditu', '--tianditu-key', 'testkey123', '--tianditu-map', 'imagery'] })));
+after(() => closeAll(browser, server));
 
 test('Tianditu imagery and its annotation are drawn under the plots', async () => {
   const requests = [];

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { artifact, launchBrowser, openApp, startServer, waitForIdle } from './helpers.mjs';
+import { artifact, closeAll, openApp, serverAndBrowser, waitForIdle } from './helpers.mjs';
 
 /** The Wenjiang medical city's factories, close up. */
 const FACTORIES = '#map=16.5/30.7096/103.8738/0/0&tab=factories';
@@ -21,15 +21,8 @@ async function getJson(path) {
 }
 
 describe('walking the app', () => {
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  before(async () => ({ server, browser } = await serverAndBrowser()));
+  after(() => closeAll(browser, server));
 
   for (const [device, viewport] of DEVICES) {
     test(`${device}: an investor on the factories tab sees its legend, a quiet site-visit button, and the factory uncovered`, async () => {
