@@ -377,3 +377,104 @@ fn rules_round_trip_through_json() {
     assert_eq!(PolicyRules::from_json(&text).unwrap(), rules);
     assert!(text.contains(r#""kind":"land_price_discount""#), "{text}");
 }
+
+const REWARDS: &str = r#"{"park": "CD-WJ-01", "rules": [
+ {"id": "tax", "name": "税收贡献奖励", "kind": "tax_reward", "share_pct": 30, "years": 3,
+  "min_tax_per_mu_wan": 20, "cap_wan": 500, "source": "《温江区若干政策》第五条"},
+ {"id": "equipment", "name": "设备购置补助", "kind": "equipment_subsidy", "share_pct": 8,
+  "min_equipment_wan": 1000, "cap_wan": 400}
+]}"#;
+
+#[test]
+fn tax_reward_by_year_with_threshold_and_cap() {
+    let rules = PolicyRules::from_json(REWARDS).unwrap();
+    // 1 350 万元 tax on 45 亩 = 30 万元/亩 ≥ 20: 30 % × 3 years = 1 215, capped at 500.
+    let plan = Plan {
+        investment_wan: 20_000.0,
+        expected_tax_wan: 1350.0,
+        ..Plan::default()
+    };
+    let tax = rule(&estimate(&rules, plot(), &plan), "tax").clone();
+    assert!(tax.applies, "{}", tax.explanation);
+    assert_eq!(tax.amount_wan, 500.0);
+    assert!(
+        tax.explanation.contains("× 3 年 = 1215 万元"),
+        "{}",
+        tax.explanation
+    );
+    assert!(
+        tax.explanation.contains("封顶 500 万元"),
+        "{}",
+        tax.explanation
+    );
+    assert_eq!(tax.source.as_deref(), Some("《温江区若干政策》第五条"));
+    // 450 万元 on 45 亩 = 10 万元/亩 < 20: nothing.
+    let low = Plan {
+        expected_tax_wan: 450.0,
+        ..plan.clone()
+    };
+    let tax = rule(&estimate(&rules, plot(), &low), "tax").clone();
+    assert!(!tax.applies);
+    assert_eq!(tax.amount_wan, 0.0);
+    // Without a tax figure it says what is missing.
+    let none = Plan {
+        expected_tax_wan: 0.0,
+        ..plan
+    };
+    assert!(
+        rule(&estimate(&rules, plot(), &none), "tax")
+            .explanation
+            .contains("年纳税额")
+    );
+}
+
+#[test]
+fn equipment_subsidy_threshold_and_cap() {
+    let rules = PolicyRules::from_json(REWARDS).unwrap();
+    let with = |equipment_wan: f64| {
+        let plan = Plan {
+            investment_wan: 20_000.0,
+            equipment_wan,
+            ..Plan::default()
+        };
+        rule(&estimate(&rules, factory(), &plan), "equipment").clone()
+    };
+    // 3 000 × 8 % = 240; 999 is under the threshold; 10 000 × 8 % = 800, capped at 400.
+    assert_eq!(with(3000.0).amount_wan, 240.0);
+    assert!(!with(999.0).applies);
+    assert_eq!(with(10_000.0).amount_wan, 400.0);
+    assert!(!with(0.0).applies, "no equipment, no subsidy");
+}
+
+#[test]
+fn new_kinds_are_checked_like_the_others() {
+    for (rule, reason) in [
+        (
+            r#"{"id": "t", "name": "t", "kind": "tax_reward", "share_pct": 30, "years": 0}"#,
+            "years",
+        ),
+        (
+            r#"{"id": "t", "name": "t", "kind": "tax_reward", "share_pct": 130, "years": 2}"#,
+            "share_pct",
+        ),
+        (
+            r#"{"id": "e", "name": "e", "kind": "equipment_subsidy", "share_pct": -1}"#,
+            "share_pct",
+        ),
+        (
+            r#"{"id": "e", "name": "e", "kind": "equipment_subsidy", "share_pct": 5, "source": 7}"#,
+            "source",
+        ),
+    ] {
+        let json = format!(r#"{{"park": "P", "rules": [{rule}]}}"#);
+        let err = PolicyRules::from_json(&json).expect_err(rule).to_string();
+        assert!(err.contains(reason), "{rule}: {err}");
+    }
+    let plan = r#"{"investment_wan": 100, "equipment_wan": -5}"#;
+    assert!(
+        Plan::from_json(plan)
+            .unwrap_err()
+            .to_string()
+            .contains("equipment_wan")
+    );
+}
