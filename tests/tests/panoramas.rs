@@ -1,6 +1,7 @@
 //! Panoramas, tours, share links and live guided tours over real HTTP and
-//! WebSocket: upload and processing, refusals, served files, permissions,
-//! hotspots, link forgery, expiry and revocation, and a two-person live tour.
+//! WebSocket: upload and background processing, refusals, served files,
+//! permissions, hotspots, link forgery, expiry and revocation, and a
+//! two-person live tour.
 
 use std::io::Cursor;
 use std::time::{Duration, Instant};
@@ -63,8 +64,46 @@ struct Setup {
     _store: TestStore,
 }
 
+/// Waits for a scene to leave `processing`; returns it as it then is.
+async fn settled(server: &TestServer, id: &Value) -> Value {
+    let started = Instant::now();
+    loop {
+        let scene = server.get_json(&format!("/api/panoramas/{id}"), 200).await;
+        if scene["status"] != "processing" {
+            return scene;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "panorama {id} still processing after a minute"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Uploads a picture, expects it accepted, and waits until it is ready.
+async fn upload_ready(s: &Setup, image: Vec<u8>, file_name: &str) -> Value {
+    let r = upload(
+        &s.server,
+        Some(&s.promoter),
+        "plots",
+        s.plot,
+        image,
+        file_name,
+    )
+    .await;
+    assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
+    let accepted: Value = r.json().await.unwrap();
+    let scene = settled(&s.server, &accepted["id"]).await;
+    assert_eq!(scene["status"], "ready", "{scene}");
+    scene
+}
+
 async fn setup() -> Setup {
-    let store = TestStore::new(StoreKind::Sqlite).await;
+    setup_on(StoreKind::Sqlite).await
+}
+
+async fn setup_on(kind: StoreKind) -> Setup {
+    let store = TestStore::new(kind).await;
     let server = TestServer::start(&store, ServerOptions::default()).await;
     let (plot, park, other_plot) = {
         let atlas = server.state.atlas.read();
@@ -103,8 +142,27 @@ async fn upload_process_and_serve() {
         "site.jpg",
     )
     .await;
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    let scene: Value = r.json().await.unwrap();
+    // Accepted at once; the images are made in the background.
+    assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
+    let accepted: Value = r.json().await.unwrap();
+    assert_eq!(accepted["status"], "processing");
+    assert_eq!(accepted["thumbnail_url"], Value::Null);
+    assert_eq!(accepted["initial_view"], Value::Null);
+    // Not shown to investors until it is ready.
+    let listed = server
+        .get_json(&format!("/api/plots/{}/panoramas", s.plot), 200)
+        .await;
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["id"] != accepted["id"]),
+        "{listed}"
+    );
+    let scene = settled(server, &accepted["id"]).await;
+    assert_eq!(scene["status"], "ready", "{scene}");
+    assert_eq!(scene["error"], Value::Null);
     assert_eq!(scene["title"], "南门 <入口>");
     assert_eq!(scene["heading_deg"], 90.0);
     assert_eq!(
@@ -182,13 +240,14 @@ async fn bad_uploads_are_refused_quickly() {
             .unwrap();
         out.into_inner()
     };
+    // Refused at once from the header; a file whose header is fine but
+    // whose data is not (truncated) is accepted and then fails processing.
     let cases: Vec<(&str, Vec<u8>, u16)> = vec![
         (
             "text named .jpg",
             b"just some text, not a picture".to_vec(),
             415,
         ),
-        ("truncated JPEG", good[..good.len() / 3].to_vec(), 422),
         ("claims 100000x50000", claimed, 422),
         ("square", square, 422),
     ];
@@ -216,6 +275,25 @@ async fn bad_uploads_are_refused_quickly() {
             started.elapsed()
         );
     }
+    let r = upload(
+        server,
+        Some(&s.promoter),
+        "plots",
+        s.plot,
+        good[..good.len() / 3].to_vec(),
+        "truncated.jpg",
+    )
+    .await;
+    assert_eq!(r.status(), 202);
+    let accepted: Value = r.json().await.unwrap();
+    let failed = settled(server, &accepted["id"]).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert!(
+        failed["error"].as_str().unwrap().contains("truncated"),
+        "{failed}"
+    );
+    assert_eq!(failed["thumbnail_url"], Value::Null);
+
     // Who may upload where. A refusal before the upload is read ends the
     // connection, so that the client does not send its next request on it.
     let anonymous = upload(server, None, "plots", s.plot, good.clone(), "a.jpg").await;
@@ -234,19 +312,17 @@ async fn bad_uploads_are_refused_quickly() {
         .status(),
         403
     );
-    assert_eq!(
-        upload(
-            server,
-            Some(&s.officer),
-            "plots",
-            s.plot,
-            good.clone(),
-            "a.jpg"
-        )
-        .await
-        .status(),
-        201
-    );
+    let mine = upload(
+        server,
+        Some(&s.officer),
+        "plots",
+        s.plot,
+        good.clone(),
+        "a.jpg",
+    )
+    .await;
+    assert_eq!(mine.status(), 202);
+    let mine: Value = mine.json().await.unwrap();
     assert_eq!(
         upload(server, Some(&s.promoter), "pois", 1, good.clone(), "a.jpg")
             .await
@@ -259,6 +335,8 @@ async fn bad_uploads_are_refused_quickly() {
             .status(),
         404
     );
+    // Once everything is processed, nothing is left in the upload folder.
+    assert_eq!(settled(server, &mine["id"]).await["status"], "ready");
     let uploads = server.state.data_dir.join("uploads");
     assert_eq!(
         std::fs::read_dir(&uploads).unwrap().count(),
@@ -270,18 +348,7 @@ async fn bad_uploads_are_refused_quickly() {
 /// Two scenes of the plot, the first with a hotspot to the second.
 async fn two_scenes(s: &Setup) -> (i64, i64) {
     let server = &s.server;
-    let a: Value = upload(
-        server,
-        Some(&s.promoter),
-        "plots",
-        s.plot,
-        equirect_jpeg(2048),
-        "a.jpg",
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let a = upload_ready(s, equirect_jpeg(2048), "a.jpg").await;
     // Another picture, so another folder.
     let mut other = equirect_jpeg(2048);
     other = {
@@ -292,11 +359,7 @@ async fn two_scenes(s: &Setup) -> (i64, i64) {
         std::mem::take(&mut other);
         out.into_inner()
     };
-    let b: Value = upload(server, Some(&s.promoter), "plots", s.plot, other, "b.png")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let b = upload_ready(s, other, "b.png").await;
     let (a, b) = (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap());
     let r = server
         .http

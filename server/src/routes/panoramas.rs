@@ -26,7 +26,7 @@ use crate::routes::ApiJson;
 use crate::routes::features::{parse_id, parse_layer};
 use crate::session::unix_now;
 use crate::state::SharedState;
-use crate::store::{HotspotRecord, NewPanorama, PanoramaRecord};
+use crate::store::{HotspotRecord, NewPanorama, PanoramaRecord, PanoramaStatus};
 
 /// Where processed panoramas are kept, under the data directory.
 pub fn media_root(data_dir: &Path) -> PathBuf {
@@ -63,9 +63,31 @@ fn forbidden(actor: &Actor, what: &str) -> ApiError {
     )
 }
 
-/// A scene as the API shows it, with its URLs.
+/// Longest title of a scene, in characters.
+const MAX_TITLE_CHARS: usize = 200;
+
+/// Whether a scene's images are there to be shown.
+pub fn is_ready(p: &PanoramaRecord) -> bool {
+    p.status == PanoramaStatus::Ready.as_str()
+}
+
+/// A scene as the API shows it, with its URLs (null until it is ready).
 pub fn scene_json(p: &PanoramaRecord, hotspots: &[HotspotRecord]) -> Value {
     let base = format!("{MEDIA_PREFIX}/{}", p.content_id);
+    let ready = is_ready(p);
+    let url = |path: String| {
+        if ready {
+            Value::from(path)
+        } else {
+            Value::Null
+        }
+    };
+    let initial_view = match (p.initial_yaw_deg, p.initial_pitch_deg, p.initial_zoom) {
+        (Some(yaw), Some(pitch), Some(zoom)) => {
+            json!({"yaw_deg": yaw, "pitch_deg": pitch, "zoom": zoom})
+        }
+        _ => Value::Null,
+    };
     json!({
         "id": p.id,
         "layer": p.layer,
@@ -77,9 +99,14 @@ pub fn scene_json(p: &PanoramaRecord, hotspots: &[HotspotRecord]) -> Value {
         "width": p.width,
         "height": p.height,
         "levels": serde_json::from_str::<Value>(&p.levels).unwrap_or(Value::Null),
-        "thumbnail_url": format!("{base}/{}", siteatlas_panorama::THUMBNAIL_FILE),
-        "preview_url": format!("{base}/{}", siteatlas_panorama::PREVIEW_FILE),
-        "tile_url_template": format!("{base}/tiles/{{level}}/{{face}}/{{row}}_{{col}}.jpg"),
+        "status": p.status,
+        "error": p.error,
+        "initial_view": initial_view,
+        "created_by": p.created_by,
+        "created_at": p.created_at,
+        "thumbnail_url": url(format!("{base}/{}", siteatlas_panorama::THUMBNAIL_FILE)),
+        "preview_url": url(format!("{base}/{}", siteatlas_panorama::PREVIEW_FILE)),
+        "tile_url_template": url(format!("{base}/tiles/{{level}}/{{face}}/{{row}}_{{col}}.jpg")),
         "hotspots": hotspots.iter().map(|h| json!({
             "id": h.id, "yaw_deg": h.yaw_deg, "pitch_deg": h.pitch_deg,
             "target": h.target_id, "note": h.note,
@@ -223,16 +250,21 @@ fn number(
     Ok(Some(v))
 }
 
+/// How much of an upload is read to check its header before answering: far
+/// more than the metadata 360° cameras write ahead of a JPEG's frame header.
+const HEADER_BYTES: u64 = 1 << 20;
+
 /// `POST /api/panoramas`
 #[utoipa::path(post, path = "/api/panoramas", tag = "panoramas",
     request_body(content_type = "multipart/form-data", description = "image (equirectangular JPEG or PNG, 2:1, 2048-16384 px wide), layer (parks, plots or factories), feature (id), and optional title, lon, lat, heading_deg"),
-    responses((status = 201, description = "{id, thumbnail_url, preview_url, tile_url_template, levels, ...}"),
+    responses((status = 202, description = "the scene, `status: processing`: its images are being made in the background; GET /api/panoramas/{id} shows when it is `ready` or `failed` (with `error`)"),
               (status = 400, description = "a missing or invalid field", body = crate::error::ErrorBody),
               (status = 401, description = "no token or session", body = crate::error::ErrorBody),
               (status = 403, description = "the role or the feature's park is not allowed", body = crate::error::ErrorBody),
+              (status = 404, description = "no such feature", body = crate::error::ErrorBody),
               (status = 413, description = "larger than the upload limit", body = crate::error::ErrorBody),
               (status = 415, description = "not a JPEG or PNG", body = crate::error::ErrorBody),
-              (status = 422, description = "an image, but not a usable panorama (aspect, width, corrupt, too large to decode)", body = crate::error::ErrorBody)))]
+              (status = 422, description = "an image whose header shows it is not a usable panorama (aspect, width)", body = crate::error::ErrorBody)))]
 pub async fn upload(
     State(state): State<SharedState>,
     actor: Actor,
@@ -271,44 +303,134 @@ pub async fn upload(
     let heading =
         number("heading_deg", form.heading_deg.as_deref(), -360.0..=360.0)?.unwrap_or(0.0);
     let title = form.title.unwrap_or_default().trim().to_owned();
+    if title.chars().count() > MAX_TITLE_CHARS {
+        return Err(bad(
+            "title",
+            format!("at most {MAX_TITLE_CHARS} characters"),
+        ));
+    }
     let image = form.image.ok_or_else(|| bad("image", "required"))?;
+    let header = check_header(&image.0).await?;
 
-    let root = media_root(&state.data_dir);
-    let input = image.0.clone();
-    let processed = on_panorama_worker(move || siteatlas_panorama::process(&input, &root))
-        .await?
-        .map_err(panorama_error)?;
-    drop(image);
-    let levels = serde_json::to_string(
-        &processed
-            .levels
-            .iter()
-            .map(|l| json!({"face_size": l.face_size, "nb_tiles": l.nb_tiles}))
-            .collect::<Vec<_>>(),
-    )
-    .map_err(ApiError::internal)?;
     let record = NewPanorama {
-        content_id: processed.id.clone(),
+        // Named by its content once processed; nothing to serve until then.
+        content_id: String::new(),
         layer: layer.as_str().to_owned(),
         feature_id: feature as i64,
         title,
         lon,
         lat,
         heading_deg: heading,
-        width: i64::from(processed.width),
-        height: i64::from(processed.height),
-        levels,
+        width: header.map_or(0, |h| i64::from(h.width)),
+        height: header.map_or(0, |h| i64::from(h.height)),
+        levels: "[]".to_owned(),
         created_by: actor.name.clone(),
         created_at: unix_now() as i64,
+        status: PanoramaStatus::Processing,
     };
     let id = state.store.insert_panorama(&record).await?;
-    let stored = state
+    tracing::info!(actor = %actor.name, %layer, feature, panorama = id, "panorama received");
+    tokio::spawn(process_in_background(state.clone(), id, image));
+    Ok((StatusCode::ACCEPTED, Json(load_scene(&state, id).await?)).into_response())
+}
+
+/// Checks the format and size an upload's header declares, so that what is
+/// plainly no panorama is refused at once. `None` when the start of the file
+/// does not settle it: processing will.
+async fn check_header(path: &Path) -> Result<Option<siteatlas_panorama::Header>, ApiError> {
+    use tokio::io::AsyncReadExt;
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(ApiError::internal)?;
+    let size = file.metadata().await.map_err(ApiError::internal)?.len();
+    let mut start = Vec::new();
+    file.take(HEADER_BYTES)
+        .read_to_end(&mut start)
+        .await
+        .map_err(ApiError::internal)?;
+    match siteatlas_panorama::inspect_header(&start) {
+        Ok(header) => Ok(Some(header)),
+        // A header cut off by the prefix: processing reads the whole file.
+        Err(siteatlas_panorama::PanoramaError::Corrupt { .. }) if size > HEADER_BYTES => Ok(None),
+        Err(e) => Err(panorama_error(e)),
+    }
+}
+
+/// Processes an upload on the panorama thread and records the outcome on
+/// its scene. The upload file is removed when this ends, whatever happens.
+async fn process_in_background(state: SharedState, id: i64, image: TempUpload) {
+    let root = media_root(&state.data_dir);
+    let input = image.0.clone();
+    let outcome = on_panorama_worker(move || siteatlas_panorama::process(&input, &root)).await;
+    drop(image);
+    let result = match outcome {
+        Ok(Ok(processed)) => record_ready(&state, id, &processed).await,
+        Ok(Err(e)) if e.is_client_error() => state.store.fail_panorama(id, &e.to_string()).await,
+        Ok(Err(e)) => {
+            tracing::error!(panorama = id, error = %e, "processing a panorama failed");
+            state
+                .store
+                .fail_panorama(id, "the server could not process this image; try again")
+                .await
+        }
+        // Already logged as an internal error.
+        Err(_) => {
+            state
+                .store
+                .fail_panorama(id, "the server could not process this image; try again")
+                .await
+        }
+    };
+    if let Err(e) = result {
+        tracing::error!(panorama = id, error = %e, "recording a processed panorama failed");
+    }
+}
+
+async fn record_ready(
+    state: &SharedState,
+    id: i64,
+    processed: &siteatlas_panorama::Processed,
+) -> Result<(), crate::store::StoreError> {
+    let levels = json!(
+        processed
+            .levels
+            .iter()
+            .map(|l| json!({"face_size": l.face_size, "nb_tiles": l.nb_tiles}))
+            .collect::<Vec<_>>()
+    )
+    .to_string();
+    let finished = state
         .store
-        .panorama(id)
-        .await?
-        .ok_or_else(|| ApiError::internal("a stored panorama vanished"))?;
-    tracing::info!(actor = %actor.name, %layer, feature, panorama = id, "panorama uploaded");
-    Ok((StatusCode::CREATED, Json(scene_json(&stored, &[]))).into_response())
+        .finish_panorama(
+            id,
+            &processed.id,
+            i64::from(processed.width),
+            i64::from(processed.height),
+            &levels,
+        )
+        .await?;
+    if finished {
+        tracing::info!(panorama = id, "panorama ready");
+    } else if !state.store.content_in_use(&processed.id).await? {
+        // Deleted while it was being processed: its images are nobody's.
+        remove_content(state, &processed.id).await;
+    }
+    Ok(())
+}
+
+/// Removes the folder of a picture no scene shows any more.
+async fn remove_content(state: &SharedState, content_id: &str) {
+    // Content ids are hashes the server made, but a folder outside the media
+    // root must never be named by a stored value.
+    if content_id.is_empty() || !content_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return;
+    }
+    let dir = media_root(&state.data_dir).join(content_id);
+    if let Err(e) = tokio::fs::remove_dir_all(&dir).await
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(folder = %dir.display(), error = %e, "removing panorama images failed");
+    }
 }
 
 fn panorama_error(e: siteatlas_panorama::PanoramaError) -> ApiError {
@@ -347,19 +469,22 @@ pub async fn get_scene(
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)? as i64;
     let scene = load_scene(&state, id).await?;
-    // Counted for the analytics: which scene, never who.
-    let layer = scene["layer"].as_str().map(str::to_owned);
-    let feature = scene["feature"].as_i64();
-    state
-        .usage
-        .count("panorama_view", layer.as_deref(), feature, Some(id));
+    // Counted for the analytics: which scene, never who; a scene still
+    // processing is looked at by its uploader, not viewed.
+    if scene["status"] == PanoramaStatus::Ready.as_str() {
+        let layer = scene["layer"].as_str().map(str::to_owned);
+        let feature = scene["feature"].as_i64();
+        state
+            .usage
+            .count("panorama_view", layer.as_deref(), feature, Some(id));
+    }
     Ok(Json(scene))
 }
 
 /// `GET /api/{layer}/{id}/panoramas`
 #[utoipa::path(get, path = "/api/{layer}/{id}/panoramas", tag = "panoramas",
     params(("layer" = String, Path, description = "parks, plots or factories"), ("id" = u64, Path)),
-    responses((status = 200, description = "the feature's scenes, oldest first"),
+    responses((status = 200, description = "the feature's scenes that are ready to be shown, oldest first"),
               (status = 404, description = "no such feature", body = crate::error::ErrorBody)))]
 pub async fn of_feature(
     State(state): State<SharedState>,
@@ -374,6 +499,9 @@ pub async fn of_feature(
     }
     let mut scenes = Vec::new();
     for p in state.store.panoramas_of(layer.as_str(), id as i64).await? {
+        if !is_ready(&p) {
+            continue;
+        }
         let hotspots = state.store.hotspots(p.id).await?;
         scenes.push(scene_json(&p, &hotspots));
     }

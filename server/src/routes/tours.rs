@@ -20,7 +20,7 @@ use crate::routes::features::parse_id;
 use crate::routes::panoramas::load_scene;
 use crate::session::{SigningKey, unix_now};
 use crate::state::SharedState;
-use crate::store::ShareLinkRecord;
+use crate::store::{PanoramaStatus, ShareLinkRecord};
 
 const SHARE_PURPOSE: &str = "share";
 /// Default lifetime of a share link.
@@ -120,8 +120,10 @@ async fn tour_json(state: &SharedState, id: i64) -> Result<Value, ApiError> {
         let scene = match stop["panorama"].as_i64() {
             Some(p) => load_scene(state, p).await.ok(),
             None => None,
-        };
-        // A scene deleted since is left out rather than breaking the tour.
+        }
+        .filter(|scene| scene["status"] == PanoramaStatus::Ready.as_str());
+        // A scene deleted since, or not ready to show, is left out rather
+        // than breaking the tour.
         if let Some(scene) = scene {
             out.push(json!({"note": stop["note"], "scene": scene}));
         }
