@@ -1,7 +1,7 @@
 //! Panoramas, tours, share links and live guided tours over real HTTP and
 //! WebSocket: upload and background processing, refusals, served files,
-//! permissions, hotspots, link forgery, expiry and revocation, and a
-//! two-person live tour.
+//! permissions, the staff's listing, changes and deletions, hotspots, link
+//! forgery, expiry and revocation, and a two-person live tour.
 
 use std::io::Cursor;
 use std::time::{Duration, Instant};
@@ -62,6 +62,15 @@ struct Setup {
     plot: u64,
     other_plot: u64,
     _store: TestStore,
+}
+
+/// The stores to run on: SQLite, and PostGIS when the tests are given one.
+fn stores() -> Vec<StoreKind> {
+    let mut kinds = vec![StoreKind::Sqlite];
+    if std::env::var_os("SITEATLAS_TEST_DATABASE_URL").is_some() {
+        kinds.push(StoreKind::Postgis);
+    }
+    kinds
 }
 
 /// Waits for a scene to leave `processing`; returns it as it then is.
@@ -687,4 +696,393 @@ async fn a_live_tour_with_two_people() {
         server.base.replace("http://", "ws://")
     );
     assert!(tokio_tungstenite::connect_async(url).await.is_err());
+}
+
+/// A request with a promoter's, officer's or no token.
+fn with_token(req: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::RequestBuilder {
+    match token {
+        Some(t) => req.bearer_auth(t),
+        None => req,
+    }
+}
+
+async fn patch(
+    server: &TestServer,
+    token: Option<&str>,
+    id: &Value,
+    body: Value,
+) -> reqwest::Response {
+    with_token(
+        server
+            .http
+            .patch(format!("{}/api/panoramas/{id}", server.base))
+            .json(&body),
+        token,
+    )
+    .send()
+    .await
+    .unwrap()
+}
+
+async fn delete(server: &TestServer, token: Option<&str>, path: &str) -> u16 {
+    with_token(server.http.delete(format!("{}{path}", server.base)), token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn list(server: &TestServer, token: Option<&str>, query: &str) -> reqwest::Response {
+    with_token(
+        server
+            .http
+            .get(format!("{}/api/panoramas{query}", server.base)),
+        token,
+    )
+    .send()
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_list_and_change_scenes() {
+    for kind in stores() {
+        let s = setup_on(kind).await;
+        let server = &s.server;
+        let (a, b) = two_scenes(&s).await;
+        // Another park's scene, which the officer may neither see nor change.
+        let r = upload(
+            server,
+            Some(&s.promoter),
+            "plots",
+            s.other_plot,
+            equirect_jpeg(2048),
+            "c.jpg",
+        )
+        .await;
+        assert_eq!(r.status(), 202);
+        let c = settled(server, &r.json::<Value>().await.unwrap()["id"]).await["id"].clone();
+
+        // The listing: staff only, every state, filtered by layer and feature.
+        assert_eq!(list(server, None, "").await.status(), 401, "{kind:?}");
+        let all: Value = list(server, Some(&s.promoter), "")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let ids: Vec<&Value> = all.as_array().unwrap().iter().map(|p| &p["id"]).collect();
+        assert_eq!(ids, [&json!(a), &json!(b), &c], "{kind:?}");
+        assert!(
+            all[0]["thumbnail_url"]
+                .as_str()
+                .unwrap()
+                .ends_with("thumb.jpg")
+        );
+        let of_plot: Value = list(
+            server,
+            Some(&s.promoter),
+            &format!("?layer=plots&feature={}", s.plot),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(of_plot.as_array().unwrap().len(), 2);
+        let mine: Value = list(server, Some(&s.officer), "")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            mine.as_array().unwrap().len(),
+            2,
+            "officers see their parks' scenes"
+        );
+        for bad in [
+            "?layer=pois",
+            "?layer=nope",
+            "?feature=3",
+            "?feature=x",
+            "?colour=red",
+        ] {
+            assert_eq!(
+                list(server, Some(&s.promoter), bad).await.status(),
+                400,
+                "{bad}"
+            );
+        }
+
+        // Title, position and heading, and the initial view.
+        let r = patch(
+            server,
+            Some(&s.promoter),
+            &json!(a),
+            json!({"title": " 北门 ", "lon": 103.85, "lat": 30.68, "heading_deg": 270.0,
+                   "initial_view": {"yaw_deg": -30.0, "pitch_deg": 5.0, "zoom": 40.0}}),
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        let changed: Value = r.json().await.unwrap();
+        assert_eq!(changed["title"], "北门");
+        assert_eq!(
+            (changed["lon"].clone(), changed["lat"].clone()),
+            (json!(103.85), json!(30.68))
+        );
+        assert_eq!(changed["heading_deg"], 270.0);
+        assert_eq!(
+            changed["initial_view"],
+            json!({"yaw_deg": -30.0, "pitch_deg": 5.0, "zoom": 40.0})
+        );
+        // A change of one field leaves the others.
+        let r = patch(
+            server,
+            Some(&s.officer),
+            &json!(a),
+            json!({"heading_deg": 10.5}),
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        let again = server.get_json(&format!("/api/panoramas/{a}"), 200).await;
+        assert_eq!(again["heading_deg"], 10.5);
+        assert_eq!(again["title"], "北门");
+        assert_eq!(again["lon"], 103.85);
+        assert_eq!(again["initial_view"]["zoom"], 40.0);
+
+        // Refusals, and nothing changed by them.
+        for bad in [
+            json!({}),
+            json!({"lon": 103.0}),
+            json!({"lon": 200.0, "lat": 30.0}),
+            json!({"heading_deg": -1.0}),
+            json!({"initial_view": {"yaw_deg": 0.0, "pitch_deg": 95.0, "zoom": 50.0}}),
+            json!({"initial_view": {"yaw_deg": 0.0, "pitch_deg": 0.0, "zoom": 101.0}}),
+            json!({"title": "长".repeat(201)}),
+        ] {
+            assert_eq!(
+                patch(server, Some(&s.promoter), &json!(a), bad.clone())
+                    .await
+                    .status(),
+                400,
+                "{bad}"
+            );
+        }
+        for (bad, want) in [
+            (json!({"colour": "red"}), 422),
+            (json!({"heading_deg": "east"}), 422),
+        ] {
+            assert_eq!(
+                patch(server, Some(&s.promoter), &json!(a), bad.clone())
+                    .await
+                    .status(),
+                want,
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            patch(server, None, &json!(a), json!({"title": "x"}))
+                .await
+                .status(),
+            401
+        );
+        assert_eq!(
+            patch(server, Some(&s.officer), &c, json!({"title": "x"}))
+                .await
+                .status(),
+            403
+        );
+        assert_eq!(
+            patch(
+                server,
+                Some(&s.promoter),
+                &json!(987_654),
+                json!({"title": "x"})
+            )
+            .await
+            .status(),
+            404
+        );
+        assert_eq!(
+            server.get_json(&format!("/api/panoramas/{a}"), 200).await["heading_deg"],
+            10.5
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_hotspots_and_scenes() {
+    for kind in stores() {
+        let s = setup_on(kind).await;
+        let server = &s.server;
+        let (a, b) = two_scenes(&s).await;
+        let add_note = |scene: i64| {
+            server
+                .http
+                .post(format!("{}/api/panoramas/{scene}/hotspots", server.base))
+                .bearer_auth(&s.promoter)
+                .json(&json!({"yaw_deg": -60.0, "pitch_deg": 0.0, "note": "配电房"}))
+                .send()
+        };
+        let note: Value = add_note(a).await.unwrap().json().await.unwrap();
+        let note_id = note["hotspots"][1]["id"].clone();
+        // b leads back to a, so deleting a must take that hotspot too.
+        let back = server
+            .http
+            .post(format!("{}/api/panoramas/{b}/hotspots", server.base))
+            .bearer_auth(&s.promoter)
+            .json(&json!({"yaw_deg": 150.0, "pitch_deg": 0.0, "target": a}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(back.status(), 201);
+
+        // A hotspot: only staff of the park, only of its own scene.
+        let path = format!("/api/panoramas/{a}/hotspots/{note_id}");
+        assert_eq!(delete(server, None, &path).await, 401);
+        let stranger = server.token("officer", &["nowhere".to_owned()]).await;
+        assert_eq!(delete(server, Some(&stranger), &path).await, 403);
+        assert_eq!(
+            delete(
+                server,
+                Some(&s.promoter),
+                &format!("/api/panoramas/{b}/hotspots/{note_id}")
+            )
+            .await,
+            404
+        );
+        assert_eq!(delete(server, Some(&s.officer), &path).await, 204);
+        assert_eq!(delete(server, Some(&s.officer), &path).await, 404);
+        let scene = server.get_json(&format!("/api/panoramas/{a}"), 200).await;
+        assert_eq!(scene["hotspots"].as_array().unwrap().len(), 1, "{scene}");
+        assert_eq!(scene["hotspots"][0]["target"], b);
+
+        // A tour through both scenes, and the same picture as a in a third scene.
+        let tour: Value = server
+            .http
+            .post(format!("{}/api/tours", server.base))
+            .bearer_auth(&s.promoter)
+            .json(&json!({"title": "t", "stops": [{"panorama": a, "note": "1"}, {"panorama": b, "note": "2"}]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let twin = upload_ready(&s, equirect_jpeg(2048), "again.jpg").await;
+        let a_scene = server.get_json(&format!("/api/panoramas/{a}"), 200).await;
+        let b_scene = server.get_json(&format!("/api/panoramas/{b}"), 200).await;
+        assert_eq!(
+            twin["thumbnail_url"], a_scene["thumbnail_url"],
+            "one folder per picture"
+        );
+        let folder = |scene: &Value| {
+            let url = scene["thumbnail_url"].as_str().unwrap();
+            let content = url.split('/').nth_back(1).unwrap().to_owned();
+            server.state.data_dir.join("panoramas").join(content)
+        };
+        assert!(folder(&a_scene).is_dir());
+
+        assert_eq!(
+            delete(server, None, &format!("/api/panoramas/{a}")).await,
+            401
+        );
+        assert_eq!(
+            delete(server, Some(&stranger), &format!("/api/panoramas/{a}")).await,
+            403
+        );
+        assert_eq!(
+            delete(server, Some(&s.promoter), &format!("/api/panoramas/{a}")).await,
+            204
+        );
+        assert_eq!(
+            delete(server, Some(&s.promoter), &format!("/api/panoramas/{a}")).await,
+            404
+        );
+        assert_eq!(
+            server.get(&format!("/api/panoramas/{a}")).await.status(),
+            404
+        );
+        // Its picture is still the twin's; the hotspot leading to it is gone,
+        // and so is its stop.
+        assert!(
+            folder(&a_scene).is_dir(),
+            "another scene still shows the picture"
+        );
+        assert_eq!(
+            server
+                .get(a_scene["thumbnail_url"].as_str().unwrap())
+                .await
+                .status(),
+            200
+        );
+        let b_now = server.get_json(&format!("/api/panoramas/{b}"), 200).await;
+        assert_eq!(b_now["hotspots"], json!([]), "{b_now}");
+        let tour_now: Value = server
+            .http
+            .get(format!("{}/api/tours/{}", server.base, tour["id"]))
+            .bearer_auth(&s.promoter)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let stops = tour_now["stops"].as_array().unwrap();
+        assert_eq!(stops.len(), 1, "{tour_now}");
+        assert_eq!(stops[0]["scene"]["id"], b);
+        let listed: Value = list(server, Some(&s.promoter), "")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(listed.as_array().unwrap().iter().all(|p| p["id"] != a));
+
+        // The last scenes of their pictures: their folders go with them.
+        for scene in [&twin, &b_scene] {
+            assert_eq!(
+                delete(
+                    server,
+                    Some(&s.promoter),
+                    &format!("/api/panoramas/{}", scene["id"])
+                )
+                .await,
+                204
+            );
+            assert!(!folder(scene).exists(), "{} left its images", scene["id"]);
+        }
+        assert_eq!(
+            server
+                .get(a_scene["thumbnail_url"].as_str().unwrap())
+                .await
+                .status(),
+            404
+        );
+        // A failed scene has no folder and deletes all the same.
+        let r = upload(
+            server,
+            Some(&s.promoter),
+            "plots",
+            s.plot,
+            equirect_jpeg(2048)[..3000].to_vec(),
+            "x.jpg",
+        )
+        .await;
+        let failed = settled(server, &r.json::<Value>().await.unwrap()["id"]).await;
+        assert_eq!(failed["status"], "failed");
+        assert_eq!(
+            delete(
+                server,
+                Some(&s.promoter),
+                &format!("/api/panoramas/{}", failed["id"])
+            )
+            .await,
+            204
+        );
+        let left: Vec<_> = std::fs::read_dir(server.state.data_dir.join("panoramas"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
 }

@@ -22,11 +22,11 @@ use tokio::io::AsyncWriteExt;
 
 use crate::auth::{Actor, Role};
 use crate::error::ApiError;
-use crate::routes::ApiJson;
 use crate::routes::features::{parse_id, parse_layer};
+use crate::routes::{ApiJson, ApiQuery};
 use crate::session::unix_now;
 use crate::state::SharedState;
-use crate::store::{HotspotRecord, NewPanorama, PanoramaRecord, PanoramaStatus};
+use crate::store::{HotspotRecord, NewPanorama, PanoramaChange, PanoramaRecord, PanoramaStatus};
 
 /// Where processed panoramas are kept, under the data directory.
 pub fn media_root(data_dir: &Path) -> PathBuf {
@@ -506,6 +506,247 @@ pub async fn of_feature(
         scenes.push(scene_json(&p, &hotspots));
     }
     Ok(Json(Value::Array(scenes)))
+}
+
+/// Query of `GET /api/panoramas`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SceneFilter {
+    /// Only scenes of this layer: parks, plots or factories.
+    pub layer: Option<String>,
+    /// Only scenes of this feature (with `layer`).
+    pub feature: Option<u64>,
+}
+
+/// `GET /api/panoramas`: every scene staff may manage, in any state.
+#[utoipa::path(get, path = "/api/panoramas", tag = "panoramas", params(SceneFilter),
+    security(("token" = []), ("session" = [])),
+    responses((status = 200, description = "scenes with their state (processing, ready, failed), oldest first; an officer sees those of their parks"),
+              (status = 400, description = "an unknown layer, or a feature without its layer", body = crate::error::ErrorBody),
+              (status = 401, description = "no token or session", body = crate::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<SharedState>,
+    actor: Actor,
+    ApiQuery(filter): ApiQuery<SceneFilter>,
+) -> Result<Json<Value>, ApiError> {
+    let layer = match filter.layer.as_deref().map(str::parse::<LayerKind>) {
+        None => None,
+        Some(Ok(layer)) if layer != LayerKind::Pois => Some(layer),
+        Some(_) => return Err(bad("layer", "one of parks, plots, factories")),
+    };
+    if filter.feature.is_some() && layer.is_none() {
+        return Err(bad("feature", "needs a layer"));
+    }
+    let feature = filter
+        .feature
+        .map(|f| i64::try_from(f).map_err(|_| bad("feature", "too large")))
+        .transpose()?;
+    let records = state
+        .store
+        .panoramas(layer.map(LayerKind::as_str), feature)
+        .await?;
+    let mut scenes = Vec::with_capacity(records.len());
+    for p in records {
+        if actor.role == Role::Officer {
+            let park = parse_layer(&p.layer)
+                .ok()
+                .and_then(|l| park_of(&state, l, p.feature_id as u64))
+                .flatten();
+            if !may_manage(&actor, park.as_deref()) {
+                continue;
+            }
+        }
+        let hotspots = state.store.hotspots(p.id).await?;
+        scenes.push(scene_json(&p, &hotspots));
+    }
+    Ok(Json(Value::Array(scenes)))
+}
+
+/// A scene the actor may change, or the refusal.
+async fn managed_scene(
+    state: &SharedState,
+    actor: &Actor,
+    id: &str,
+    what: &str,
+) -> Result<PanoramaRecord, ApiError> {
+    let id = parse_id(id)? as i64;
+    let scene = state
+        .store
+        .panorama(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no panorama with id {id}")))?;
+    let park = parse_layer(&scene.layer)
+        .ok()
+        .and_then(|layer| park_of(state, layer, scene.feature_id as u64))
+        .flatten();
+    if !may_manage(actor, park.as_deref()) {
+        return Err(forbidden(actor, what));
+    }
+    Ok(scene)
+}
+
+/// The view a scene opens at.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InitialView {
+    /// Direction, degrees (0 = the image's centre, positive to the right), -180..180.
+    pub yaw_deg: f64,
+    /// Elevation, degrees, -90..90.
+    pub pitch_deg: f64,
+    /// The viewer's zoom level, 0..100.
+    pub zoom: f64,
+}
+
+/// Body of `PATCH /api/panoramas/{id}`: the fields to change, at least one.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenePatch {
+    /// Title (at most 200 characters; empty for none).
+    pub title: Option<String>,
+    /// Camera longitude, -180..180 (with `lat`).
+    pub lon: Option<f64>,
+    /// Camera latitude, -90..90 (with `lon`).
+    pub lat: Option<f64>,
+    /// Compass heading of the image's centre, degrees, 0..360.
+    pub heading_deg: Option<f64>,
+    /// The view the scene opens at.
+    pub initial_view: Option<InitialView>,
+}
+
+fn in_range(name: &str, v: f64, range: std::ops::RangeInclusive<f64>) -> Result<f64, ApiError> {
+    if v.is_finite() && range.contains(&v) {
+        Ok(v)
+    } else {
+        Err(bad(
+            name,
+            format!("must be between {} and {}", range.start(), range.end()),
+        ))
+    }
+}
+
+impl ScenePatch {
+    fn change(self) -> Result<PanoramaChange, ApiError> {
+        let title = self.title.map(|t| t.trim().to_owned());
+        if title
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > MAX_TITLE_CHARS)
+        {
+            return Err(bad(
+                "title",
+                format!("at most {MAX_TITLE_CHARS} characters"),
+            ));
+        }
+        let position = match (self.lon, self.lat) {
+            (Some(lon), Some(lat)) => Some((
+                in_range("lon", lon, -180.0..=180.0)?,
+                in_range("lat", lat, -90.0..=90.0)?,
+            )),
+            (None, None) => None,
+            _ => return Err(bad("lon", "lon and lat are set together")),
+        };
+        let heading_deg = self
+            .heading_deg
+            .map(|h| in_range("heading_deg", h, 0.0..=360.0))
+            .transpose()?;
+        let initial_view = self
+            .initial_view
+            .map(|v| {
+                Ok::<_, ApiError>((
+                    in_range("initial_view.yaw_deg", v.yaw_deg, -180.0..=180.0)?,
+                    in_range("initial_view.pitch_deg", v.pitch_deg, -90.0..=90.0)?,
+                    in_range("initial_view.zoom", v.zoom, 0.0..=100.0)?,
+                ))
+            })
+            .transpose()?;
+        let change = PanoramaChange {
+            title,
+            position,
+            heading_deg,
+            initial_view,
+        };
+        if change.title.is_none()
+            && change.position.is_none()
+            && change.heading_deg.is_none()
+            && change.initial_view.is_none()
+        {
+            return Err(bad("body", "nothing to change"));
+        }
+        Ok(change)
+    }
+}
+
+/// `PATCH /api/panoramas/{id}`
+#[utoipa::path(patch, path = "/api/panoramas/{id}", tag = "panoramas", params(("id" = i64, Path)),
+    request_body = ScenePatch,
+    responses((status = 200, description = "the changed scene"),
+              (status = 400, description = "nothing to change, or a value out of range", body = crate::error::ErrorBody),
+              (status = 403, description = "the role or the feature's park is not allowed", body = crate::error::ErrorBody),
+              (status = 404, description = "no such panorama", body = crate::error::ErrorBody)))]
+pub async fn change(
+    State(state): State<SharedState>,
+    actor: Actor,
+    UrlPath(id): UrlPath<String>,
+    ApiJson(body): ApiJson<ScenePatch>,
+) -> Result<Json<Value>, ApiError> {
+    let scene = managed_scene(&state, &actor, &id, "change this panorama").await?;
+    let change = body.change()?;
+    if !state.store.change_panorama(scene.id, &change).await? {
+        return Err(ApiError::not_found(format!(
+            "no panorama with id {}",
+            scene.id
+        )));
+    }
+    tracing::info!(actor = %actor.name, panorama = scene.id, "panorama changed");
+    Ok(Json(load_scene(&state, scene.id).await?))
+}
+
+/// `DELETE /api/panoramas/{id}`
+#[utoipa::path(delete, path = "/api/panoramas/{id}", tag = "panoramas", params(("id" = i64, Path)),
+    responses((status = 204, description = "deleted, with its hotspots, the hotspots leading to it, its stops in tours and, when no other scene shows the same picture, its images"),
+              (status = 403, description = "the role or the feature's park is not allowed", body = crate::error::ErrorBody),
+              (status = 404, description = "no such panorama", body = crate::error::ErrorBody)))]
+pub async fn delete(
+    State(state): State<SharedState>,
+    actor: Actor,
+    UrlPath(id): UrlPath<String>,
+) -> Result<StatusCode, ApiError> {
+    let scene = managed_scene(&state, &actor, &id, "delete this panorama").await?;
+    let deleted = state
+        .store
+        .delete_panorama(scene.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no panorama with id {}", scene.id)))?;
+    // The rows are gone first: a file removed before a failed transaction
+    // would leave a scene without images.
+    if let Some(content) = deleted.unused_content {
+        remove_content(&state, &content).await;
+    }
+    tracing::info!(actor = %actor.name, panorama = scene.id, "panorama deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/panoramas/{id}/hotspots/{hotspot}`
+#[utoipa::path(delete, path = "/api/panoramas/{id}/hotspots/{hotspot}", tag = "panoramas",
+    params(("id" = i64, Path), ("hotspot" = i64, Path)),
+    responses((status = 204, description = "deleted"),
+              (status = 403, description = "the role or the feature's park is not allowed", body = crate::error::ErrorBody),
+              (status = 404, description = "no such panorama, or no such hotspot in it", body = crate::error::ErrorBody)))]
+pub async fn delete_hotspot(
+    State(state): State<SharedState>,
+    actor: Actor,
+    UrlPath((id, hotspot)): UrlPath<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let scene = managed_scene(&state, &actor, &id, "remove hotspots of this panorama").await?;
+    let hotspot = parse_id(&hotspot)? as i64;
+    if state.store.delete_hotspot(scene.id, hotspot).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!(
+            "panorama {} has no hotspot {hotspot}",
+            scene.id
+        )))
+    }
 }
 
 /// Body of `POST /api/panoramas/{id}/hotspots`.
