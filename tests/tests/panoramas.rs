@@ -1,7 +1,8 @@
 //! Panoramas, tours, share links and live guided tours over real HTTP and
 //! WebSocket: upload and background processing, refusals, served files,
-//! permissions, the staff's listing, changes and deletions, hotspots, link
-//! forgery, expiry and revocation, and a two-person live tour.
+//! permissions, the staff's listing, changes and deletions, hotspots, tour
+//! updates, link forgery, expiry, revocation and view counts, and a
+//! two-person live tour.
 
 use std::io::Cursor;
 use std::time::{Duration, Instant};
@@ -1084,5 +1085,194 @@ async fn deleting_hotspots_and_scenes() {
             .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
             .collect();
         assert!(left.is_empty(), "{left:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tours_are_updated_and_links_counted() {
+    for kind in stores() {
+        let s = setup_on(kind).await;
+        let server = &s.server;
+        let (a, b) = two_scenes(&s).await;
+        let tours = |token: Option<&str>| {
+            with_token(server.http.get(format!("{}/api/tours", server.base)), token).send()
+        };
+        assert_eq!(tours(None).await.unwrap().status(), 401);
+        assert_eq!(tours(Some(&s.officer)).await.unwrap().status(), 403);
+        assert_eq!(
+            tours(Some(&s.promoter))
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap(),
+            json!([])
+        );
+        let tour: Value = server
+            .http
+            .post(format!("{}/api/tours", server.base))
+            .bearer_auth(&s.promoter)
+            .json(&json!({"title": "第一版", "stops": [{"panorama": a}]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = tour["id"].as_i64().unwrap();
+
+        // PUT replaces the title and stops, in the order given.
+        let put = |token: Option<&str>, tour: i64, body: Value| {
+            with_token(
+                server
+                    .http
+                    .put(format!("{}/api/tours/{tour}", server.base))
+                    .json(&body),
+                token,
+            )
+            .send()
+        };
+        let body = json!({"title": " 第二版 ", "stops": [{"panorama": b, "note": "先看东侧"}, {"panorama": a, "note": "南门"}]});
+        let r = put(Some(&s.promoter), id, body.clone()).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let updated: Value = r.json().await.unwrap();
+        assert_eq!(updated["title"], "第二版");
+        assert_eq!(updated["stops"][0]["scene"]["id"], b);
+        assert_eq!(updated["stops"][0]["note"], "先看东侧");
+        assert_eq!(updated["stops"][1]["scene"]["id"], a);
+        let listed: Value = tours(Some(&s.promoter))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed[0]["title"], "第二版");
+        assert_eq!(
+            listed[0]["stops"],
+            json!([{"panorama": b, "note": "先看东侧"}, {"panorama": a, "note": "南门"}])
+        );
+        assert_eq!(put(None, id, body.clone()).await.unwrap().status(), 401);
+        assert_eq!(
+            put(Some(&s.officer), id, body.clone())
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+        assert_eq!(
+            put(Some(&s.promoter), 987_654, body.clone())
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+        for (bad, want) in [
+            (json!({"title": "", "stops": [{"panorama": a}]}), 400),
+            (json!({"title": "x", "stops": []}), 400),
+            (json!({"title": "x", "stops": [{"panorama": 987_654}]}), 404),
+            (json!({"title": "x"}), 422),
+        ] {
+            assert_eq!(
+                put(Some(&s.promoter), id, bad.clone())
+                    .await
+                    .unwrap()
+                    .status(),
+                want,
+                "{bad}"
+            );
+        }
+        let unchanged: Value = tours(Some(&s.promoter))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            unchanged[0]["title"], "第二版",
+            "a refused update changes nothing"
+        );
+
+        // Links: listed with their state and how often each was opened.
+        let links_of = |token: Option<&str>, tour: i64| {
+            with_token(
+                server
+                    .http
+                    .get(format!("{}/api/tours/{tour}/links", server.base)),
+                token,
+            )
+            .send()
+        };
+        let make = || {
+            server
+                .http
+                .post(format!("{}/api/tours/{id}/links", server.base))
+                .bearer_auth(&s.promoter)
+                .json(&json!({"days": 3}))
+                .send()
+        };
+        let first: Value = make().await.unwrap().json().await.unwrap();
+        let second: Value = make().await.unwrap().json().await.unwrap();
+        for _ in 0..3 {
+            server
+                .get_json(
+                    &format!("/api/shared/{}", first["token"].as_str().unwrap()),
+                    200,
+                )
+                .await;
+        }
+        server
+            .get_json(
+                &format!("/api/shared/{}", second["token"].as_str().unwrap()),
+                200,
+            )
+            .await;
+        // A forged token counts nothing.
+        server
+            .get(&format!(
+                "/api/shared/{}x",
+                first["token"].as_str().unwrap()
+            ))
+            .await;
+        assert_eq!(
+            delete(
+                server,
+                Some(&s.promoter),
+                &format!("/api/tours/{id}/links/{}", second["id"])
+            )
+            .await,
+            204
+        );
+        // Opening a revoked link is refused and not counted.
+        assert_eq!(
+            server
+                .get(&format!(
+                    "/api/shared/{}",
+                    second["token"].as_str().unwrap()
+                ))
+                .await
+                .status(),
+            410
+        );
+        let links: Value = links_of(Some(&s.promoter), id)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(links.as_array().unwrap().len(), 2, "{links}");
+        assert_eq!(links[0]["id"], second["id"], "newest first");
+        assert_eq!(links[0]["state"], "revoked");
+        assert_eq!(links[0]["views"], 1);
+        assert_eq!(links[1]["state"], "live");
+        assert_eq!(links[1]["views"], 3);
+        assert_eq!(links[1]["token"], first["token"]);
+        assert_eq!(links[1]["url"], first["url"]);
+        assert_eq!(links[1]["expires_at"], first["expires_at"]);
+        assert_eq!(links_of(None, id).await.unwrap().status(), 401);
+        assert_eq!(links_of(Some(&s.officer), id).await.unwrap().status(), 403);
+        assert_eq!(
+            links_of(Some(&s.promoter), 987_654).await.unwrap().status(),
+            404
+        );
     }
 }

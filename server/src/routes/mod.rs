@@ -172,11 +172,11 @@ pub fn app(state: SharedState) -> Router {
             "/api/panoramas/{id}/hotspots/{hotspot}",
             axum::routing::delete(panoramas::delete_hotspot),
         )
-        .route("/api/tours", axum::routing::post(tours::create))
-        .route("/api/tours/{id}", get(tours::get))
+        .route("/api/tours", get(tours::list).post(tours::create))
+        .route("/api/tours/{id}", get(tours::get).put(tours::update))
         .route(
             "/api/tours/{id}/links",
-            axum::routing::post(tours::create_link),
+            get(tours::links).post(tours::create_link),
         )
         .route(
             "/api/tours/{id}/links/{link}",
