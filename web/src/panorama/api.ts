@@ -30,10 +30,28 @@ export interface Scene {
   height: number;
   /** Smallest first; level 0 is one tile per face. */
   levels: { face_size: number; nb_tiles: number }[];
+  /** Processing happens after the upload; only a ready scene has images. */
+  status?: SceneStatus;
+  /** Why processing failed. */
+  error?: string | null;
+  /** The view the scene opens at when no other is asked for. */
+  initial_view?: InitialView | null;
+  created_by?: string;
+  created_at?: number;
+  /** Shown scenes are ready, so these are set; a scene still processing has none. */
   thumbnail_url: string;
   preview_url: string;
   tile_url_template: string;
   hotspots: Hotspot[];
+}
+
+export type SceneStatus = 'processing' | 'ready' | 'failed';
+
+export interface InitialView {
+  yaw_deg: number;
+  pitch_deg: number;
+  /** PSV's zoom level 0..100. */
+  zoom: number;
 }
 
 export interface TourStop {
