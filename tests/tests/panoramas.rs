@@ -1276,3 +1276,45 @@ async fn tours_are_updated_and_links_counted() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_fails_the_processing_it_lost() {
+    for kind in stores() {
+        let s = setup_on(kind).await;
+        let now = siteatlas_server::session::unix_now() as i64;
+        let stored = |created_at: i64| siteatlas_server::store::NewPanorama {
+            content_id: String::new(),
+            layer: "plots".into(),
+            feature_id: s.plot as i64,
+            title: "lost".into(),
+            lon: None,
+            lat: None,
+            heading_deg: 0.0,
+            width: 2048,
+            height: 1024,
+            levels: "[]".into(),
+            created_by: "promoter".into(),
+            created_at,
+            status: siteatlas_server::store::PanoramaStatus::Processing,
+        };
+        // What a server was processing when it stopped: long ago, and just now.
+        let store = &s.server.state.store;
+        let old = store.insert_panorama(&stored(now - 7200)).await.unwrap();
+        let recent = store.insert_panorama(&stored(now)).await.unwrap();
+
+        let again = TestServer::start(&s._store, ServerOptions::default()).await;
+        let old = again.get_json(&format!("/api/panoramas/{old}"), 200).await;
+        assert_eq!(old["status"], "failed", "{kind:?}: {old}");
+        assert!(old["error"].as_str().unwrap().contains("restart"));
+        let recent = again
+            .get_json(&format!("/api/panoramas/{recent}"), 200)
+            .await;
+        // SQLite has one server: all it was processing is lost. Servers
+        // sharing PostGIS may still be processing a recent upload.
+        let want = match kind {
+            StoreKind::Sqlite => "failed",
+            StoreKind::Postgis => "processing",
+        };
+        assert_eq!(recent["status"], want, "{kind:?}: {recent}");
+    }
+}

@@ -418,6 +418,60 @@ async fn record_ready(
     Ok(())
 }
 
+/// How long a scene may stay `processing` before its processing is taken
+/// for lost: far longer than the largest picture takes, queue included.
+const LOST_AFTER_SECS: i64 = 3600;
+
+/// How often scenes whose processing was lost are looked for.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+const LOST_REASON: &str =
+    "processing was interrupted by a restart of the server; upload the picture again";
+
+/// Marks as failed the scenes whose processing was lost when a server
+/// stopped (the queue and the uploads in it go with it), so that none stays
+/// `processing` for ever. An embedded store has one server, so at its start
+/// every scene still processing was lost; servers sharing PostGIS may be
+/// processing theirs, so there a scene is taken for lost after an hour.
+/// Call before the server takes requests.
+pub async fn fail_lost_processing_at_start(
+    store: &crate::store::Store,
+) -> Result<(), crate::store::StoreError> {
+    let now = unix_now() as i64;
+    let before = match store {
+        crate::store::Store::Sqlite(_) => now + 1,
+        crate::store::Store::Postgres(_) => now - LOST_AFTER_SECS,
+    };
+    let n = store
+        .fail_panoramas_processing_since(before, LOST_REASON)
+        .await?;
+    if n > 0 {
+        tracing::warn!(scenes = n, "panorama processing was lost; marked failed");
+    }
+    Ok(())
+}
+
+/// Every ten minutes, marks as failed the scenes processing for over an
+/// hour: another server sharing the store stopped while processing them.
+pub async fn fail_lost_processing(state: SharedState) {
+    let mut tick = tokio::time::interval(SWEEP_EVERY);
+    // The first tick is now, and the start has looked already.
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let before = unix_now() as i64 - LOST_AFTER_SECS;
+        match state
+            .store
+            .fail_panoramas_processing_since(before, LOST_REASON)
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(scenes = n, "panorama processing was lost; marked failed"),
+            Err(e) => tracing::warn!(%e, "looking for lost panorama processing failed"),
+        }
+    }
+}
+
 /// Removes the folder of a picture no scene shows any more.
 async fn remove_content(state: &SharedState, content_id: &str) {
     // Content ids are hashes the server made, but a folder outside the media

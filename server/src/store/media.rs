@@ -257,6 +257,23 @@ impl Store {
         .doing(|| format!("marking panorama {id} failed"))
     }
 
+    /// Marks as failed, with the reason, the scenes still processing that
+    /// were uploaded before `before` (Unix seconds); returns how many.
+    pub async fn fail_panoramas_processing_since(
+        &self,
+        before: i64,
+        error: &str,
+    ) -> Result<u64, StoreError> {
+        let sql = "UPDATE panoramas SET status = 'failed', error = $1 WHERE status = 'processing' AND created_at < $2";
+        on_pool!(self, |pool| sqlx::query(sql)
+            .bind(error)
+            .bind(before)
+            .execute(pool)
+            .await
+            .map(|d| d.rows_affected()))
+        .doing(|| "failing panoramas whose processing was lost".into())
+    }
+
     /// Scenes in any state, oldest first, of one layer or one feature when asked.
     pub async fn panoramas(
         &self,
