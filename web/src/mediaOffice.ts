@@ -52,7 +52,16 @@ const RAD = Math.PI / 180;
 function problem(e: unknown): string {
   const general = serverMessage(e);
   const detail = e instanceof ApiError ? e.message : '';
-  return detail && detail !== general ? `${general}（${detail}）` : general;
+  return detail && detail !== general ? `${general}${paren(detail)}` : general;
+}
+
+/** Punctuation in the reader's language: Chinese text takes full-width marks. */
+function colon(): string {
+  return getLang() === 'zh' ? '：' : ': ';
+}
+
+function paren(text: string): string {
+  return getLang() === 'zh' ? `（${text}）` : ` (${text})`;
 }
 
 function siteLabel(layer: SceneLayer, feature: Feature | null, id: number): string {
@@ -184,7 +193,7 @@ export class MediaOffice {
         'section',
         { class: 'office-card office-upload' },
         h('h3', {}, t('office_upload_title')),
-        h('div', { class: 'office-row' }, h('span', {}, `${t('office_site')}：`), this.siteText, selected),
+        h('div', { class: 'office-row' }, h('span', {}, `${t('office_site')}${colon()}`), this.siteText, selected),
         codeForm,
         this.siteMessage,
         h('div', { class: 'office-row' }, h('label', { class: 'office-file' }, t('office_files'), files), send),
@@ -643,11 +652,11 @@ class SceneEditor {
       this.hotspotList,
       ...hotspots.map((hs) => {
         const target = hs.target !== null ? all.findIndex((s) => s.id === hs.target) : -1;
-        const text = hs.target !== null ? t('office_hotspot_link_to', { title: target >= 0 ? sceneTitle(all[target], target) : `#${hs.target}` }) : `${t('panoNote')}：${hs.note ?? ''}`;
+        const text = hs.target !== null ? t('office_hotspot_link_to', { title: target >= 0 ? sceneTitle(all[target], target) : `#${hs.target}` }) : `${t('panoNote')}${colon()}${hs.note ?? ''}`;
         return h(
           'li',
           { 'data-testid': 'hotspot-row', 'data-id': hs.id },
-          h('span', { class: 'office-grow' }, text, h('span', { class: 'muted' }, `（${wholeDegrees(hs.yaw_deg)}°, ${wholeDegrees(hs.pitch_deg)}°）`)),
+          h('span', { class: 'office-grow' }, text, h('span', { class: 'muted' }, paren(`${wholeDegrees(hs.yaw_deg)}°, ${wholeDegrees(hs.pitch_deg)}°`))),
           h('button', { class: 'card-action danger', type: 'button', 'data-testid': 'hotspot-delete', onclick: () => void this.removeHotspot(hs.id) }, t('office_delete')),
         );
       }),
