@@ -93,6 +93,7 @@ function stateTag(scene: Scene): HTMLElement {
   return h('span', { class: `scene-state scene-state-${status}`, 'data-testid': 'scene-state', 'data-status': status }, t(`office_state_${status}` as StringKey));
 }
 
+/** The back office overlay: the panoramas tab for every staffer, the tours tab for promoters and admins. */
 export class MediaOffice {
   private readonly dialog = overlay('office_title', 'office');
   private readonly tabs = h('div', { class: 'office-tabs', role: 'tablist' });
