@@ -35,7 +35,7 @@ pub use cube::{Face, project_face};
 pub use error::PanoramaError;
 pub use levels::{Level, face_size_for, levels_for};
 pub use output::{OUTPUT_VERSION, PREVIEW_FILE, Processed, THUMBNAIL_FILE};
-pub use sniff::{Header, SourceFormat, inspect};
+pub use sniff::{Header, SourceFormat, inspect, inspect_header};
 
 use output::{Staging, content_id, tile_file};
 

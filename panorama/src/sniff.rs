@@ -67,6 +67,24 @@ pub fn inspect(bytes: &[u8]) -> Result<Header, PanoramaError> {
     })
 }
 
+/// The checks of [`inspect`] that need only the start of the file: format and dimensions.
+///
+/// A server can answer an upload with these at once and leave decoding, and the checks
+/// that need the whole file, to the background. A prefix too short to hold the header
+/// gives [`PanoramaError::Corrupt`], which then says nothing about the whole file.
+pub fn inspect_header(start: &[u8]) -> Result<Header, PanoramaError> {
+    let format = sniff(start)?;
+    let (width, height) = ImageReader::with_format(Cursor::new(start), format.image_format())
+        .into_dimensions()
+        .map_err(header_error)?;
+    check_dimensions(width, height)?;
+    Ok(Header {
+        format,
+        width,
+        height,
+    })
+}
+
 fn header_error(error: ImageError) -> PanoramaError {
     match error {
         ImageError::Unsupported(e) => PanoramaError::UnsupportedFormat {

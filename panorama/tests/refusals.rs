@@ -237,3 +237,34 @@ fn missing_input_is_an_internal_error() {
     let error = process(&scratch.path().join("gone.jpg"), scratch.path()).unwrap_err();
     assert!(matches!(error, PanoramaError::Io { .. }) && !error.is_client_error());
 }
+
+#[test]
+fn the_header_alone_settles_format_and_size_but_not_the_data() {
+    use siteatlas_panorama::{SourceFormat, inspect_header};
+    let good = common::jpeg(&common::photo_like(2048, 1024));
+    // The start of a good file passes: the data is not looked at.
+    let header = inspect_header(&good[..4096]).unwrap();
+    assert_eq!(
+        (header.format, header.width, header.height),
+        (SourceFormat::Jpeg, 2048, 1024)
+    );
+    // So does a truncated one, which only the whole file's checks refuse.
+    let truncated = &good[..good.len() / 3];
+    assert!(inspect_header(truncated).is_ok());
+    assert!(matches!(refuse(truncated), PanoramaError::Corrupt { .. }));
+    // Format and dimensions are refused from the start alone.
+    assert!(matches!(
+        inspect_header(b"just text"),
+        Err(PanoramaError::NotAnImage)
+    ));
+    let square = common::jpeg(&common::photo_like(2048, 2048));
+    assert!(matches!(
+        inspect_header(&square[..4096]),
+        Err(PanoramaError::WrongAspect { .. })
+    ));
+    // Too little of the file to hold its header says nothing of the file.
+    assert!(matches!(
+        inspect_header(&good[..40]),
+        Err(PanoramaError::Corrupt { .. })
+    ));
+}

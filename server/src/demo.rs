@@ -20,7 +20,7 @@ use siteatlas_tiles::{Atlas, LayerKind};
 
 use crate::routes::advice::policy_key;
 use crate::routes::panoramas::media_root;
-use crate::store::{NewPanorama, Store};
+use crate::store::{NewPanorama, PanoramaStatus, Store};
 
 /// Names the cache's folders being filled.
 const STAGING_PREFIX: &str = ".demo-panoramas-";
@@ -65,6 +65,7 @@ pub async fn seed_extras(store: &Store, atlas: &Atlas, data_dir: &Path) -> anyho
                 levels: done.levels.to_string(),
                 created_by: AUTHOR.to_owned(),
                 created_at: now,
+                status: PanoramaStatus::Ready,
             })
             .await?;
         ids.push(id);

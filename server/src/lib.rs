@@ -45,6 +45,7 @@ pub async fn prepare(args: &ServeArgs) -> anyhow::Result<SharedState> {
     for wrong in repair::repair_plot_areas(&store, false).await? {
         tracing::warn!(%wrong, "recomputed a plot area stored wrong by an older version");
     }
+    routes::panoramas::fail_lost_processing_at_start(&store).await?;
     let demo_seeded = !args.no_demo && import::seed_demo(&store).await?;
     if demo_seeded {
         tracing::info!("empty store: loaded the demo data");
@@ -80,6 +81,7 @@ pub async fn prepare(args: &ServeArgs) -> anyhow::Result<SharedState> {
     };
     let state = AppState::new(store.clone(), loaded, settings);
     tokio::spawn(usage::run_flusher(state.clone()));
+    tokio::spawn(routes::panoramas::fail_lost_processing(state.clone()));
     if let (Store::Postgres(pg), Some(listener)) = (&store, listener) {
         tokio::spawn(sync::run(state.clone(), pg.clone(), listener));
     }

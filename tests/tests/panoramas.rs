@@ -1,6 +1,8 @@
 //! Panoramas, tours, share links and live guided tours over real HTTP and
-//! WebSocket: upload and processing, refusals, served files, permissions,
-//! hotspots, link forgery, expiry and revocation, and a two-person live tour.
+//! WebSocket: upload and background processing, refusals, served files,
+//! permissions, the staff's listing, changes and deletions, hotspots, tour
+//! updates, link forgery, expiry, revocation and view counts, and a
+//! two-person live tour.
 
 use std::io::Cursor;
 use std::time::{Duration, Instant};
@@ -63,8 +65,55 @@ struct Setup {
     _store: TestStore,
 }
 
+/// The stores to run on: SQLite, and PostGIS when the tests are given one.
+fn stores() -> Vec<StoreKind> {
+    let mut kinds = vec![StoreKind::Sqlite];
+    if std::env::var_os("SITEATLAS_TEST_DATABASE_URL").is_some() {
+        kinds.push(StoreKind::Postgis);
+    }
+    kinds
+}
+
+/// Waits for a scene to leave `processing`; returns it as it then is.
+async fn settled(server: &TestServer, id: &Value) -> Value {
+    let started = Instant::now();
+    loop {
+        let scene = server.get_json(&format!("/api/panoramas/{id}"), 200).await;
+        if scene["status"] != "processing" {
+            return scene;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "panorama {id} still processing after a minute"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Uploads a picture, expects it accepted, and waits until it is ready.
+async fn upload_ready(s: &Setup, image: Vec<u8>, file_name: &str) -> Value {
+    let r = upload(
+        &s.server,
+        Some(&s.promoter),
+        "plots",
+        s.plot,
+        image,
+        file_name,
+    )
+    .await;
+    assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
+    let accepted: Value = r.json().await.unwrap();
+    let scene = settled(&s.server, &accepted["id"]).await;
+    assert_eq!(scene["status"], "ready", "{scene}");
+    scene
+}
+
 async fn setup() -> Setup {
-    let store = TestStore::new(StoreKind::Sqlite).await;
+    setup_on(StoreKind::Sqlite).await
+}
+
+async fn setup_on(kind: StoreKind) -> Setup {
+    let store = TestStore::new(kind).await;
     let server = TestServer::start(&store, ServerOptions::default()).await;
     let (plot, park, other_plot) = {
         let atlas = server.state.atlas.read();
@@ -103,8 +152,27 @@ async fn upload_process_and_serve() {
         "site.jpg",
     )
     .await;
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    let scene: Value = r.json().await.unwrap();
+    // Accepted at once; the images are made in the background.
+    assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
+    let accepted: Value = r.json().await.unwrap();
+    assert_eq!(accepted["status"], "processing");
+    assert_eq!(accepted["thumbnail_url"], Value::Null);
+    assert_eq!(accepted["initial_view"], Value::Null);
+    // Not shown to investors until it is ready.
+    let listed = server
+        .get_json(&format!("/api/plots/{}/panoramas", s.plot), 200)
+        .await;
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["id"] != accepted["id"]),
+        "{listed}"
+    );
+    let scene = settled(server, &accepted["id"]).await;
+    assert_eq!(scene["status"], "ready", "{scene}");
+    assert_eq!(scene["error"], Value::Null);
     assert_eq!(scene["title"], "南门 <入口>");
     assert_eq!(scene["heading_deg"], 90.0);
     assert_eq!(
@@ -182,13 +250,14 @@ async fn bad_uploads_are_refused_quickly() {
             .unwrap();
         out.into_inner()
     };
+    // Refused at once from the header; a file whose header is fine but
+    // whose data is not (truncated) is accepted and then fails processing.
     let cases: Vec<(&str, Vec<u8>, u16)> = vec![
         (
             "text named .jpg",
             b"just some text, not a picture".to_vec(),
             415,
         ),
-        ("truncated JPEG", good[..good.len() / 3].to_vec(), 422),
         ("claims 100000x50000", claimed, 422),
         ("square", square, 422),
     ];
@@ -216,6 +285,25 @@ async fn bad_uploads_are_refused_quickly() {
             started.elapsed()
         );
     }
+    let r = upload(
+        server,
+        Some(&s.promoter),
+        "plots",
+        s.plot,
+        good[..good.len() / 3].to_vec(),
+        "truncated.jpg",
+    )
+    .await;
+    assert_eq!(r.status(), 202);
+    let accepted: Value = r.json().await.unwrap();
+    let failed = settled(server, &accepted["id"]).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert!(
+        failed["error"].as_str().unwrap().contains("truncated"),
+        "{failed}"
+    );
+    assert_eq!(failed["thumbnail_url"], Value::Null);
+
     // Who may upload where. A refusal before the upload is read ends the
     // connection, so that the client does not send its next request on it.
     let anonymous = upload(server, None, "plots", s.plot, good.clone(), "a.jpg").await;
@@ -234,19 +322,17 @@ async fn bad_uploads_are_refused_quickly() {
         .status(),
         403
     );
-    assert_eq!(
-        upload(
-            server,
-            Some(&s.officer),
-            "plots",
-            s.plot,
-            good.clone(),
-            "a.jpg"
-        )
-        .await
-        .status(),
-        201
-    );
+    let mine = upload(
+        server,
+        Some(&s.officer),
+        "plots",
+        s.plot,
+        good.clone(),
+        "a.jpg",
+    )
+    .await;
+    assert_eq!(mine.status(), 202);
+    let mine: Value = mine.json().await.unwrap();
     assert_eq!(
         upload(server, Some(&s.promoter), "pois", 1, good.clone(), "a.jpg")
             .await
@@ -259,6 +345,8 @@ async fn bad_uploads_are_refused_quickly() {
             .status(),
         404
     );
+    // Once everything is processed, nothing is left in the upload folder.
+    assert_eq!(settled(server, &mine["id"]).await["status"], "ready");
     let uploads = server.state.data_dir.join("uploads");
     assert_eq!(
         std::fs::read_dir(&uploads).unwrap().count(),
@@ -270,18 +358,7 @@ async fn bad_uploads_are_refused_quickly() {
 /// Two scenes of the plot, the first with a hotspot to the second.
 async fn two_scenes(s: &Setup) -> (i64, i64) {
     let server = &s.server;
-    let a: Value = upload(
-        server,
-        Some(&s.promoter),
-        "plots",
-        s.plot,
-        equirect_jpeg(2048),
-        "a.jpg",
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let a = upload_ready(s, equirect_jpeg(2048), "a.jpg").await;
     // Another picture, so another folder.
     let mut other = equirect_jpeg(2048);
     other = {
@@ -292,11 +369,7 @@ async fn two_scenes(s: &Setup) -> (i64, i64) {
         std::mem::take(&mut other);
         out.into_inner()
     };
-    let b: Value = upload(server, Some(&s.promoter), "plots", s.plot, other, "b.png")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let b = upload_ready(s, other, "b.png").await;
     let (a, b) = (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap());
     let r = server
         .http
@@ -665,4 +738,624 @@ async fn a_live_tour_with_two_people() {
         server.base.replace("http://", "ws://")
     );
     assert!(tokio_tungstenite::connect_async(url).await.is_err());
+}
+
+/// A request with a promoter's, officer's or no token.
+fn with_token(req: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::RequestBuilder {
+    match token {
+        Some(t) => req.bearer_auth(t),
+        None => req,
+    }
+}
+
+async fn patch(
+    server: &TestServer,
+    token: Option<&str>,
+    id: &Value,
+    body: Value,
+) -> reqwest::Response {
+    with_token(
+        server
+            .http
+            .patch(format!("{}/api/panoramas/{id}", server.base))
+            .json(&body),
+        token,
+    )
+    .send()
+    .await
+    .unwrap()
+}
+
+async fn delete(server: &TestServer, token: Option<&str>, path: &str) -> u16 {
+    with_token(server.http.delete(format!("{}{path}", server.base)), token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn list(server: &TestServer, token: Option<&str>, query: &str) -> reqwest::Response {
+    with_token(
+        server
+            .http
+            .get(format!("{}/api/panoramas{query}", server.base)),
+        token,
+    )
+    .send()
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_list_and_change_scenes() {
+    for kind in stores() {
+        let s = setup_on(kind).await;
+        let server = &s.server;
+        let (a, b) = two_scenes(&s).await;
+        // Another park's scene, which the officer may neither see nor change.
+        let r = upload(
+            server,
+            Some(&s.promoter),
+            "plots",
+            s.other_plot,
+            equirect_jpeg(2048),
+            "c.jpg",
+        )
+        .await;
+        assert_eq!(r.status(), 202);
+        let c = settled(server, &r.json::<Value>().await.unwrap()["id"]).await["id"].clone();
+
+        // The listing: staff only, every state, filtered by layer and feature.
+        assert_eq!(list(server, None, "").await.status(), 401, "{kind:?}");
+        let all: Value = list(server, Some(&s.promoter), "")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let ids: Vec<&Value> = all.as_array().unwrap().iter().map(|p| &p["id"]).collect();
+        assert_eq!(ids, [&json!(a), &json!(b), &c], "{kind:?}");
+        assert!(
+            all[0]["thumbnail_url"]
+                .as_str()
+                .unwrap()
+                .ends_with("thumb.jpg")
+        );
+        let of_plot: Value = list(
+            server,
+            Some(&s.promoter),
+            &format!("?layer=plots&feature={}", s.plot),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(of_plot.as_array().unwrap().len(), 2);
+        let mine: Value = list(server, Some(&s.officer), "")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            mine.as_array().unwrap().len(),
+            2,
+            "officers see their parks' scenes"
+        );
+        for bad in [
+            "?layer=pois",
+            "?layer=nope",
+            "?feature=3",
+            "?feature=x",
+            "?colour=red",
+        ] {
+            assert_eq!(
+                list(server, Some(&s.promoter), bad).await.status(),
+                400,
+                "{bad}"
+            );
+        }
+
+        // Title, position and heading, and the initial view.
+        let r = patch(
+            server,
+            Some(&s.promoter),
+            &json!(a),
+            json!({"title": " 北门 ", "lon": 103.85, "lat": 30.68, "heading_deg": 270.0,
+                   "initial_view": {"yaw_deg": -30.0, "pitch_deg": 5.0, "zoom": 40.0}}),
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        let changed: Value = r.json().await.unwrap();
+        assert_eq!(changed["title"], "北门");
+        assert_eq!(
+            (changed["lon"].clone(), changed["lat"].clone()),
+            (json!(103.85), json!(30.68))
+        );
+        assert_eq!(changed["heading_deg"], 270.0);
+        assert_eq!(
+            changed["initial_view"],
+            json!({"yaw_deg": -30.0, "pitch_deg": 5.0, "zoom": 40.0})
+        );
+        // A change of one field leaves the others.
+        let r = patch(
+            server,
+            Some(&s.officer),
+            &json!(a),
+            json!({"heading_deg": 10.5}),
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        let again = server.get_json(&format!("/api/panoramas/{a}"), 200).await;
+        assert_eq!(again["heading_deg"], 10.5);
+        assert_eq!(again["title"], "北门");
+        assert_eq!(again["lon"], 103.85);
+        assert_eq!(again["initial_view"]["zoom"], 40.0);
+
+        // Refusals, and nothing changed by them.
+        for bad in [
+            json!({}),
+            json!({"lon": 103.0}),
+            json!({"lon": 200.0, "lat": 30.0}),
+            json!({"heading_deg": -1.0}),
+            json!({"initial_view": {"yaw_deg": 0.0, "pitch_deg": 95.0, "zoom": 50.0}}),
+            json!({"initial_view": {"yaw_deg": 0.0, "pitch_deg": 0.0, "zoom": 101.0}}),
+            json!({"title": "长".repeat(201)}),
+        ] {
+            assert_eq!(
+                patch(server, Some(&s.promoter), &json!(a), bad.clone())
+                    .await
+                    .status(),
+                400,
+                "{bad}"
+            );
+        }
+        for (bad, want) in [
+            (json!({"colour": "red"}), 422),
+            (json!({"heading_deg": "east"}), 422),
+        ] {
+            assert_eq!(
+                patch(server, Some(&s.promoter), &json!(a), bad.clone())
+                    .await
+                    .status(),
+                want,
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            patch(server, None, &json!(a), json!({"title": "x"}))
+                .await
+                .status(),
+            401
+        );
+        assert_eq!(
+            patch(server, Some(&s.officer), &c, json!({"title": "x"}))
+                .await
+                .status(),
+            403
+        );
+        assert_eq!(
+            patch(
+                server,
+                Some(&s.promoter),
+                &json!(987_654),
+                json!({"title": "x"})
+            )
+            .await
+            .status(),
+            404
+        );
+        assert_eq!(
+            server.get_json(&format!("/api/panoramas/{a}"), 200).await["heading_deg"],
+            10.5
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_hotspots_and_scenes() {
+    for kind in stores() {
+        let s = setup_on(kind).await;
+        let server = &s.server;
+        let (a, b) = two_scenes(&s).await;
+        let add_note = |scene: i64| {
+            server
+                .http
+                .post(format!("{}/api/panoramas/{scene}/hotspots", server.base))
+                .bearer_auth(&s.promoter)
+                .json(&json!({"yaw_deg": -60.0, "pitch_deg": 0.0, "note": "配电房"}))
+                .send()
+        };
+        let note: Value = add_note(a).await.unwrap().json().await.unwrap();
+        let note_id = note["hotspots"][1]["id"].clone();
+        // b leads back to a, so deleting a must take that hotspot too.
+        let back = server
+            .http
+            .post(format!("{}/api/panoramas/{b}/hotspots", server.base))
+            .bearer_auth(&s.promoter)
+            .json(&json!({"yaw_deg": 150.0, "pitch_deg": 0.0, "target": a}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(back.status(), 201);
+
+        // A hotspot: only staff of the park, only of its own scene.
+        let path = format!("/api/panoramas/{a}/hotspots/{note_id}");
+        assert_eq!(delete(server, None, &path).await, 401);
+        let stranger = server.token("officer", &["nowhere".to_owned()]).await;
+        assert_eq!(delete(server, Some(&stranger), &path).await, 403);
+        assert_eq!(
+            delete(
+                server,
+                Some(&s.promoter),
+                &format!("/api/panoramas/{b}/hotspots/{note_id}")
+            )
+            .await,
+            404
+        );
+        assert_eq!(delete(server, Some(&s.officer), &path).await, 204);
+        assert_eq!(delete(server, Some(&s.officer), &path).await, 404);
+        let scene = server.get_json(&format!("/api/panoramas/{a}"), 200).await;
+        assert_eq!(scene["hotspots"].as_array().unwrap().len(), 1, "{scene}");
+        assert_eq!(scene["hotspots"][0]["target"], b);
+
+        // A tour through both scenes, and the same picture as a in a third scene.
+        let tour: Value = server
+            .http
+            .post(format!("{}/api/tours", server.base))
+            .bearer_auth(&s.promoter)
+            .json(&json!({"title": "t", "stops": [{"panorama": a, "note": "1"}, {"panorama": b, "note": "2"}]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let twin = upload_ready(&s, equirect_jpeg(2048), "again.jpg").await;
+        let a_scene = server.get_json(&format!("/api/panoramas/{a}"), 200).await;
+        let b_scene = server.get_json(&format!("/api/panoramas/{b}"), 200).await;
+        assert_eq!(
+            twin["thumbnail_url"], a_scene["thumbnail_url"],
+            "one folder per picture"
+        );
+        let folder = |scene: &Value| {
+            let url = scene["thumbnail_url"].as_str().unwrap();
+            let content = url.split('/').nth_back(1).unwrap().to_owned();
+            server.state.data_dir.join("panoramas").join(content)
+        };
+        assert!(folder(&a_scene).is_dir());
+
+        assert_eq!(
+            delete(server, None, &format!("/api/panoramas/{a}")).await,
+            401
+        );
+        assert_eq!(
+            delete(server, Some(&stranger), &format!("/api/panoramas/{a}")).await,
+            403
+        );
+        assert_eq!(
+            delete(server, Some(&s.promoter), &format!("/api/panoramas/{a}")).await,
+            204
+        );
+        assert_eq!(
+            delete(server, Some(&s.promoter), &format!("/api/panoramas/{a}")).await,
+            404
+        );
+        assert_eq!(
+            server.get(&format!("/api/panoramas/{a}")).await.status(),
+            404
+        );
+        // Its picture is still the twin's; the hotspot leading to it is gone,
+        // and so is its stop.
+        assert!(
+            folder(&a_scene).is_dir(),
+            "another scene still shows the picture"
+        );
+        assert_eq!(
+            server
+                .get(a_scene["thumbnail_url"].as_str().unwrap())
+                .await
+                .status(),
+            200
+        );
+        let b_now = server.get_json(&format!("/api/panoramas/{b}"), 200).await;
+        assert_eq!(b_now["hotspots"], json!([]), "{b_now}");
+        let tour_now: Value = server
+            .http
+            .get(format!("{}/api/tours/{}", server.base, tour["id"]))
+            .bearer_auth(&s.promoter)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let stops = tour_now["stops"].as_array().unwrap();
+        assert_eq!(stops.len(), 1, "{tour_now}");
+        assert_eq!(stops[0]["scene"]["id"], b);
+        let listed: Value = list(server, Some(&s.promoter), "")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(listed.as_array().unwrap().iter().all(|p| p["id"] != a));
+
+        // The last scenes of their pictures: their folders go with them.
+        for scene in [&twin, &b_scene] {
+            assert_eq!(
+                delete(
+                    server,
+                    Some(&s.promoter),
+                    &format!("/api/panoramas/{}", scene["id"])
+                )
+                .await,
+                204
+            );
+            assert!(!folder(scene).exists(), "{} left its images", scene["id"]);
+        }
+        assert_eq!(
+            server
+                .get(a_scene["thumbnail_url"].as_str().unwrap())
+                .await
+                .status(),
+            404
+        );
+        // A failed scene has no folder and deletes all the same.
+        let r = upload(
+            server,
+            Some(&s.promoter),
+            "plots",
+            s.plot,
+            equirect_jpeg(2048)[..3000].to_vec(),
+            "x.jpg",
+        )
+        .await;
+        let failed = settled(server, &r.json::<Value>().await.unwrap()["id"]).await;
+        assert_eq!(failed["status"], "failed");
+        assert_eq!(
+            delete(
+                server,
+                Some(&s.promoter),
+                &format!("/api/panoramas/{}", failed["id"])
+            )
+            .await,
+            204
+        );
+        let left: Vec<_> = std::fs::read_dir(server.state.data_dir.join("panoramas"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tours_are_updated_and_links_counted() {
+    for kind in stores() {
+        let s = setup_on(kind).await;
+        let server = &s.server;
+        let (a, b) = two_scenes(&s).await;
+        let tours = |token: Option<&str>| {
+            with_token(server.http.get(format!("{}/api/tours", server.base)), token).send()
+        };
+        assert_eq!(tours(None).await.unwrap().status(), 401);
+        assert_eq!(tours(Some(&s.officer)).await.unwrap().status(), 403);
+        assert_eq!(
+            tours(Some(&s.promoter))
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap(),
+            json!([])
+        );
+        let tour: Value = server
+            .http
+            .post(format!("{}/api/tours", server.base))
+            .bearer_auth(&s.promoter)
+            .json(&json!({"title": "第一版", "stops": [{"panorama": a}]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = tour["id"].as_i64().unwrap();
+
+        // PUT replaces the title and stops, in the order given.
+        let put = |token: Option<&str>, tour: i64, body: Value| {
+            with_token(
+                server
+                    .http
+                    .put(format!("{}/api/tours/{tour}", server.base))
+                    .json(&body),
+                token,
+            )
+            .send()
+        };
+        let body = json!({"title": " 第二版 ", "stops": [{"panorama": b, "note": "先看东侧"}, {"panorama": a, "note": "南门"}]});
+        let r = put(Some(&s.promoter), id, body.clone()).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let updated: Value = r.json().await.unwrap();
+        assert_eq!(updated["title"], "第二版");
+        assert_eq!(updated["stops"][0]["scene"]["id"], b);
+        assert_eq!(updated["stops"][0]["note"], "先看东侧");
+        assert_eq!(updated["stops"][1]["scene"]["id"], a);
+        let listed: Value = tours(Some(&s.promoter))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed[0]["title"], "第二版");
+        assert_eq!(
+            listed[0]["stops"],
+            json!([{"panorama": b, "note": "先看东侧"}, {"panorama": a, "note": "南门"}])
+        );
+        assert_eq!(put(None, id, body.clone()).await.unwrap().status(), 401);
+        assert_eq!(
+            put(Some(&s.officer), id, body.clone())
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+        assert_eq!(
+            put(Some(&s.promoter), 987_654, body.clone())
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+        for (bad, want) in [
+            (json!({"title": "", "stops": [{"panorama": a}]}), 400),
+            (json!({"title": "x", "stops": []}), 400),
+            (json!({"title": "x", "stops": [{"panorama": 987_654}]}), 404),
+            (json!({"title": "x"}), 422),
+        ] {
+            assert_eq!(
+                put(Some(&s.promoter), id, bad.clone())
+                    .await
+                    .unwrap()
+                    .status(),
+                want,
+                "{bad}"
+            );
+        }
+        let unchanged: Value = tours(Some(&s.promoter))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            unchanged[0]["title"], "第二版",
+            "a refused update changes nothing"
+        );
+
+        // Links: listed with their state and how often each was opened.
+        let links_of = |token: Option<&str>, tour: i64| {
+            with_token(
+                server
+                    .http
+                    .get(format!("{}/api/tours/{tour}/links", server.base)),
+                token,
+            )
+            .send()
+        };
+        let make = || {
+            server
+                .http
+                .post(format!("{}/api/tours/{id}/links", server.base))
+                .bearer_auth(&s.promoter)
+                .json(&json!({"days": 3}))
+                .send()
+        };
+        let first: Value = make().await.unwrap().json().await.unwrap();
+        let second: Value = make().await.unwrap().json().await.unwrap();
+        for _ in 0..3 {
+            server
+                .get_json(
+                    &format!("/api/shared/{}", first["token"].as_str().unwrap()),
+                    200,
+                )
+                .await;
+        }
+        server
+            .get_json(
+                &format!("/api/shared/{}", second["token"].as_str().unwrap()),
+                200,
+            )
+            .await;
+        // A forged token counts nothing.
+        server
+            .get(&format!(
+                "/api/shared/{}x",
+                first["token"].as_str().unwrap()
+            ))
+            .await;
+        assert_eq!(
+            delete(
+                server,
+                Some(&s.promoter),
+                &format!("/api/tours/{id}/links/{}", second["id"])
+            )
+            .await,
+            204
+        );
+        // Opening a revoked link is refused and not counted.
+        assert_eq!(
+            server
+                .get(&format!(
+                    "/api/shared/{}",
+                    second["token"].as_str().unwrap()
+                ))
+                .await
+                .status(),
+            410
+        );
+        let links: Value = links_of(Some(&s.promoter), id)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(links.as_array().unwrap().len(), 2, "{links}");
+        assert_eq!(links[0]["id"], second["id"], "newest first");
+        assert_eq!(links[0]["state"], "revoked");
+        assert_eq!(links[0]["views"], 1);
+        assert_eq!(links[1]["state"], "live");
+        assert_eq!(links[1]["views"], 3);
+        assert_eq!(links[1]["token"], first["token"]);
+        assert_eq!(links[1]["url"], first["url"]);
+        assert_eq!(links[1]["expires_at"], first["expires_at"]);
+        assert_eq!(links_of(None, id).await.unwrap().status(), 401);
+        assert_eq!(links_of(Some(&s.officer), id).await.unwrap().status(), 403);
+        assert_eq!(
+            links_of(Some(&s.promoter), 987_654).await.unwrap().status(),
+            404
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_fails_the_processing_it_lost() {
+    for kind in stores() {
+        let s = setup_on(kind).await;
+        let now = siteatlas_server::session::unix_now() as i64;
+        let stored = |created_at: i64| siteatlas_server::store::NewPanorama {
+            content_id: String::new(),
+            layer: "plots".into(),
+            feature_id: s.plot as i64,
+            title: "lost".into(),
+            lon: None,
+            lat: None,
+            heading_deg: 0.0,
+            width: 2048,
+            height: 1024,
+            levels: "[]".into(),
+            created_by: "promoter".into(),
+            created_at,
+            status: siteatlas_server::store::PanoramaStatus::Processing,
+        };
+        // What a server was processing when it stopped: long ago, and just now.
+        let store = &s.server.state.store;
+        let old = store.insert_panorama(&stored(now - 7200)).await.unwrap();
+        let recent = store.insert_panorama(&stored(now)).await.unwrap();
+
+        let again = TestServer::start(&s._store, ServerOptions::default()).await;
+        let old = again.get_json(&format!("/api/panoramas/{old}"), 200).await;
+        assert_eq!(old["status"], "failed", "{kind:?}: {old}");
+        assert!(old["error"].as_str().unwrap().contains("restart"));
+        let recent = again
+            .get_json(&format!("/api/panoramas/{recent}"), 200)
+            .await;
+        // SQLite has one server: all it was processing is lost. Servers
+        // sharing PostGIS may still be processing a recent upload.
+        let want = match kind {
+            StoreKind::Sqlite => "failed",
+            StoreKind::Postgis => "processing",
+        };
+        assert_eq!(recent["status"], want, "{kind:?}: {recent}");
+    }
 }

@@ -7,6 +7,7 @@ import { fetchConfig, fetchFeature, fetchParks, fetchTileJson, type TileJson } f
 import { styleWithBasemap } from './basemap';
 import { FeatureCard } from './card';
 import { Dashboard, promoterControls } from './dashboard';
+import { mediaOfficeControl } from './officeControl';
 import { loadContext, setContextParks } from './context';
 import { FilterPanel } from './filterPanel';
 import { tileQuery } from './filters';
@@ -127,6 +128,7 @@ async function main(): Promise<void> {
   shell.mountTopbar(signInControl(session));
   const dashboard = new Dashboard(store);
   shell.mountTopbar(promoterControls(session, new LeadInbox(store), dashboard));
+  shell.mountTopbar(mediaOfficeControl(session, store));
   void session.restore();
   const card = new FeatureCard(store, (f) => atlas.flyToGeometry(f.geometry), session);
   // A saved attribute shows at once here; other maps hear of it through /api/events.

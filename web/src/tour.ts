@@ -10,7 +10,7 @@ import type { Geometry } from './types';
 import { fetchSceneFeature, fetchShared, type Scene, type SceneView, type SharedTour } from './panorama/api';
 import { LivePanel } from './panorama/livePanel';
 import { PanoramaStage, sceneTitle } from './panorama/stage';
-import { prefetchScene } from './panorama/viewer';
+import { openingView, prefetchScene } from './panorama/viewer';
 
 /** The token from `/t/{token}` (or `?token=` on a dev server). */
 function tokenOf(): string {
@@ -92,7 +92,9 @@ function show(shared: SharedTour, token: string, params: URLSearchParams): void 
   /** Goes to a stop: at once here, and to everyone following. */
   const goToStop = (i: number) => {
     const scene = tour.stops[i].scene;
-    const view = { scene: scene.id, yaw: 0, pitch: 0, zoom: stage.view()?.zoom ?? 50 };
+    // The stop's own opening view where it has one; the zoom as it is otherwise.
+    const opening = openingView(scene, {});
+    const view = { scene: scene.id, yaw: opening.yaw ?? 0, pitch: opening.pitch ?? 0, zoom: opening.zoom ?? stage.view()?.zoom ?? 50 };
     sentScene = scene.id;
     markStop(i);
     live?.go(i, view);

@@ -73,8 +73,18 @@ async function upload(jpeg, title, lon, lat, heading) {
   form.append('heading_deg', String(heading));
   form.append('image', new Blob([jpeg], { type: 'image/jpeg' }), `${title}.jpg`);
   const r = await api('POST', '/api/panoramas', form);
-  assert.equal(r.status, 201, JSON.stringify(r.body));
-  return r.body;
+  // Accepted at once and processed in the background: wait until it is ready.
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const scene = await api('GET', `/api/panoramas/${r.body.id}`);
+    if (scene.body.status !== 'processing') {
+      assert.equal(scene.body.status, 'ready', JSON.stringify(scene.body));
+      return scene.body;
+    }
+    assert.ok(Date.now() < deadline, `panorama ${r.body.id} still processing`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 function centreOf(feature) {

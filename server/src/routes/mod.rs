@@ -163,20 +163,29 @@ pub fn app(state: SharedState) -> Router {
         .route("/api/{layer}/{id}/panoramas", get(panoramas::of_feature))
         .route(
             "/api/panoramas",
-            axum::routing::post(panoramas::upload).layer(axum::extract::DefaultBodyLimit::max(
-                state.upload_limit_bytes,
+            get(panoramas::list).merge(axum::routing::post(panoramas::upload).layer(
+                axum::extract::DefaultBodyLimit::max(state.upload_limit_bytes),
             )),
         )
-        .route("/api/panoramas/{id}", get(panoramas::get_scene))
+        .route(
+            "/api/panoramas/{id}",
+            get(panoramas::get_scene)
+                .patch(panoramas::change)
+                .delete(panoramas::delete),
+        )
         .route(
             "/api/panoramas/{id}/hotspots",
             axum::routing::post(panoramas::add_hotspot),
         )
-        .route("/api/tours", axum::routing::post(tours::create))
-        .route("/api/tours/{id}", get(tours::get))
+        .route(
+            "/api/panoramas/{id}/hotspots/{hotspot}",
+            axum::routing::delete(panoramas::delete_hotspot),
+        )
+        .route("/api/tours", get(tours::list).post(tours::create))
+        .route("/api/tours/{id}", get(tours::get).put(tours::update))
         .route(
             "/api/tours/{id}/links",
-            axum::routing::post(tours::create_link),
+            get(tours::links).post(tours::create_link),
         )
         .route(
             "/api/tours/{id}/links/{link}",

@@ -20,7 +20,7 @@ use crate::routes::features::parse_id;
 use crate::routes::panoramas::load_scene;
 use crate::session::{SigningKey, unix_now};
 use crate::state::SharedState;
-use crate::store::ShareLinkRecord;
+use crate::store::{PanoramaStatus, ShareLinkRecord};
 
 const SHARE_PURPOSE: &str = "share";
 /// Default lifetime of a share link.
@@ -73,6 +73,16 @@ pub async fn create(
     ApiJson(body): ApiJson<NewTour>,
 ) -> Result<Response, ApiError> {
     may_build_tours(&actor)?;
+    let (title, stops) = checked_tour(&state, &body).await?;
+    let id = state
+        .store
+        .insert_tour(&title, &stops, &actor.name, unix_now() as i64)
+        .await?;
+    Ok((StatusCode::CREATED, Json(tour_json(&state, id).await?)).into_response())
+}
+
+/// A tour's title and stops (as stored JSON) once checked.
+async fn checked_tour(state: &SharedState, body: &NewTour) -> Result<(String, String), ApiError> {
     let title = body.title.trim();
     if title.is_empty() || title.chars().count() > 200 {
         return Err(ApiError::bad_parameter("title", "1 to 200 characters"));
@@ -100,11 +110,51 @@ pub async fn create(
             .map(|s| json!({"panorama": s.panorama, "note": s.note.trim()}))
             .collect::<Vec<_>>()
     );
-    let id = state
-        .store
-        .insert_tour(title, &stops.to_string(), &actor.name, unix_now() as i64)
-        .await?;
-    Ok((StatusCode::CREATED, Json(tour_json(&state, id).await?)).into_response())
+    Ok((title.to_owned(), stops.to_string()))
+}
+
+/// `PUT /api/tours/{id}`: a new title and stops for a tour.
+#[utoipa::path(put, path = "/api/tours/{id}", tag = "tours", params(("id" = i64, Path)),
+    request_body = NewTour,
+    responses((status = 200, description = "the tour with its scenes"),
+              (status = 400, description = "invalid tour", body = crate::error::ErrorBody),
+              (status = 403, description = "not a promoter or admin", body = crate::error::ErrorBody),
+              (status = 404, description = "no such tour, or a stop's panorama does not exist", body = crate::error::ErrorBody)))]
+pub async fn update(
+    State(state): State<SharedState>,
+    actor: Actor,
+    UrlPath(id): UrlPath<String>,
+    ApiJson(body): ApiJson<NewTour>,
+) -> Result<Json<Value>, ApiError> {
+    may_build_tours(&actor)?;
+    let id = parse_id(&id)? as i64;
+    if state.store.tour(id).await?.is_none() {
+        return Err(ApiError::not_found(format!("no tour with id {id}")));
+    }
+    let (title, stops) = checked_tour(&state, &body).await?;
+    if !state.store.update_tour(id, &title, &stops).await? {
+        return Err(ApiError::not_found(format!("no tour with id {id}")));
+    }
+    tracing::info!(actor = %actor.name, tour = id, "tour changed");
+    Ok(Json(tour_json(&state, id).await?))
+}
+
+/// `GET /api/tours`
+#[utoipa::path(get, path = "/api/tours", tag = "tours",
+    responses((status = 200, description = "every tour, newest first: [{id, title, created_by, created_at, stops: [{panorama, note}]}]"),
+              (status = 403, description = "not a promoter or admin", body = crate::error::ErrorBody)))]
+pub async fn list(State(state): State<SharedState>, actor: Actor) -> Result<Json<Value>, ApiError> {
+    may_build_tours(&actor)?;
+    let tours = state.store.tours().await?;
+    Ok(Json(Value::Array(
+        tours
+            .into_iter()
+            .map(|t| {
+                let stops: Value = serde_json::from_str(&t.stops).unwrap_or_else(|_| json!([]));
+                json!({"id": t.id, "title": t.title, "created_by": t.created_by, "created_at": t.created_at, "stops": stops})
+            })
+            .collect(),
+    )))
 }
 
 /// A tour with each stop's scene.
@@ -120,8 +170,10 @@ async fn tour_json(state: &SharedState, id: i64) -> Result<Value, ApiError> {
         let scene = match stop["panorama"].as_i64() {
             Some(p) => load_scene(state, p).await.ok(),
             None => None,
-        };
-        // A scene deleted since is left out rather than breaking the tour.
+        }
+        .filter(|scene| scene["status"] == PanoramaStatus::Ready.as_str());
+        // A scene deleted since, or not ready to show, is left out rather
+        // than breaking the tour.
         if let Some(scene) = scene {
             out.push(json!({"note": stop["note"], "scene": scene}));
         }
@@ -258,6 +310,45 @@ pub async fn create_link(
         .into_response())
 }
 
+/// `GET /api/tours/{id}/links`
+#[utoipa::path(get, path = "/api/tours/{id}/links", tag = "tours", params(("id" = i64, Path)),
+    responses((status = 200, description = "the tour's share links, newest first: [{id, token, url, expires_at, revoked_at, state (live, expired, revoked), views, created_by, created_at}]"),
+              (status = 403, description = "not a promoter or admin", body = crate::error::ErrorBody),
+              (status = 404, description = "no such tour", body = crate::error::ErrorBody)))]
+pub async fn links(
+    State(state): State<SharedState>,
+    actor: Actor,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    may_build_tours(&actor)?;
+    let tour = parse_id(&id)? as i64;
+    if state.store.tour(tour).await?.is_none() {
+        return Err(ApiError::not_found(format!("no tour with id {tour}")));
+    }
+    let now = unix_now() as i64;
+    let links = state.store.share_links_of(tour).await?;
+    Ok(Json(Value::Array(
+        links
+            .iter()
+            .map(|l| {
+                let token = share_token(&state.signing_key, l.id, l.expires_at);
+                let link_state = if l.revoked_at.is_some() {
+                    "revoked"
+                } else if l.expires_at <= now {
+                    "expired"
+                } else {
+                    "live"
+                };
+                json!({
+                    "id": l.id, "url": format!("/t/{token}"), "token": token,
+                    "expires_at": l.expires_at, "revoked_at": l.revoked_at, "state": link_state,
+                    "views": l.views, "created_by": l.created_by, "created_at": l.created_at,
+                })
+            })
+            .collect(),
+    )))
+}
+
 /// `DELETE /api/tours/{id}/links/{link}`
 #[utoipa::path(delete, path = "/api/tours/{id}/links/{link}", tag = "tours",
     params(("id" = i64, Path), ("link" = i64, Path)),
@@ -297,6 +388,7 @@ pub async fn shared(
 ) -> Result<Response, ApiError> {
     let link = open_link(&state, &token).await?;
     let tour = tour_json(&state, link.tour_id).await?;
+    state.store.count_share_link_view(link.id).await?;
     state
         .usage
         .count("tour_open", None, None, Some(link.tour_id));

@@ -36,7 +36,8 @@ use siteatlas_tiles::LayerKind;
 pub use error::{QueryContext, StoreError};
 pub use leads::{LeadEvent, LeadRecord, NewLead};
 pub use media::{
-    HotspotRecord, NewPanorama, PanoramaRecord, ShareLinkRecord, TourRecord, UsageRow,
+    DeletedPanorama, HotspotRecord, NewPanorama, PanoramaChange, PanoramaRecord, PanoramaStatus,
+    ShareLinkRecord, TourRecord, UsageRow,
 };
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
 pub use sqlite::SqliteStore;

@@ -29,6 +29,18 @@ export function yawDeg(radians: number): number {
   return ((((d + 180) % 360) + 360) % 360) - 180;
 }
 
+/**
+ * The view to open a scene at: what was asked for, else the scene's own
+ * initial view, else straight ahead. A view that names a direction or a zoom
+ * is taken as asked; the initial view fills only a view asking for nothing.
+ */
+export function openingView(scene: Scene, view: Partial<SceneView>): Partial<SceneView> {
+  const asked = view.yaw !== undefined || view.pitch !== undefined || view.zoom !== undefined;
+  const initial = scene.initial_view;
+  if (asked || !initial) return view;
+  return { ...view, yaw: initial.yaw_deg, pitch: initial.pitch_deg, zoom: initial.zoom };
+}
+
 /** The tiles of a scene, as PSV's CubemapTilesAdapter asks for them. */
 export function panoramaOf(scene: Scene): CubemapMultiTilesPanorama {
   const tile = (level: number, face: Face, row: number, col: number) =>
@@ -87,6 +99,7 @@ export class PanoramaViewer {
     private readonly hooks: ViewerHooks,
   ) {
     this.scene = first;
+    view = openingView(first, view);
     const config: ViewerConfig = {
       container,
       adapter: [CubemapTilesAdapter, {}],
@@ -139,6 +152,8 @@ export class PanoramaViewer {
 
   /** Shows a scene (or just turns, if it is the one shown); `view` leaves unset parts as they are. */
   async show(scene: Scene, view: Partial<SceneView> = {}, transition = true): Promise<void> {
+    // Another scene opens at its initial view unless a view is asked for.
+    if (scene.id !== this.scene.id) view = openingView(scene, view);
     const position = view.yaw !== undefined || view.pitch !== undefined
       ? { yaw: (view.yaw ?? 0) * RAD, pitch: (view.pitch ?? 0) * RAD }
       : undefined;
@@ -177,6 +192,13 @@ export class PanoramaViewer {
     this.hooks.onScene?.(scene);
     this.marked();
     this.hooks.onView?.(this.view());
+  }
+
+  /** Takes a newer copy of the shown scene (its hotspots changed) and redraws its markers. */
+  update(scene: Scene): void {
+    if (scene.id !== this.scene.id) return;
+    this.scene = scene;
+    if (!this.loading) this.showMarkers();
   }
 
   destroy(): void {
