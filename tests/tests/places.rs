@@ -58,6 +58,14 @@ async fn places_by_name_initials_code_and_district() {
         assert_eq!(first["layer"], "plots");
         assert!(inside(&first["point"], &first["bbox"]), "{first}");
 
+        // So does a factory by its code.
+        let answer = server.get_json("/api/places?q=wj-f02", 200).await;
+        let first = &places(&answer)[0];
+        assert_eq!(first["code"], "WJ-F02", "{answer}");
+        assert_eq!(first["kind"], "factory");
+        assert_eq!(first["layer"], "factories");
+        assert!(inside(&first["point"], &first["bbox"]), "{first}");
+
         // A district, whose box holds the park named after it.
         let answer = server
             .get_json("/api/places?q=%E6%B8%A9%E6%B1%9F%E5%8C%BA", 200)
@@ -82,11 +90,17 @@ async fn places_by_name_initials_code_and_district() {
             .map(|p| p["kind"].as_str().unwrap())
             .collect();
         assert_eq!(kinds[0], "substation", "{kinds:?}");
-        let last_plot = kinds.iter().rposition(|k| *k == "plot").expect("plots");
+        let last_plot = kinds
+            .iter()
+            .rposition(|k| *k == "plot" || *k == "factory")
+            .expect("plots");
         assert!(
-            kinds[1..=last_plot].iter().all(|k| *k == "plot"),
+            kinds[1..=last_plot]
+                .iter()
+                .all(|k| *k == "plot" || *k == "factory"),
             "{kinds:?}"
         );
+        assert!(kinds.contains(&"factory"), "{kinds:?}");
         let mut rest = kinds[last_plot + 1..].to_vec();
         rest.sort_unstable();
         assert_eq!(rest, ["park", "wastewater"], "{kinds:?}");

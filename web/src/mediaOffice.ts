@@ -232,7 +232,7 @@ export class MediaOffice {
     await this.setSite(sel.layer as SceneLayer, sel.id);
   }
 
-  /** Finds a plot or park by its code in the gazetteer. */
+  /** Finds a plot, factory or park by its code in the gazetteer. */
   private async findSite(code: string): Promise<void> {
     if (!code) return;
     try {

@@ -1,5 +1,5 @@
 //! The gazetteer: `GET /api/places?q=&limit=`, places by name over the
-//! atlas's own data (parks, plots, POIs) and the offline context's districts.
+//! atlas's own data (parks, plots, factories, POIs) and the offline context's districts.
 //!
 //! It is built from the index under its read lock on every request, so it is
 //! always in step with writes, and needs nothing beyond the server itself.
@@ -218,7 +218,7 @@ fn parse(query: &PlacesQuery) -> Result<(String, usize), ApiError> {
 }
 
 /// Places whose name, code or kind answer the query, best first: by score,
-/// then parks, districts and POIs before plots, then by name.
+/// then parks, districts and POIs before plots and factories, then by name.
 pub fn find(atlas: &siteatlas_tiles::Atlas, q: &str, limit: usize) -> Vec<Place> {
     let q_initials = initials(q);
     // (score, rank of the kind: lower first, place)
@@ -282,6 +282,18 @@ pub fn find(atlas: &siteatlas_tiles::Atlas, q: &str, limit: usize) -> Vec<Place>
             found.push((score, 2, feature_place(name, "plot", "plots", entry)));
         }
     }
+    for entry in atlas.factories.iter() {
+        let f = &entry.feature;
+        let score = best(&[&f.code, &f.attrs.name]);
+        if score > 0 {
+            let name = if f.attrs.name.trim().is_empty() {
+                &f.code
+            } else {
+                &f.attrs.name
+            };
+            found.push((score, 2, feature_place(name, "factory", "factories", entry)));
+        }
+    }
     found.sort_by(|a, b| {
         b.0.cmp(&a.0)
             .then(a.1.cmp(&b.1))
@@ -316,7 +328,7 @@ fn feature_place<A: siteatlas_tiles::model::Attributes>(
 
 /// `GET /api/places?q=&limit=`
 #[utoipa::path(get, path = "/api/places", tag = "search", params(PlacesQuery),
-    responses((status = 200, description = "places by name, best first: exact, prefix, substring, pinyin initials; parks and POIs before plots at equal score", body = PlacesAnswer),
+    responses((status = 200, description = "places by name, best first: exact, prefix, substring, pinyin initials; parks and POIs before plots and factories at equal score", body = PlacesAnswer),
               (status = 400, description = "`q` empty or longer than 64 characters, or `limit` out of range", body = crate::error::ErrorBody)))]
 pub async fn places(
     State(state): State<SharedState>,
