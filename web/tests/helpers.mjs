@@ -201,3 +201,33 @@ export async function closeAll(...things) {
     else if (thing?.stop) await thing.stop();
   }
 }
+
+/** A 2048×1024 equirectangular test picture drawn by Chromium's canvas, as JPEG bytes: a mark and `label` every 30° of yaw, yaw 0 at the centre. */
+export async function panoramaJpeg(page, label, hue) {
+  const b64 = await page.evaluate(
+    ([label, hue]) => {
+      const c = document.createElement('canvas');
+      c.width = 2048;
+      c.height = 1024;
+      const g = c.getContext('2d');
+      const sky = g.createLinearGradient(0, 0, 0, 1024);
+      sky.addColorStop(0, `hsl(${hue} 60% 80%)`);
+      sky.addColorStop(0.5, `hsl(${hue} 50% 55%)`);
+      sky.addColorStop(0.5, '#6b6b5a');
+      sky.addColorStop(1, '#3a3a30');
+      g.fillStyle = sky;
+      g.fillRect(0, 0, 2048, 1024);
+      g.font = 'bold 40px sans-serif';
+      g.textAlign = 'center';
+      for (let yaw = -180; yaw < 180; yaw += 30) {
+        const x = 1024 + (yaw / 360) * 2048;
+        g.fillStyle = '#fff';
+        g.fillRect(x - 2, 300, 4, 424);
+        g.fillText(`${label} ${yaw}°`, x, 280);
+      }
+      return c.toDataURL('image/jpeg', 0.7).split(',')[1];
+    },
+    [label, hue],
+  );
+  return Buffer.from(b64, 'base64');
+}
