@@ -28,6 +28,7 @@ fn atlas() -> Atlas {
         plots: LayerIndex::bulk_load(data.plots),
         factories: LayerIndex::bulk_load(data.factories),
         pois: LayerIndex::bulk_load(data.pois),
+        ..Atlas::default()
     };
     eprintln!("atlas built in {:.1?}", started.elapsed());
     atlas

@@ -637,7 +637,7 @@ pub fn match_sites<'a>(
                     |e| consider(Site::Factory(e)),
                 );
             }
-            LayerKind::Parks | LayerKind::Pois => {}
+            LayerKind::Parks | LayerKind::Pois | LayerKind::Offices => {}
         }
     }
 

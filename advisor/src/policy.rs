@@ -530,10 +530,8 @@ fn num(v: f64) -> String {
 
 fn layer_zh(layer: LayerKind) -> &'static str {
     match layer {
-        LayerKind::Plots => "地块",
         LayerKind::Factories => "厂房",
-        LayerKind::Parks => "园区",
-        LayerKind::Pois => "设施",
+        other => other.spec().label_zh,
     }
 }
 

@@ -57,6 +57,7 @@ fn plot(id: u64, park: &str, lon: f64, area_mu: f64, price: f64, status: PlotSta
         water: None,
         gas: None,
         steam: None,
+        ..Default::default()
     };
     Feature::new(id, format!("P-{id}"), square(lon, 30.0, 0.01), attrs).unwrap()
 }
@@ -73,6 +74,7 @@ fn factory(id: u64, park: &str, lon: f64, status: FactoryStatus) -> Factory {
         crane_t: None,
         rent_yuan_m2_month: Some(20.0),
         status,
+        ..Default::default()
     };
     Feature::new(id, format!("F-{id}"), square(lon, 30.0, 0.002), attrs).unwrap()
 }
@@ -119,6 +121,7 @@ fn handmade() -> Atlas {
             factory(2, "CD-WJ-01", 104.05, FactoryStatus::Occupied),
         ]),
         pois: LayerIndex::bulk_load([exit(1, 104.03, 30.0025, "温江出口")]),
+        ..Atlas::default()
     }
 }
 
@@ -353,6 +356,7 @@ fn demo_atlas() -> Atlas {
         plots: LayerIndex::bulk_load(demo_layer(demo::PLOTS)),
         factories: LayerIndex::bulk_load(demo_layer(demo::FACTORIES)),
         pois: LayerIndex::bulk_load(demo_layer(demo::POIS)),
+        ..Atlas::default()
     }
 }
 

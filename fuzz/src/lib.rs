@@ -171,6 +171,7 @@ fn small_atlas() -> &'static Atlas {
             plots: LayerIndex::bulk_load(data.plots),
             factories: LayerIndex::bulk_load(data.factories),
             pois: LayerIndex::bulk_load(data.pois),
+            ..Atlas::default()
         }
     })
 }

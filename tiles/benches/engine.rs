@@ -53,6 +53,7 @@ fn atlas() -> &'static Atlas {
             plots: LayerIndex::bulk_load(data.plots.clone()),
             factories: LayerIndex::bulk_load(data.factories.clone()),
             pois: LayerIndex::bulk_load(data.pois.clone()),
+            ..Atlas::default()
         }
     })
 }

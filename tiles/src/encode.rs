@@ -27,10 +27,8 @@ use crate::atlas::Atlas;
 use crate::clip::{ClipWindow, clip_ring, orient_ring, simplify_ring, snap_ring};
 use crate::error::TileError;
 use crate::index::{Entry, LayerIndex, Slot, WorldShape};
-use crate::model::{
-    Attributes, FactoryAttrs, LayerKind, ParkAttrs, PlotAttrs, PlotStatus, PoiAttrs, key_flags,
-    key_value,
-};
+use crate::model::{Attributes, LayerKind, PlotAttrs, PlotStatus, key_flags, key_value};
+use crate::schema::{Field, FieldValue};
 use crate::search::{AttributeFilter, FeatureTest};
 use crate::tile_filter::TileFilter;
 use crate::tile_math::{BUFFER, EXTENT, TileId};
@@ -72,14 +70,21 @@ const WINDOW: ClipWindow = ClipWindow {
     max: (EXTENT + BUFFER) as f64,
 };
 
-/// Writes a layer's attributes as MVT feature properties.
-trait TileProperties {
-    fn write(&self, feature: &mut mvt::Feature);
-
-    /// What a label point carries besides the code: what styles print and
-    /// sort by.
-    fn write_label(&self, feature: &mut mvt::Feature);
-}
+/// What the clusters of the `plots` layer carry below
+/// [`PLOT_DETAIL_MINZOOM`], besides `area_mu` (for TileJSON).
+pub const PLOT_CLUSTER_FIELDS: &[(&str, &str)] = &[
+    ("cluster", "Boolean (clusters below zoom 12)"),
+    ("count", "Number (clusters)"),
+    ("available", "Number (clusters)"),
+    (
+        "radius",
+        "Number (clusters: disc radius in screen pixels, outline of 2 px apart; discs so drawn never overlap)",
+    ),
+    ("west", "Number (clusters: extent of the plots, to zoom to)"),
+    ("south", "Number (clusters)"),
+    ("east", "Number (clusters)"),
+    ("north", "Number (clusters)"),
+];
 
 /// Lowest zoom at which park names are carried: below it thousands of parks
 /// would fill a tile with names no map can print (the 4,897 parks of the
@@ -88,23 +93,13 @@ pub const PARK_LABEL_MINZOOM: u8 = 8;
 
 /// Lowest zoom at which a layer's tiles carry its label points.
 pub fn label_minzoom(layer: LayerKind) -> u8 {
-    match layer {
-        LayerKind::Parks => PARK_LABEL_MINZOOM,
-        LayerKind::Plots => PLOT_DETAIL_MINZOOM,
-        LayerKind::Factories => FACTORY_MINZOOM,
-        LayerKind::Pois => 0,
-    }
+    layer.spec().label_minzoom
 }
 
 /// The MVT layer that holds a polygon layer's label points (see
 /// [`Entry::world_label`]), if the layer has one.
 pub fn label_layer_name(layer: LayerKind) -> Option<&'static str> {
-    match layer {
-        LayerKind::Parks => Some("park_labels"),
-        LayerKind::Plots => Some("plot_labels"),
-        LayerKind::Factories => Some("factory_labels"),
-        LayerKind::Pois => None,
-    }
+    layer.spec().label_layer
 }
 
 fn put_number(feature: &mut mvt::Feature, key: &str, value: Option<f64>) {
@@ -119,69 +114,46 @@ fn put_text(feature: &mut mvt::Feature, key: &str, value: Option<&str>) {
     }
 }
 
-/// Rounds to one decimal: a tile needs no more for display.
-fn one_decimal(v: f64) -> f64 {
-    (v * 10.0).round() / 10.0
-}
-
-impl TileProperties for ParkAttrs {
-    fn write(&self, f: &mut mvt::Feature) {
-        put_text(f, "name", Some(&self.name));
-        put_text(f, "level", self.level.map(|l| l.as_str()));
-        put_text(f, "industries", Some(&self.industries.join(",")));
-        put_text(f, "district", self.district.as_deref());
-    }
-
-    fn write_label(&self, f: &mut mvt::Feature) {
-        put_text(f, "name", Some(&self.name));
-        put_text(f, "level", self.level.map(|l| l.as_str()));
-    }
-}
-
-impl TileProperties for PlotAttrs {
-    fn write(&self, f: &mut mvt::Feature) {
-        put_text(f, "name", Some(&self.name));
-        put_text(f, "status", Some(self.status.as_str()));
-        put_text(f, "land_use", Some(self.land_use.as_str()));
-        put_number(f, "area_mu", Some(one_decimal(self.area_mu())));
-        put_number(f, "price_wan_per_mu", self.price_wan_per_mu);
-        put_text(f, "park", self.park.as_deref());
-    }
-
-    fn write_label(&self, f: &mut mvt::Feature) {
-        put_text(f, "name", Some(&self.name));
-        put_text(f, "status", Some(self.status.as_str()));
-    }
-}
-
-impl TileProperties for FactoryAttrs {
-    fn write(&self, f: &mut mvt::Feature) {
-        put_text(f, "name", Some(&self.name));
-        put_text(f, "status", Some(self.status.as_str()));
-        put_text(f, "park", self.park.as_deref());
-        if let Some(floors) = self.floors {
-            f.add_tag_uint("floors", floors as u64);
+/// Writes one property as its spec declares it; unset values and empty
+/// text are left out.
+fn put_value(feature: &mut mvt::Feature, field: &Field, value: FieldValue<'_>) {
+    match value {
+        FieldValue::Text(text) => put_text(feature, field.name, Some(text)),
+        FieldValue::Number(v) => {
+            let v = match field.tile_decimals {
+                Some(decimals) => {
+                    let scale = 10f64.powi(i32::from(decimals));
+                    (v * scale).round() / scale
+                }
+                None => v,
+            };
+            put_number(feature, field.name, Some(v));
         }
-        put_number(f, "clear_height_m", self.clear_height_m);
-        put_number(f, "floor_load_kn_m2", self.floor_load_kn_m2);
-        put_number(f, "available_area_m2", self.available_area_m2);
-        put_number(f, "rent_yuan_m2_month", self.rent_yuan_m2_month);
-    }
-
-    fn write_label(&self, f: &mut mvt::Feature) {
-        put_text(f, "name", Some(&self.name));
-        put_text(f, "status", Some(self.status.as_str()));
+        FieldValue::Integer(v) => feature.add_tag_uint(field.name, v),
+        FieldValue::Boolean(v) => feature.add_tag_bool(field.name, v),
+        FieldValue::List(items) => {
+            let joined = items.join(",");
+            put_text(feature, field.name, Some(&joined));
+        }
     }
 }
 
-impl TileProperties for PoiAttrs {
-    fn write(&self, f: &mut mvt::Feature) {
-        put_text(f, "name", Some(&self.name));
-        put_text(f, "kind", Some(self.kind.as_str()));
+/// Writes the properties the layer's spec marks for tiles.
+fn write_properties<A: Attributes>(attrs: &A, feature: &mut mvt::Feature) {
+    for field in A::SPEC.tile_fields() {
+        if let Some(value) = attrs.value(field.name) {
+            put_value(feature, field, value);
+        }
     }
+}
 
-    fn write_label(&self, f: &mut mvt::Feature) {
-        put_text(f, "name", Some(&self.name));
+/// Writes what a label point carries besides the code: what styles print
+/// and sort by.
+fn write_label_properties<A: Attributes>(attrs: &A, feature: &mut mvt::Feature) {
+    for name in A::SPEC.label_fields {
+        if let (Some(field), Some(value)) = (A::SPEC.field(name), attrs.value(name)) {
+            put_value(feature, field, value);
+        }
     }
 }
 
@@ -269,7 +241,7 @@ fn encode_geometry<A>(entry: &Entry<A>, tile: TileId) -> Result<Option<GeomData>
 /// `test` (all of them without one), and for polygon layers a layer of label
 /// points: each feature's label is in the one tile that holds its label
 /// point, so a polygon across tiles is named once.
-fn add_feature_layer<A: Attributes + TileProperties + AttributeFilter>(
+fn add_feature_layer<A: Attributes + AttributeFilter>(
     mvt_tile: &mut Tile,
     index: &LayerIndex<A>,
     tile: TileId,
@@ -307,7 +279,7 @@ fn add_feature_layer<A: Attributes + TileProperties + AttributeFilter>(
         let mut feature = layer.into_feature(geometry);
         feature.set_id(entry.feature.id);
         feature.add_tag_string("code", &entry.feature.code);
-        entry.feature.attrs.write(&mut feature);
+        write_properties(&entry.feature.attrs, &mut feature);
         layer = feature.into_layer();
         if label_name.is_some() && tile.holds(entry.world_label) {
             labelled.push(entry);
@@ -327,7 +299,7 @@ fn add_feature_layer<A: Attributes + TileProperties + AttributeFilter>(
             let mut feature = labels.into_feature(point);
             feature.set_id(entry.feature.id);
             feature.add_tag_string("code", &entry.feature.code);
-            entry.feature.attrs.write_label(&mut feature);
+            write_label_properties(&entry.feature.attrs, &mut feature);
             labels = feature.into_layer();
         }
         mvt_tile
@@ -538,6 +510,10 @@ impl Atlas {
                 }
                 LayerKind::Factories => {}
                 LayerKind::Pois => add_feature_layer(&mut mvt_tile, &self.pois, tile, None)?,
+                LayerKind::Offices if tile.z() >= layer.spec().minzoom => {
+                    add_feature_layer(&mut mvt_tile, &self.offices, tile, None)?
+                }
+                LayerKind::Offices => {}
             }
         }
         if mvt_tile.num_layers() == 0 {

@@ -51,7 +51,7 @@ pub fn feature_from_parts<A: Attributes>(
     let mut known = JsonObject::new();
     let mut extra = JsonObject::new();
     for (k, v) in props {
-        if A::FIELDS.contains(&k.as_str()) {
+        if A::SPEC.field(&k).is_some() {
             if !v.is_null() {
                 known.insert(k, v);
             }

@@ -631,6 +631,7 @@ mod tests {
                 water: None,
                 gas: None,
                 steam: None,
+                ..Default::default()
             };
             Feature::new(id, format!("P{id}"), Shape::polygon(square).unwrap(), attrs).unwrap()
         };

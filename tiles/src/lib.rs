@@ -45,8 +45,10 @@ pub mod geodesy;
 pub mod geojson_io;
 pub mod geometry;
 pub mod index;
+pub mod layers;
 pub mod model;
 pub mod outline;
+pub mod schema;
 pub mod search;
 pub mod search_params;
 pub mod tile_filter;
@@ -56,8 +58,10 @@ pub use atlas::Atlas;
 pub use error::{ModelError, SearchError, TileError};
 pub use geometry::Shape;
 pub use model::{
-    Attributes, Factory, FactoryAttrs, FactoryStatus, Feature, LandUse, LayerKind, Park, ParkAttrs,
-    ParkLevel, Plot, PlotAttrs, PlotStatus, Poi, PoiAttrs, PoiKind,
+    Attributes, Factory, FactoryAttrs, FactoryStatus, Feature, LandUse, LayerKind, Office,
+    OfficeAttrs, OfficeKind, Park, ParkAttrs, ParkLevel, Plot, PlotAttrs, PlotStatus, Poi,
+    PoiAttrs, PoiKind,
 };
+pub use schema::{Field, FieldType, FieldValue, LayerSpec};
 pub use search::{SearchHit, SearchPage, SearchQuery};
 pub use tile_math::TileId;

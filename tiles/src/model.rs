@@ -1,22 +1,30 @@
-//! The typed model: parks, plots, factories and points of interest.
+//! The typed model: what every layer shares.
 //!
 //! Every feature is a [`Feature<A>`]: the fields common to all layers (id,
 //! business code, version, geometry, extra attributes) around the layer's own
-//! attributes `A`. Coordinates are WGS84 longitude/latitude.
+//! attributes `A`, which [`crate::layers`] defines one module per layer.
+//! Coordinates are WGS84 longitude/latitude.
 
 use std::fmt;
 use std::str::FromStr;
 
-use geo::{GeodesicArea, MultiPolygon, Point};
+use geo::{MultiPolygon, Point};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ModelError, TileError};
 use crate::geometry::Shape;
+use crate::schema::{FieldValue, LayerSpec};
+
+pub use crate::layers::factories::{FactoryAttrs, FactoryStatus, FireClass, Offer};
+pub use crate::layers::offices::{FitOut, OfficeAttrs, OfficeGrade, OfficeKind};
+pub use crate::layers::parks::{ParkAttrs, ParkLevel};
+pub use crate::layers::plots::{HandoverCondition, LandUse, PlotAttrs, PlotStatus, SupplyMethod};
+pub use crate::layers::pois::{PoiAttrs, PoiKind};
 
 /// Square metres in one mu (亩).
 pub const M2_PER_MU: f64 = 666.67;
 
-/// The four layers Site Atlas serves.
+/// The layers Site Atlas serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LayerKind {
@@ -28,11 +36,19 @@ pub enum LayerKind {
     Factories,
     /// Infrastructure points of interest.
     Pois,
+    /// Office buildings (楼宇).
+    Offices,
 }
 
 impl LayerKind {
     /// All layers, in drawing order (bottom to top).
-    pub const ALL: [LayerKind; 4] = [Self::Parks, Self::Plots, Self::Factories, Self::Pois];
+    pub const ALL: [LayerKind; 5] = [
+        Self::Parks,
+        Self::Plots,
+        Self::Factories,
+        Self::Offices,
+        Self::Pois,
+    ];
 
     /// The layer's name in URLs, tiles and the store.
     pub fn as_str(self) -> &'static str {
@@ -41,6 +57,18 @@ impl LayerKind {
             Self::Plots => "plots",
             Self::Factories => "factories",
             Self::Pois => "pois",
+            Self::Offices => "offices",
+        }
+    }
+
+    /// The layer's description of itself.
+    pub fn spec(self) -> &'static LayerSpec {
+        match self {
+            Self::Parks => ParkAttrs::SPEC,
+            Self::Plots => PlotAttrs::SPEC,
+            Self::Factories => FactoryAttrs::SPEC,
+            Self::Pois => PoiAttrs::SPEC,
+            Self::Offices => OfficeAttrs::SPEC,
         }
     }
 
@@ -81,7 +109,7 @@ impl FromStr for LayerKind {
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
             $($(#[$vmeta])* $variant),+
@@ -102,18 +130,18 @@ macro_rules! vocabulary {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl FromStr for $name {
-            type Err = ModelError;
+        impl std::str::FromStr for $name {
+            type Err = $crate::error::ModelError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
                     let allowed: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
-                    ModelError::InvalidProperty {
+                    $crate::error::ModelError::InvalidProperty {
                         field: stringify!($name).to_owned(),
                         reason: format!("`{s}` is not one of {}", allowed.join(", ")),
                     }
@@ -123,81 +151,7 @@ macro_rules! vocabulary {
     };
 }
 
-vocabulary!(
-    /// Administrative level of a park.
-    ParkLevel {
-        /// 国家级.
-        National => "national",
-        /// 省级.
-        Provincial => "provincial",
-        /// 市级.
-        Municipal => "municipal",
-        /// 县级.
-        County => "county",
-    }
-);
-
-vocabulary!(
-    /// Where a plot stands in its transfer.
-    PlotStatus {
-        /// On offer.
-        Available => "available",
-        /// Held for an investor.
-        Reserved => "reserved",
-        /// Under negotiation.
-        Negotiating => "negotiating",
-        /// Sold (出让): off the market.
-        Transferred => "transferred",
-        /// Taken off the offer.
-        Withdrawn => "withdrawn",
-    }
-);
-
-vocabulary!(
-    /// Planned land use (用地性质).
-    LandUse {
-        /// M1-M3.
-        Industrial => "industrial",
-        /// W.
-        Logistics => "logistics",
-        /// M0, research and new industrial land.
-        Rnd => "rnd",
-        /// B.
-        Commercial => "commercial",
-        /// Mixed use.
-        Mixed => "mixed",
-    }
-);
-
-vocabulary!(
-    /// Occupancy of a standard factory.
-    FactoryStatus {
-        /// Entirely free.
-        Vacant => "vacant",
-        /// Partly let.
-        Partial => "partial",
-        /// Fully let.
-        Occupied => "occupied",
-    }
-);
-
-vocabulary!(
-    /// Kind of infrastructure point.
-    PoiKind {
-        /// 高速出口.
-        HighwayExit => "highway_exit",
-        /// Rail freight station.
-        RailFreight => "rail_freight",
-        /// River or sea port.
-        Port => "port",
-        /// Airport.
-        Airport => "airport",
-        /// Electrical substation.
-        Substation => "substation",
-        /// Wastewater treatment plant.
-        Wastewater => "wastewater",
-    }
-);
+pub(crate) use vocabulary;
 
 /// A feature of one layer: common fields around the layer's attributes `A`.
 #[derive(Debug, Clone, PartialEq)]
@@ -226,6 +180,8 @@ pub type Plot = Feature<PlotAttrs>;
 pub type Factory = Feature<FactoryAttrs>;
 /// An infrastructure point of interest.
 pub type Poi = Feature<PoiAttrs>;
+/// An office building (楼宇).
+pub type Office = Feature<OfficeAttrs>;
 
 /// What a layer's attributes tell the engine about themselves.
 pub trait Attributes:
@@ -233,8 +189,12 @@ pub trait Attributes:
 {
     /// The layer these attributes belong to.
     const LAYER: LayerKind;
-    /// Property names the model owns (everything else is kept in `extra`).
-    const FIELDS: &'static [&'static str];
+    /// The layer's description of itself: every property the model owns
+    /// (everything else is kept in `extra`), with its type, unit and labels.
+    const SPEC: &'static LayerSpec;
+    /// A field's value by name, `None` when it is not set (or not a field of
+    /// the layer). Tiles and generic filters read attributes through it.
+    fn value(&self, field: &str) -> Option<FieldValue<'_>>;
     /// Checks values and fills derived ones (a plot's area from its shape).
     fn finish(&mut self, shape: &Shape) -> Result<(), ModelError>;
     /// Adds values derived from the attributes to a property map (a plot's `area_mu`).
@@ -271,143 +231,12 @@ pub fn key_value(key: u64) -> f32 {
     f32::from_bits((key >> 32) as u32)
 }
 
-/// Attributes of an industrial park.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct ParkAttrs {
-    /// Display name.
-    pub name: String,
-    /// Administrative level.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub level: Option<ParkLevel>,
-    /// Industry focus tags such as `biomedicine` or `new_energy_vehicles`.
-    #[serde(default)]
-    pub industries: Vec<String>,
-    /// District (区县) the park lies in.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub district: Option<String>,
-}
-
-/// Attributes of a land plot, with the standard-land (标准地) indicators.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PlotAttrs {
-    /// Code of the park the plot belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub park: Option<String>,
-    /// Display name.
-    #[serde(default)]
-    pub name: String,
-    /// Transfer status.
-    pub status: PlotStatus,
-    /// Planned land use.
-    pub land_use: LandUse,
-    /// Area in m²; computed geodesically from the shape when not given.
-    #[serde(default)]
-    pub area_m2: f64,
-    /// Asking price, 万元/亩.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub price_wan_per_mu: Option<f64>,
-    /// Minimum plot ratio (容积率).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub plot_ratio_min: Option<f64>,
-    /// Maximum plot ratio.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub plot_ratio_max: Option<f64>,
-    /// Maximum building density (0-1).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub building_density_max: Option<f64>,
-    /// Maximum green ratio (0-1).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub green_ratio_max: Option<f64>,
-    /// Height limit, m.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub height_limit_m: Option<f64>,
-    /// Minimum investment intensity (投资强度), 万元/亩.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub investment_intensity_wan_per_mu: Option<f64>,
-    /// Minimum tax per mu (亩均税收), 万元/亩/year.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tax_per_mu_wan: Option<f64>,
-    /// Power capacity available, kVA.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub power_kva: Option<f64>,
-    /// Water supply at the boundary.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "yes_or_no"
-    )]
-    pub water: Option<bool>,
-    /// Gas supply at the boundary.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "yes_or_no"
-    )]
-    pub gas: Option<bool>,
-    /// Steam supply at the boundary.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "yes_or_no"
-    )]
-    pub steam: Option<bool>,
-}
-
-impl PlotAttrs {
-    /// Area in mu (亩).
-    pub fn area_mu(&self) -> f64 {
-        self.area_m2 / M2_PER_MU
-    }
-}
-
-/// Attributes of a standard factory (carrier, 载体).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FactoryAttrs {
-    /// Code of the park the factory stands in.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub park: Option<String>,
-    /// Display name.
-    #[serde(default)]
-    pub name: String,
-    /// Number of floors.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub floors: Option<u32>,
-    /// Gross floor area, m².
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub total_area_m2: Option<f64>,
-    /// Floor area still to let or sell, m².
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub available_area_m2: Option<f64>,
-    /// Clear height (净高), m.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub clear_height_m: Option<f64>,
-    /// Floor load (承重), kN/m².
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub floor_load_kn_m2: Option<f64>,
-    /// Crane capacity, t.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub crane_t: Option<f64>,
-    /// Rent, 元/m²/month.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rent_yuan_m2_month: Option<f64>,
-    /// Occupancy.
-    pub status: FactoryStatus,
-}
-
-/// Attributes of a point of interest.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PoiAttrs {
-    /// What the point is.
-    pub kind: PoiKind,
-    /// Display name.
-    #[serde(default)]
-    pub name: String,
-}
-
 /// A yes-or-no value as files carry it: a boolean, 1 or 0 (Shapefiles have no
 /// boolean type, and GDAL writes integers), or a word (true/false, yes/no,
 /// y/n, t/f, 是/否, 有/无); null or blank is unknown.
-fn yes_or_no<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
+pub(crate) fn yes_or_no<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<bool>, D::Error> {
     use serde::de::Error;
     let value = Option::<serde_json::Value>::deserialize(deserializer)?;
     let word = |w: &str| match w.trim().to_lowercase().as_str() {
@@ -439,7 +268,38 @@ fn yes_or_no<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option
     })
 }
 
-fn check_non_negative(field: &str, value: Option<f64>) -> Result<(), ModelError> {
+/// A list of words as files carry it: a JSON array of strings, or one text
+/// with the words separated by commas (full or half width), 、 or semicolons
+/// (Shapefiles and GeoPackages have no list type); null or blank is empty.
+pub(crate) fn word_list<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<String>, D::Error> {
+    use serde::de::Error;
+    let value = Option::<serde_json::Value>::deserialize(deserializer)?;
+    let words = |text: &str| -> Vec<String> {
+        text.split([',', '，', '、', ';', '；'])
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(Vec::new()),
+        Some(serde_json::Value::String(text)) => Ok(words(&text)),
+        Some(serde_json::Value::Array(items)) => items
+            .into_iter()
+            .map(|item| match item {
+                serde_json::Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
+                other => Err(D::Error::custom(format!("`{other}` is not a word"))),
+            })
+            .collect(),
+        Some(other) => Err(D::Error::custom(format!(
+            "`{other}` is not a list of words"
+        ))),
+    }
+}
+
+pub(crate) fn check_non_negative(field: &str, value: Option<f64>) -> Result<(), ModelError> {
     match value {
         Some(v) if !v.is_finite() || v < 0.0 => Err(ModelError::InvalidProperty {
             field: field.to_owned(),
@@ -449,7 +309,35 @@ fn check_non_negative(field: &str, value: Option<f64>) -> Result<(), ModelError>
     }
 }
 
-fn polygons(shape: &Shape, layer: LayerKind) -> Result<&MultiPolygon<f64>, ModelError> {
+/// Checks a date as departments write it: `YYYY-MM-DD` or `YYYY-MM`.
+pub(crate) fn check_date(field: &str, value: Option<&str>) -> Result<(), ModelError> {
+    let Some(text) = value else { return Ok(()) };
+    let parts: Vec<&str> = text.split('-').collect();
+    let number = |s: &str, digits: usize| {
+        (s.len() == digits && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    let valid = match parts.as_slice() {
+        [y, m] => number(y, 4).is_some() && number(m, 2).is_some_and(|m| (1..=12).contains(&m)),
+        [y, m, d] => {
+            number(y, 4).is_some()
+                && number(m, 2).is_some_and(|m| (1..=12).contains(&m))
+                && number(d, 2).is_some_and(|d| (1..=31).contains(&d))
+        }
+        _ => false,
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(ModelError::InvalidProperty {
+            field: field.to_owned(),
+            reason: format!("`{text}` is not a date such as 2027-06 or 2027-06-30"),
+        })
+    }
+}
+
+pub(crate) fn polygons(shape: &Shape, layer: LayerKind) -> Result<&MultiPolygon<f64>, ModelError> {
     match shape {
         Shape::Area(mp) => Ok(mp),
         Shape::Point(_) => Err(ModelError::WrongGeometryType {
@@ -457,167 +345,6 @@ fn polygons(shape: &Shape, layer: LayerKind) -> Result<&MultiPolygon<f64>, Model
             expected: "Polygon or MultiPolygon",
             got: "Point".into(),
         }),
-    }
-}
-
-impl Attributes for ParkAttrs {
-    const LAYER: LayerKind = LayerKind::Parks;
-    const FIELDS: &'static [&'static str] = &["name", "level", "industries", "district"];
-    fn finish(&mut self, shape: &Shape) -> Result<(), ModelError> {
-        polygons(shape, Self::LAYER).map(|_| ())
-    }
-}
-
-impl Attributes for PlotAttrs {
-    const LAYER: LayerKind = LayerKind::Plots;
-    const FIELDS: &'static [&'static str] = &[
-        "park",
-        "name",
-        "status",
-        "land_use",
-        "area_m2",
-        "area_mu",
-        "price_wan_per_mu",
-        "plot_ratio_min",
-        "plot_ratio_max",
-        "building_density_max",
-        "green_ratio_max",
-        "height_limit_m",
-        "investment_intensity_wan_per_mu",
-        "tax_per_mu_wan",
-        "power_kva",
-        "water",
-        "gas",
-        "steam",
-    ];
-    fn finish(&mut self, shape: &Shape) -> Result<(), ModelError> {
-        let area = polygons(shape, Self::LAYER)?;
-        if !self.area_m2.is_finite() || self.area_m2 < 0.0 {
-            return Err(ModelError::InvalidProperty {
-                field: "area_m2".into(),
-                reason: format!("must be a finite number > 0, got {}", self.area_m2),
-            });
-        }
-        if self.area_m2 == 0.0 {
-            // Not surveyed: take the ellipsoidal area of the shape.
-            self.area_m2 = area.geodesic_area_unsigned();
-        }
-        for (field, value) in [
-            ("price_wan_per_mu", self.price_wan_per_mu),
-            ("plot_ratio_min", self.plot_ratio_min),
-            ("plot_ratio_max", self.plot_ratio_max),
-            ("building_density_max", self.building_density_max),
-            ("green_ratio_max", self.green_ratio_max),
-            ("height_limit_m", self.height_limit_m),
-            (
-                "investment_intensity_wan_per_mu",
-                self.investment_intensity_wan_per_mu,
-            ),
-            ("tax_per_mu_wan", self.tax_per_mu_wan),
-            ("power_kva", self.power_kva),
-        ] {
-            check_non_negative(field, value)?;
-        }
-        if let (Some(lo), Some(hi)) = (self.plot_ratio_min, self.plot_ratio_max)
-            && lo > hi
-        {
-            return Err(ModelError::InvalidProperty {
-                field: "plot_ratio_min".into(),
-                reason: format!("{lo} is above plot_ratio_max {hi}"),
-            });
-        }
-        for (field, value) in [
-            ("building_density_max", self.building_density_max),
-            ("green_ratio_max", self.green_ratio_max),
-        ] {
-            if value.is_some_and(|v| v > 1.0) {
-                return Err(ModelError::InvalidProperty {
-                    field: field.into(),
-                    reason: "is a ratio between 0 and 1".into(),
-                });
-            }
-        }
-        Ok(())
-    }
-    /// Status and land-use bits, and the area in mu.
-    fn search_key(&self) -> u64 {
-        let flags = self.status.bit() | self.land_use.bit() << 8;
-        u64::from((self.area_mu() as f32).to_bits()) << 32 | u64::from(flags)
-    }
-    /// One R-tree per status and land use.
-    const PARTITIONS: usize = PlotStatus::ALL.len() * LandUse::ALL.len();
-    fn partition(key: u64) -> usize {
-        let (status, land_use) = (
-            (key & 0xff).trailing_zeros(),
-            (key >> 8 & 0xff).trailing_zeros(),
-        );
-        status as usize * LandUse::ALL.len() + land_use as usize
-    }
-    fn partition_flags(partition: usize) -> u32 {
-        let (status, land_use) = (
-            partition / LandUse::ALL.len(),
-            partition % LandUse::ALL.len(),
-        );
-        PlotStatus::ALL[status].bit() | LandUse::ALL[land_use].bit() << 8
-    }
-    fn derived_properties(&self, props: &mut serde_json::Map<String, serde_json::Value>) {
-        props.insert(
-            "area_mu".into(),
-            ((self.area_mu() * 100.0).round() / 100.0).into(),
-        );
-    }
-}
-
-impl Attributes for FactoryAttrs {
-    const LAYER: LayerKind = LayerKind::Factories;
-    const FIELDS: &'static [&'static str] = &[
-        "park",
-        "name",
-        "floors",
-        "total_area_m2",
-        "available_area_m2",
-        "clear_height_m",
-        "floor_load_kn_m2",
-        "crane_t",
-        "rent_yuan_m2_month",
-        "status",
-    ];
-    fn finish(&mut self, shape: &Shape) -> Result<(), ModelError> {
-        polygons(shape, Self::LAYER)?;
-        for (field, value) in [
-            ("total_area_m2", self.total_area_m2),
-            ("available_area_m2", self.available_area_m2),
-            ("clear_height_m", self.clear_height_m),
-            ("floor_load_kn_m2", self.floor_load_kn_m2),
-            ("crane_t", self.crane_t),
-            ("rent_yuan_m2_month", self.rent_yuan_m2_month),
-        ] {
-            check_non_negative(field, value)?;
-        }
-        if let (Some(avail), Some(total)) = (self.available_area_m2, self.total_area_m2)
-            && avail > total
-        {
-            return Err(ModelError::InvalidProperty {
-                field: "available_area_m2".into(),
-                reason: format!("{avail} is above total_area_m2 {total}"),
-            });
-        }
-        Ok(())
-    }
-}
-
-impl Attributes for PoiAttrs {
-    const LAYER: LayerKind = LayerKind::Pois;
-    const FIELDS: &'static [&'static str] = &["kind", "name"];
-    fn finish(&mut self, shape: &Shape) -> Result<(), ModelError> {
-        match shape {
-            Shape::Point(_) => Ok(()),
-            Shape::Area(_) => Err(ModelError::WrongGeometryType {
-                layer: Self::LAYER.as_str(),
-                expected: "Point",
-                got: "Polygon".into(),
-            }),
-        }
     }
 }
 

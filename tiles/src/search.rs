@@ -24,9 +24,10 @@ use crate::geodesy::{DistanceFrom, SHORT_DISTANCE_M, grow_bbox, radius_bbox};
 use crate::geometry::{Shape, check_coord};
 use crate::index::{Candidate, Entry, LayerIndex, Slot};
 use crate::model::{
-    Attributes, FactoryAttrs, FactoryStatus, LandUse, LayerKind, ParkAttrs, PlotAttrs, PlotStatus,
-    PoiAttrs, PoiKind, key_flags, key_value,
+    Attributes, FactoryAttrs, FactoryStatus, LandUse, LayerKind, OfficeAttrs, ParkAttrs, PlotAttrs,
+    PlotStatus, PoiAttrs, PoiKind, key_flags, key_value,
 };
+use crate::schema::FieldValue;
 
 /// Largest radius, and largest proximity distance, in metres.
 pub const MAX_RADIUS_M: f64 = 100_000.0;
@@ -76,7 +77,7 @@ impl Range {
         }
     }
 
-    fn check(&self, field: &'static str) -> Result<(), SearchError> {
+    pub(crate) fn check(&self, field: &'static str) -> Result<(), SearchError> {
         for v in [self.min, self.max].into_iter().flatten() {
             if !v.is_finite() {
                 return Err(SearchError::new(field, "must be a finite number"));
@@ -122,6 +123,46 @@ pub struct FactoryFilter {
     pub max_rent_yuan_m2_month: Option<f64>,
 }
 
+/// A test of one field's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldTest {
+    /// A number within the range (an unset value fails).
+    Range(Range),
+    /// One of these words.
+    OneOf(Vec<String>),
+    /// Yes or no, as given.
+    Is(bool),
+}
+
+/// A constraint on one field that its layer's spec declares filterable,
+/// read through [`Attributes::value`]: how every field without a filter of
+/// its own above (a plot's steam capacity, an office's grade) is searched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldCondition {
+    /// The field's name.
+    pub field: &'static str,
+    /// What its value must satisfy.
+    pub test: FieldTest,
+}
+
+impl FieldCondition {
+    /// Whether the attributes satisfy the condition.
+    pub fn holds<A: Attributes>(&self, attrs: &A) -> bool {
+        let value = attrs.value(self.field);
+        match &self.test {
+            FieldTest::Range(range) => {
+                let number = value.and_then(|v| v.as_f64());
+                number.is_some() && range.holds(number)
+            }
+            FieldTest::OneOf(words) => match value {
+                Some(FieldValue::Text(text)) => words.iter().any(|w| w == text),
+                _ => false,
+            },
+            FieldTest::Is(wanted) => value == Some(FieldValue::Boolean(*wanted)),
+        }
+    }
+}
+
 /// A search. Build it with [`SearchQuery::new`] and set what applies.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchQuery {
@@ -141,6 +182,8 @@ pub struct SearchQuery {
     pub factories: FactoryFilter,
     /// POI kinds (pois layer; empty: any).
     pub poi_kinds: Vec<PoiKind>,
+    /// Constraints on the layer's other declared filters.
+    pub conditions: Vec<FieldCondition>,
     /// Page size, at most [`MAX_LIMIT`].
     pub limit: usize,
     /// Hits skipped before the page.
@@ -159,6 +202,7 @@ impl SearchQuery {
             plots: PlotFilter::default(),
             factories: FactoryFilter::default(),
             poi_kinds: Vec::new(),
+            conditions: Vec::new(),
             limit: 100,
             offset: 0,
         }
@@ -331,6 +375,7 @@ impl AttributeFilter for PlotAttrs {
             && q.park
                 .as_ref()
                 .is_none_or(|p| self.park.as_ref() == Some(p))
+            && q.conditions.iter().all(|c| c.holds(self))
     }
     fn key_filter(q: &SearchQuery) -> KeyFilter {
         let f = &q.plots;
@@ -342,7 +387,7 @@ impl AttributeFilter for PlotAttrs {
             ],
             min: f.area_mu.min.map_or(f32::NEG_INFINITY, |v| v as f32),
             max: f.area_mu.max.map_or(f32::INFINITY, |v| v as f32),
-            decisive: f.price_wan_per_mu.is_open() && q.park.is_none(),
+            decisive: f.price_wan_per_mu.is_open() && q.park.is_none() && q.conditions.is_empty(),
         }
     }
 }
@@ -361,18 +406,29 @@ impl AttributeFilter for FactoryAttrs {
             && q.park
                 .as_ref()
                 .is_none_or(|p| self.park.as_ref() == Some(p))
+            && q.conditions.iter().all(|c| c.holds(self))
+    }
+}
+
+impl AttributeFilter for OfficeAttrs {
+    fn matches(&self, q: &SearchQuery) -> bool {
+        q.park
+            .as_ref()
+            .is_none_or(|p| self.park.as_ref() == Some(p))
+            && q.conditions.iter().all(|c| c.holds(self))
     }
 }
 
 impl AttributeFilter for ParkAttrs {
-    fn matches(&self, _q: &SearchQuery) -> bool {
-        true
+    fn matches(&self, q: &SearchQuery) -> bool {
+        q.conditions.iter().all(|c| c.holds(self))
     }
 }
 
 impl AttributeFilter for PoiAttrs {
     fn matches(&self, q: &SearchQuery) -> bool {
-        q.poi_kinds.is_empty() || q.poi_kinds.contains(&self.kind)
+        (q.poi_kinds.is_empty() || q.poi_kinds.contains(&self.kind))
+            && q.conditions.iter().all(|c| c.holds(self))
     }
 }
 
@@ -392,12 +448,7 @@ impl Atlas {
     /// Runs a search; the query is validated first.
     pub fn search(&self, query: &SearchQuery) -> Result<SearchPage, SearchError> {
         query.validate()?;
-        Ok(match query.layer {
-            LayerKind::Parks => self.search_layer(&self.parks, query),
-            LayerKind::Plots => self.search_layer(&self.plots, query),
-            LayerKind::Factories => self.search_layer(&self.factories, query),
-            LayerKind::Pois => self.search_layer(&self.pois, query),
-        })
+        Ok(crate::with_layer_index!(self, query.layer, |index| self.search_layer(index, query)))
     }
 
     fn search_layer<A: Attributes + AttributeFilter>(

@@ -10,9 +10,158 @@ use serde_json::Value;
 use crate::error::{ModelError, SearchError};
 use crate::geometry::Shape;
 use crate::model::{LayerKind, PoiKind};
-use crate::search::{Circle, NearPoi, Range, SearchQuery};
+use crate::schema::{Field, Filter};
+use crate::search::{Circle, FieldCondition, FieldTest, NearPoi, Range, SearchQuery};
 
-/// Every parameter of a search, for error messages.
+/// Whether a parameter is one a search takes: a fixed one or a declared
+/// filter of some layer.
+pub fn is_parameter(name: &str) -> bool {
+    PARAMETERS.contains(&name)
+        || LayerKind::ALL
+            .iter()
+            .any(|l| l.spec().filter_params().any(|(_, p)| p == name))
+}
+
+/// Every parameter a search takes, sorted, for error messages.
+pub fn all_parameters() -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = PARAMETERS.to_vec();
+    for layer in LayerKind::ALL {
+        all.extend(layer.spec().filter_params().map(|(_, p)| p));
+    }
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+/// The parameters of `layer` that the typed filters of [`SearchQuery`] read.
+pub(crate) fn typed_parameters(layer: LayerKind) -> &'static [&'static str] {
+    match layer {
+        LayerKind::Plots => &[
+            "status",
+            "land_use",
+            "min_area_mu",
+            "max_area_mu",
+            "min_price",
+            "max_price",
+            "park",
+        ],
+        LayerKind::Factories => &[
+            "status",
+            "min_clear_height_m",
+            "min_floor_load_kn_m2",
+            "min_available_area_m2",
+            "max_available_area_m2",
+            "max_rent",
+            "park",
+        ],
+        LayerKind::Pois => &["kind"],
+        LayerKind::Parks | LayerKind::Offices => &["park"],
+    }
+}
+
+/// Reads the declared filters of `layer` that the typed ones do not.
+fn field_conditions(
+    params: &BTreeMap<String, String>,
+    layer: LayerKind,
+) -> Result<Vec<FieldCondition>, SearchError> {
+    let typed = typed_parameters(layer);
+    let mut conditions: Vec<FieldCondition> = Vec::new();
+    let mut push = |field: &Field, test: FieldTest| {
+        // A range given as two parameters is one condition.
+        if let (FieldTest::Range(new), Some(existing)) =
+            (&test, conditions.iter_mut().find(|c| c.field == field.name))
+            && let FieldTest::Range(range) = &mut existing.test
+        {
+            range.min = range.min.or(new.min);
+            range.max = range.max.or(new.max);
+            return;
+        }
+        conditions.push(FieldCondition {
+            field: field.name,
+            test,
+        });
+    };
+    for field in layer.spec().fields {
+        let Some(filter) = field.filter else { continue };
+        if filter.params().iter().any(|p| typed.contains(p)) {
+            continue;
+        }
+        match filter {
+            Filter::Choice { param } => {
+                let words: Vec<String> = list::<String>(params, param)?;
+                if let Some(bad) = words
+                    .iter()
+                    .find(|w| !field.choices.is_empty() && !field.choices.contains(&w.as_str()))
+                {
+                    return Err(SearchError::new(
+                        param,
+                        format!("`{bad}` is not one of {}", field.choices.join(", ")),
+                    ));
+                }
+                if !words.is_empty() {
+                    push(field, FieldTest::OneOf(words));
+                }
+            }
+            Filter::Range { min, max } => {
+                let range = Range {
+                    min: number(params, min)?,
+                    max: number(params, max)?,
+                };
+                if !range.is_open() {
+                    range.check(field.name)?;
+                    push(field, FieldTest::Range(range));
+                }
+            }
+            Filter::AtLeast { param } => {
+                if let Some(min) = number(params, param)? {
+                    push(
+                        field,
+                        FieldTest::Range(Range {
+                            min: Some(min),
+                            max: None,
+                        }),
+                    );
+                }
+            }
+            Filter::AtMost { param } => {
+                if let Some(max) = number(params, param)? {
+                    push(
+                        field,
+                        FieldTest::Range(Range {
+                            min: None,
+                            max: Some(max),
+                        }),
+                    );
+                }
+            }
+            Filter::Flag { param } => {
+                if let Some(v) = params
+                    .get(param)
+                    .map(|v| v.trim())
+                    .filter(|v| !v.is_empty())
+                {
+                    let wanted = match v {
+                        "true" | "1" | "yes" => true,
+                        "false" | "0" | "no" => false,
+                        _ => {
+                            return Err(SearchError::new(
+                                param,
+                                format!("`{v}` is not true or false"),
+                            ));
+                        }
+                    };
+                    push(field, FieldTest::Is(wanted));
+                }
+            }
+        }
+    }
+    Ok(conditions)
+}
+
+/// The parameters every search takes, and those of the filters the search
+/// engine holds in its own types (with the search keys of the R-tree);
+/// every layer's other declared filters (see [`crate::schema::Filter`]) are
+/// read generically as [`FieldCondition`]s.
 pub const PARAMETERS: &[&str] = &[
     "layer",
     "lon",
@@ -95,13 +244,13 @@ pub fn query_from_params(
 ) -> Result<SearchQuery, SearchError> {
     if let Some(unknown) = params
         .keys()
-        .find(|k| !PARAMETERS.contains(&k.as_str()) && !also_accepted.contains(&k.as_str()))
+        .find(|k| !is_parameter(k) && !also_accepted.contains(&k.as_str()))
     {
         return Err(SearchError::new(
             unknown,
             format!(
                 "unknown parameter; expected one of {}",
-                PARAMETERS.join(", ")
+                all_parameters().join(", ")
             ),
         ));
     }
@@ -175,8 +324,9 @@ pub fn query_from_params(
             q.factories.max_rent_yuan_m2_month = number(params, "max_rent")?;
         }
         LayerKind::Pois => q.poi_kinds = list(params, "kind")?,
-        LayerKind::Parks => {}
+        LayerKind::Parks | LayerKind::Offices => {}
     }
+    q.conditions = field_conditions(params, layer)?;
     Ok(q)
 }
 

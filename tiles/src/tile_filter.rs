@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use crate::error::SearchError;
 use crate::model::{FactoryAttrs, PlotAttrs};
 use crate::model::{FactoryStatus, LayerKind, PlotStatus};
-use crate::search::{FactoryFilter, FeatureTest, PlotFilter, SearchQuery};
-use crate::search_params::query_from_params;
+use crate::search::{FactoryFilter, FeatureTest, FieldCondition, PlotFilter, SearchQuery};
+use crate::search_params::{query_from_params, typed_parameters};
 
 /// Parameters that constrain plots.
 const PLOT_PARAMETERS: &[&str] = &[
@@ -33,15 +33,40 @@ const FACTORY_PARAMETERS: &[&str] = &[
     "park",
 ];
 
+/// The filters plots and factories declare beyond the typed ones above (a
+/// plot's supply method, a factory's fire class), read as
+/// [`crate::search::FieldCondition`]s.
+fn declared_parameters(layer: LayerKind) -> impl Iterator<Item = &'static str> {
+    let typed = typed_parameters(layer);
+    layer
+        .spec()
+        .filter_params()
+        .map(|(_, p)| p)
+        .filter(move |p| !typed.contains(p))
+}
+
+/// Whether `name` filters the layer in a tile request.
+fn is_layer_parameter(layer: LayerKind, name: &str) -> bool {
+    let typed = match layer {
+        LayerKind::Plots => PLOT_PARAMETERS,
+        _ => FACTORY_PARAMETERS,
+    };
+    typed.contains(&name) || declared_parameters(layer).any(|p| p == name)
+}
+
 /// Every filter parameter a tile request takes: the plots' and then the
 /// factories' that plots do not share, in that order.
 pub fn tile_parameters() -> impl Iterator<Item = &'static str> {
-    PLOT_PARAMETERS.iter().copied().chain(
-        FACTORY_PARAMETERS
-            .iter()
-            .copied()
-            .filter(|p| !PLOT_PARAMETERS.contains(p)),
-    )
+    let plots = PLOT_PARAMETERS
+        .iter()
+        .copied()
+        .chain(declared_parameters(LayerKind::Plots));
+    let factories = FACTORY_PARAMETERS
+        .iter()
+        .copied()
+        .chain(declared_parameters(LayerKind::Factories))
+        .filter(|p| !is_layer_parameter(LayerKind::Plots, p));
+    plots.chain(factories)
 }
 
 /// What a tile request keeps of the plots and factories layers; the other
@@ -54,6 +79,12 @@ pub struct TileFilter {
     pub factories: FactoryFilter,
     /// Park code, for plots and factories alike.
     pub park: Option<String>,
+    /// The declared filters' conditions on plots.
+    pub plot_conditions: Vec<FieldCondition>,
+    /// The declared filters' conditions on factories.
+    pub factory_conditions: Vec<FieldCondition>,
+    /// The declared filters as given, in canonical spelling, for the cache key.
+    declared: BTreeMap<String, String>,
 }
 
 fn subset(params: &BTreeMap<String, String>, names: &[&str]) -> BTreeMap<String, String> {
@@ -103,8 +134,8 @@ impl TileFilter {
         also_accepted: &[&str],
     ) -> Result<Self, SearchError> {
         if let Some(unknown) = params.keys().find(|k| {
-            !PLOT_PARAMETERS.contains(&k.as_str())
-                && !FACTORY_PARAMETERS.contains(&k.as_str())
+            !is_layer_parameter(LayerKind::Plots, k)
+                && !is_layer_parameter(LayerKind::Factories, k)
                 && !also_accepted.contains(&k.as_str())
         }) {
             return Err(SearchError::new(
@@ -119,8 +150,18 @@ impl TileFilter {
             Some(v) => split_status(v)?,
             None => (Vec::new(), Vec::new()),
         };
-        let mut plot_params = subset(params, PLOT_PARAMETERS);
-        let mut factory_params = subset(params, FACTORY_PARAMETERS);
+        let plot_names: Vec<&str> = PLOT_PARAMETERS
+            .iter()
+            .copied()
+            .chain(declared_parameters(LayerKind::Plots))
+            .collect();
+        let factory_names: Vec<&str> = FACTORY_PARAMETERS
+            .iter()
+            .copied()
+            .chain(declared_parameters(LayerKind::Factories))
+            .collect();
+        let mut plot_params = subset(params, &plot_names);
+        let mut factory_params = subset(params, &factory_names);
         plot_params.insert("status".into(), plot_status.join(","));
         factory_params.insert("status".into(), factory_status.join(","));
         plot_params.insert("layer".into(), LayerKind::Plots.as_str().into());
@@ -129,10 +170,23 @@ impl TileFilter {
         plots.validate()?;
         let factories = query_from_params(&factory_params, None, &[])?;
         factories.validate()?;
+        let declared = params
+            .iter()
+            .filter(|(k, v)| {
+                !v.trim().is_empty()
+                    && [LayerKind::Plots, LayerKind::Factories]
+                        .iter()
+                        .any(|l| declared_parameters(*l).any(|p| p == k.as_str()))
+            })
+            .map(|(k, v)| (k.clone(), canonical_value(v)))
+            .collect();
         let mut filter = TileFilter {
             plots: plots.plots,
             factories: factories.factories,
             park: plots.park,
+            plot_conditions: plots.conditions,
+            factory_conditions: factories.conditions,
+            declared,
         };
         filter.normalise();
         Ok(filter)
@@ -154,6 +208,7 @@ impl TileFilter {
             let mut q = SearchQuery::new(LayerKind::Plots);
             q.plots = self.plots.clone();
             q.park = self.park.clone();
+            q.conditions = self.plot_conditions.clone();
             FeatureTest::new::<PlotAttrs>(q)
         })
     }
@@ -164,6 +219,7 @@ impl TileFilter {
             let mut q = SearchQuery::new(LayerKind::Factories);
             q.factories = self.factories.clone();
             q.park = self.park.clone();
+            q.conditions = self.factory_conditions.clone();
             FeatureTest::new::<FactoryAttrs>(q)
         })
     }
@@ -176,11 +232,17 @@ impl TileFilter {
     /// Whether the filter concerns a layer at all.
     pub fn applies_to(&self, layer: LayerKind) -> bool {
         match layer {
-            LayerKind::Plots => self.park.is_some() || self.plots != PlotFilter::default(),
-            LayerKind::Factories => {
-                self.park.is_some() || self.factories != FactoryFilter::default()
+            LayerKind::Plots => {
+                self.park.is_some()
+                    || self.plots != PlotFilter::default()
+                    || !self.plot_conditions.is_empty()
             }
-            LayerKind::Parks | LayerKind::Pois => false,
+            LayerKind::Factories => {
+                self.park.is_some()
+                    || self.factories != FactoryFilter::default()
+                    || !self.factory_conditions.is_empty()
+            }
+            LayerKind::Parks | LayerKind::Pois | LayerKind::Offices => false,
         }
     }
 
@@ -234,11 +296,31 @@ impl TileFilter {
         if let Some(p) = &self.park {
             out.insert("park", p.clone());
         }
+        for (name, value) in &self.declared {
+            out.insert(name, value.clone());
+        }
         out.iter()
             .map(|(k, v)| format!("{k}={}", urlencode(v)))
             .collect::<Vec<_>>()
             .join("&")
     }
+}
+
+/// A declared filter's value in one spelling: a number in its shortest
+/// form, a list sorted without repeats, anything else trimmed.
+fn canonical_value(value: &str) -> String {
+    let value = value.trim();
+    if let Ok(n) = value.parse::<f64>() {
+        return format!("{}", n + 0.0);
+    }
+    let mut words: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words.join(",")
 }
 
 /// Percent-encodes a value for a query string (everything but unreserved

@@ -20,8 +20,8 @@ use siteatlas_fixtures::{Dataset, GeneratorConfig, demo, generate};
 use siteatlas_tiles::geojson_io::feature_from_geojson;
 use siteatlas_tiles::index::LayerIndex;
 use siteatlas_tiles::{
-    Atlas, Attributes, Factory, Feature, LandUse, LayerKind, Park, Plot, PlotAttrs, PlotStatus,
-    Poi, Shape, TileId,
+    Atlas, Attributes, Factory, Feature, LandUse, LayerKind, Office, Park, Plot, PlotAttrs,
+    PlotStatus, Poi, Shape, TileId,
 };
 
 const EXTENT: f64 = 4096.0;
@@ -397,6 +397,21 @@ fn expected_factory(f: &Factory) -> Expected {
     expected(f, props, None)
 }
 
+fn expected_office(o: &Office) -> Expected {
+    let a = &o.attrs;
+    let mut props = HashMap::new();
+    text(&mut props, "name", Some(&a.name));
+    text(&mut props, "park", a.park.as_deref());
+    text(&mut props, "kind", Some(a.kind.as_str()));
+    text(&mut props, "grade", a.grade.map(|g| g.as_str()));
+    text(&mut props, "status", Some(a.status.as_str()));
+    text(&mut props, "fit_out", a.fit_out.map(|f| f.as_str()));
+    number(&mut props, "available_area_m2", a.available_area_m2);
+    number(&mut props, "rent_yuan_m2_month", a.rent_yuan_m2_month);
+    number(&mut props, "metro_distance_m", a.metro_distance_m);
+    expected(o, props, None)
+}
+
 fn expected_poi(p: &Poi) -> Expected {
     let mut props = HashMap::new();
     text(&mut props, "name", Some(&p.attrs.name));
@@ -452,6 +467,10 @@ impl Fixture {
             LayerKind::Pois,
             data.pois.iter().map(expected_poi).collect(),
         );
+        layers.insert(
+            LayerKind::Offices,
+            data.offices.iter().map(expected_office).collect(),
+        );
         let plot_centroids = data
             .plots
             .iter()
@@ -491,6 +510,7 @@ fn atlas_of(data: Dataset) -> Atlas {
         plots: LayerIndex::bulk_load(data.plots),
         factories: LayerIndex::bulk_load(data.factories),
         pois: LayerIndex::bulk_load(data.pois),
+        offices: LayerIndex::bulk_load(data.offices),
     }
 }
 
@@ -510,6 +530,7 @@ fn demo_dataset() -> Dataset {
         plots: demo_layer(demo::PLOTS),
         factories: demo_layer(demo::FACTORIES),
         pois: demo_layer(demo::POIS),
+        offices: demo_layer(demo::OFFICES),
     }
 }
 
@@ -1157,6 +1178,7 @@ fn polygons_are_labelled_once_at_the_point_farthest_from_their_edges() {
         (LayerKind::Parks, "park_labels"),
         (LayerKind::Plots, "plot_labels"),
         (LayerKind::Factories, "factory_labels"),
+        (LayerKind::Offices, "office_labels"),
     ] {
         for z in [13u8, 16] {
             let features = &fx.layers[&layer];
@@ -1377,6 +1399,7 @@ fn plot_attrs() -> PlotAttrs {
         water: None,
         gas: None,
         steam: None,
+        ..Default::default()
     }
 }
 

@@ -18,6 +18,7 @@ fn atlas(seed: u64, plots: usize) -> Atlas {
         plots: LayerIndex::bulk_load(data.plots),
         factories: LayerIndex::bulk_load(data.factories),
         pois: LayerIndex::bulk_load(data.pois),
+        ..Atlas::default()
     }
 }
 

@@ -54,6 +54,7 @@ fn atlas_of(data: &Dataset) -> Atlas {
         plots: LayerIndex::bulk_load(data.plots.clone()),
         factories: LayerIndex::bulk_load(data.factories.clone()),
         pois: LayerIndex::bulk_load(data.pois.clone()),
+        ..Atlas::default()
     }
 }
 
