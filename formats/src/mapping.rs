@@ -28,6 +28,8 @@ const BUILTIN_FIELDS: &[(&str, &str)] = &[
     ("地块编号", "code"),
     ("宗地编号", "code"),
     ("地块代码", "code"),
+    ("厂房编号", "code"),
+    ("楼宇编号", "code"),
     ("地块名称", "name"),
     ("宗地名称", "name"),
     ("名称", "name"),
@@ -153,6 +155,42 @@ impl FieldMapping {
             }
         }
         Ok(mapping)
+    }
+
+    /// Adds column names that mean a model field (a layer's own vocabulary, such as
+    /// 供地方式 for `supply_method`), where neither the built-in names nor a mapping file
+    /// already say what the column means; nothing when the built-in names are off.
+    pub fn with_names<'a>(mut self, names: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        if self.builtin {
+            for (from, to) in names {
+                self.fields
+                    .entry(from.trim().to_owned())
+                    .or_insert_with(|| to.to_owned());
+            }
+        }
+        self
+    }
+
+    /// Adds the words departments write for a model field's values (甲级 for `grade_a`),
+    /// where a mapping file does not already say what they mean; nothing when the
+    /// built-in names are off. The land-use and status vocabularies are the national ones.
+    pub fn with_values<'a>(
+        mut self,
+        values: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+    ) -> Self {
+        if self.builtin {
+            for (field, from, to) in values {
+                if VOCABULARY_FIELDS.contains(&field) {
+                    continue;
+                }
+                self.values
+                    .entry(field.to_owned())
+                    .or_default()
+                    .entry(normalise(from))
+                    .or_insert_with(|| to.to_owned());
+            }
+        }
+        self
     }
 
     /// The model field a source field name maps to, if any.
