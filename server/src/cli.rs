@@ -293,7 +293,7 @@ fn parse_towgs84(s: &str) -> Result<siteatlas_formats::Towgs84, String> {
 impl ImportArgs {
     /// The import options these arguments ask for (reads the mapping file).
     pub fn options(&self) -> anyhow::Result<crate::import::ImportOptions> {
-        let mapping = match &self.mapping {
+        let base = match &self.mapping {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| {
                     anyhow::anyhow!("cannot read the mapping file {}: {e}", path.display())
@@ -304,6 +304,7 @@ impl ImportArgs {
             }
             None => siteatlas_formats::FieldMapping::default(),
         };
+        let mapping = crate::import::layer_mapping(base, self.layer);
         Ok(crate::import::ImportOptions {
             read: siteatlas_formats::ReadOptions {
                 format: None,

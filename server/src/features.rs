@@ -5,7 +5,8 @@ use siteatlas_tiles::geojson_io::{
     feature_from_geojson, feature_from_parts, feature_to_geojson, properties,
 };
 use siteatlas_tiles::{
-    Atlas, Attributes, FactoryAttrs, Feature, LayerKind, ParkAttrs, PlotAttrs, PoiAttrs, Shape,
+    Atlas, Attributes, FactoryAttrs, Feature, LayerKind, OfficeAttrs, ParkAttrs, PlotAttrs,
+    PoiAttrs, Shape,
 };
 
 use crate::store::{NewRow, StoredGeometry, StoredRow};
@@ -22,6 +23,8 @@ pub enum AnyFeature {
     Factory(Feature<FactoryAttrs>),
     /// A point of interest.
     Poi(Feature<PoiAttrs>),
+    /// An office building.
+    Office(Feature<OfficeAttrs>),
 }
 
 /// Properties that are columns of their own in the store, not part of `props`.
@@ -120,6 +123,7 @@ pub fn validate_for_layer(
         LayerKind::Plots => one::<PlotAttrs>(gj),
         LayerKind::Factories => one::<FactoryAttrs>(gj),
         LayerKind::Pois => one::<PoiAttrs>(gj),
+        LayerKind::Offices => one::<OfficeAttrs>(gj),
     }
 }
 
@@ -131,6 +135,7 @@ impl AnyFeature {
             LayerKind::Plots => AnyFeature::Plot(from_row(row)?),
             LayerKind::Factories => AnyFeature::Factory(from_row(row)?),
             LayerKind::Pois => AnyFeature::Poi(from_row(row)?),
+            LayerKind::Offices => AnyFeature::Office(from_row(row)?),
         })
     }
 
@@ -141,6 +146,7 @@ impl AnyFeature {
             AnyFeature::Plot(f) => (f.id, f.version),
             AnyFeature::Factory(f) => (f.id, f.version),
             AnyFeature::Poi(f) => (f.id, f.version),
+            AnyFeature::Office(f) => (f.id, f.version),
         }
     }
 
@@ -170,18 +176,16 @@ impl AnyFeature {
             AnyFeature::Plot(f) => put(&mut atlas.plots, f),
             AnyFeature::Factory(f) => put(&mut atlas.factories, f),
             AnyFeature::Poi(f) => put(&mut atlas.pois, f),
+            AnyFeature::Office(f) => put(&mut atlas.offices, f),
         }
     }
 }
 
 /// Removes a feature from the index; returns its bounding box if it was there.
 pub fn remove(atlas: &mut Atlas, layer: LayerKind, id: u64) -> Option<Rect<f64>> {
-    match layer {
-        LayerKind::Parks => atlas.parks.remove(id).map(|f| f.shape.bbox()),
-        LayerKind::Plots => atlas.plots.remove(id).map(|f| f.shape.bbox()),
-        LayerKind::Factories => atlas.factories.remove(id).map(|f| f.shape.bbox()),
-        LayerKind::Pois => atlas.pois.remove(id).map(|f| f.shape.bbox()),
-    }
+    siteatlas_tiles::with_layer_index_mut!(atlas, layer, |index| index
+        .remove(id)
+        .map(|f| f.shape.bbox()))
 }
 
 /// Stored rows of one layer, read: the features, and the rows that are not.
@@ -226,6 +230,7 @@ pub fn rebuild_layer(atlas: &mut Atlas, layer: LayerKind, features: Vec<AnyFeatu
         LayerKind::Plots => atlas.plots = build!(Plot),
         LayerKind::Factories => atlas.factories = build!(Factory),
         LayerKind::Pois => atlas.pois = build!(Poi),
+        LayerKind::Offices => atlas.offices = build!(Office),
     }
 }
 
@@ -241,12 +246,7 @@ pub fn geojson_feature(
     ) -> Option<(geojson::Feature, i64)> {
         index.get(id).map(|f| (feature_to_geojson(f), f.version))
     }
-    match layer {
-        LayerKind::Parks => one(&atlas.parks, id),
-        LayerKind::Plots => one(&atlas.plots, id),
-        LayerKind::Factories => one(&atlas.factories, id),
-        LayerKind::Pois => one(&atlas.pois, id),
-    }
+    siteatlas_tiles::with_layer_index!(atlas, layer, |index| one(index, id))
 }
 
 #[cfg(test)]
@@ -259,6 +259,7 @@ mod tests {
             AnyFeature::Plot(f) => to_row(f),
             AnyFeature::Factory(f) => to_row(f),
             AnyFeature::Poi(f) => to_row(f),
+            AnyFeature::Office(f) => to_row(f),
         }
     }
 
@@ -284,6 +285,7 @@ mod tests {
             (LayerKind::Plots, demo::PLOTS),
             (LayerKind::Factories, demo::FACTORIES),
             (LayerKind::Pois, demo::POIS),
+            (LayerKind::Offices, demo::OFFICES),
         ]
         .into_iter()
         .map(|(layer, text)| {

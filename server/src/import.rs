@@ -50,7 +50,6 @@ impl FeatureIssue {
 /// (feature, field, reason): the model's `property `x`: …`, the field mapping's
 /// `land_use: …`, geometry and coordinate faults, duplicate codes.
 fn field_of(reason: &str) -> Option<String> {
-    use siteatlas_tiles::{Attributes, FactoryAttrs, ParkAttrs, PlotAttrs, PoiAttrs};
     if let Some((_, rest)) = reason.split_once("property `") {
         return rest.split_once('`').map(|(field, _)| field.to_owned());
     }
@@ -61,14 +60,11 @@ fn field_of(reason: &str) -> Option<String> {
         .split(|c: char| c == ':' || c.is_whitespace())
         .next()
         .unwrap_or_default();
-    let known = [
-        ParkAttrs::FIELDS,
-        PlotAttrs::FIELDS,
-        FactoryAttrs::FIELDS,
-        PoiAttrs::FIELDS,
-        &["code"],
-    ];
-    if known.iter().any(|fields| fields.contains(&head)) {
+    let known = head == "code"
+        || LayerKind::ALL
+            .iter()
+            .any(|layer| layer.spec().field(head).is_some());
+    if known {
         return Some(head.to_owned());
     }
     let lower = reason.to_lowercase();
@@ -358,6 +354,42 @@ pub async fn import_texts(
     Ok(store.upsert(&batches).await?)
 }
 
+/// The column names the layer's schema lists for its fields, for
+/// [`siteatlas_formats::FieldMapping::with_names`].
+pub fn import_names(layer: LayerKind) -> impl Iterator<Item = (&'static str, &'static str)> {
+    layer
+        .spec()
+        .fields
+        .iter()
+        .filter(|f| !f.derived)
+        .flat_map(|f| f.import_names.iter().map(move |name| (*name, f.name)))
+}
+
+/// The words the layer's schema gives its choices in Chinese and English
+/// (甲级, Grade A), each with the choice it means, for
+/// [`siteatlas_formats::FieldMapping::with_values`].
+pub fn import_values(
+    layer: LayerKind,
+) -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    layer.spec().fields.iter().flat_map(|f| {
+        f.choices
+            .iter()
+            .zip(f.choice_labels_zh)
+            .chain(f.choices.iter().zip(f.choice_labels_en))
+            .map(move |(choice, label)| (f.name, *label, *choice))
+    })
+}
+
+/// The mapping of department files for a layer: `base` (the built-in names, or
+/// a mapping file's) with the layer's own column names and choice words.
+pub fn layer_mapping(
+    base: siteatlas_formats::FieldMapping,
+    layer: LayerKind,
+) -> siteatlas_formats::FieldMapping {
+    base.with_names(import_names(layer))
+        .with_values(import_values(layer))
+}
+
 /// Fills an empty store with the demo areas; returns whether it did.
 pub async fn seed_demo(store: &Store) -> Result<bool, ImportError> {
     for layer in LayerKind::ALL {
@@ -373,6 +405,7 @@ pub async fn seed_demo(store: &Store) -> Result<bool, ImportError> {
             (LayerKind::Plots, demo::PLOTS),
             (LayerKind::Factories, demo::FACTORIES),
             (LayerKind::Pois, demo::POIS),
+            (LayerKind::Offices, demo::OFFICES),
         ],
     )
     .await?;

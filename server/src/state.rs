@@ -211,6 +211,7 @@ impl AppState {
             LayerKind::Plots => std::mem::swap(&mut atlas.plots, &mut fresh.plots),
             LayerKind::Factories => std::mem::swap(&mut atlas.factories, &mut fresh.factories),
             LayerKind::Pois => std::mem::swap(&mut atlas.pois, &mut fresh.pois),
+            LayerKind::Offices => std::mem::swap(&mut atlas.offices, &mut fresh.offices),
         }
         self.cache.lock().evict_layer(layer);
         drop(atlas);

@@ -50,7 +50,7 @@ async fn health_metrics_and_discovery() {
         let health = server.get_json("/health", 200).await;
         assert_eq!(
             health["features"],
-            json!({"parks": 7, "plots": 50, "factories": 20, "pois": 23}),
+            json!({"parks": 7, "plots": 50, "factories": 20, "offices": 14, "pois": 23}),
             "{kind:?}"
         );
         assert_eq!(
@@ -96,7 +96,7 @@ async fn health_metrics_and_discovery() {
             .collect();
         assert_eq!(
             drawn.into_iter().collect::<Vec<_>>(),
-            ["factories", "parks", "plots", "pois"]
+            ["factories", "offices", "parks", "plots", "pois"]
         );
 
         let api = server.get_json("/openapi.json", 200).await;
@@ -529,7 +529,7 @@ async fn features_and_ogc_api() {
                 .any(|c| c.as_str().unwrap().ends_with("/conf/core"))
         );
         let cols = server.get_json("/collections", 200).await;
-        assert_eq!(cols["collections"].as_array().unwrap().len(), 4);
+        assert_eq!(cols["collections"].as_array().unwrap().len(), 5);
         assert_eq!(
             server.get_json("/collections/plots", 200).await["id"],
             "plots"

@@ -92,12 +92,12 @@ async fn places_by_name_initials_code_and_district() {
         assert_eq!(kinds[0], "substation", "{kinds:?}");
         let last_plot = kinds
             .iter()
-            .rposition(|k| *k == "plot" || *k == "factory")
+            .rposition(|k| ["plot", "factory", "office"].contains(k))
             .expect("plots");
         assert!(
             kinds[1..=last_plot]
                 .iter()
-                .all(|k| *k == "plot" || *k == "factory"),
+                .all(|k| ["plot", "factory", "office"].contains(k)),
             "{kinds:?}"
         );
         assert!(kinds.contains(&"factory"), "{kinds:?}");

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use siteatlas_tiles::geojson_io::feature_from_parts;
-use siteatlas_tiles::{FactoryAttrs, LayerKind, ModelError, PlotAttrs, PlotStatus};
+use siteatlas_tiles::{LayerKind, ModelError, PlotStatus};
 
 use crate::auth::Actor;
 use crate::error::ApiError;
@@ -34,77 +34,49 @@ struct Current {
 }
 
 fn current(state: &SharedState, layer: LayerKind, id: u64) -> Option<Current> {
+    if !layer.spec().carrier {
+        return None;
+    }
     let atlas = state.atlas.read();
-    let (park, shape, version, props) = match layer {
-        LayerKind::Plots => {
-            let f = atlas.plots.get(id)?;
-            (
-                f.attrs.park.clone(),
-                f.shape.clone(),
-                f.version,
-                siteatlas_tiles::geojson_io::properties(f),
-            )
-        }
-        LayerKind::Factories => {
-            let f = atlas.factories.get(id)?;
-            (
-                f.attrs.park.clone(),
-                f.shape.clone(),
-                f.version,
-                siteatlas_tiles::geojson_io::properties(f),
-            )
-        }
-        _ => return None,
-    };
-    Some(Current {
+    let park = atlas.park_of(layer, id)?;
+    siteatlas_tiles::with_layer_index!(atlas, layer, |index| index.get(id).map(|f| Current {
         park,
-        shape,
-        version,
-        props,
-    })
+        shape: f.shape.clone(),
+        version: f.version,
+        props: siteatlas_tiles::geojson_io::properties(f),
+    }))
 }
 
-/// What an edit may change on a plot: every attribute but the code, the id, the
-/// geometry and what is derived from them (`area_mu`).
-pub const PLOT_EDITABLE: &[&str] = &[
-    "status",
-    "name",
-    "park",
-    "land_use",
-    "area_m2",
-    "price_wan_per_mu",
-    "plot_ratio_min",
-    "plot_ratio_max",
-    "building_density_max",
-    "green_ratio_max",
-    "height_limit_m",
-    "investment_intensity_wan_per_mu",
-    "tax_per_mu_wan",
-    "power_kva",
-    "water",
-    "gas",
-    "steam",
-    "contact",
-];
+/// What an edit may change on a site: every field its layer's schema marks
+/// editable (all but the code, the id, the geometry and what is derived from
+/// them, such as `area_mu`), and the free-text extras.
+pub fn editable_fields(layer: LayerKind) -> Vec<&'static str> {
+    layer
+        .spec()
+        .fields
+        .iter()
+        .filter(|f| f.editable && !f.derived)
+        .map(|f| f.name)
+        .chain(TEXT_EXTRAS.iter().map(|(name, _)| *name))
+        .collect()
+}
 
-/// What an edit may change on a factory (see [`PLOT_EDITABLE`]).
-pub const FACTORY_EDITABLE: &[&str] = &[
-    "status",
-    "name",
-    "park",
-    "floors",
-    "total_area_m2",
-    "available_area_m2",
-    "clear_height_m",
-    "floor_load_kn_m2",
-    "crane_t",
-    "rent_yuan_m2_month",
-    "contact",
-];
+/// The properties a site of `layer` would have with `props`, as the model
+/// writes them; the index is there to name the layer's type.
+fn rewrite<A: siteatlas_tiles::Attributes>(
+    _index: &siteatlas_tiles::index::LayerIndex<A>,
+    id: u64,
+    code: String,
+    shape: siteatlas_tiles::Shape,
+    props: Map<String, Value>,
+) -> Result<Map<String, Value>, ModelError> {
+    feature_from_parts::<A>(id, code, shape, props)
+        .map(|f| siteatlas_tiles::geojson_io::properties(&f))
+}
 
 /// Fields that cannot be cleared: the model needs them (a plot's area is
 /// measured from its outline only when it was never surveyed).
-const REQUIRED: &[&str] = &["status", "name", "land_use", "area_m2"];
+const REQUIRED: &[&str] = &["status", "name", "land_use", "area_m2", "kind"];
 
 /// Free text kept beside the model's attributes (who to call about the site), with its longest length.
 const TEXT_EXTRAS: &[(&str, usize)] = &[("contact", 200)];
@@ -122,10 +94,7 @@ fn check_patch(
     actor: &Actor,
     current: &Current,
 ) -> Result<Map<String, Value>, ApiError> {
-    let editable = match layer {
-        LayerKind::Plots => PLOT_EDITABLE,
-        _ => FACTORY_EDITABLE,
-    };
+    let editable = editable_fields(layer);
     let mut patch = Map::new();
     for (key, value) in body {
         if key == "note" {
@@ -188,11 +157,15 @@ fn check_patch(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let written = match layer {
-        LayerKind::Plots => feature_from_parts::<PlotAttrs>(id, code, current.shape.clone(), after)
-            .map(|f| siteatlas_tiles::geojson_io::properties(&f)),
-        _ => feature_from_parts::<FactoryAttrs>(id, code, current.shape.clone(), after)
-            .map(|f| siteatlas_tiles::geojson_io::properties(&f)),
+    let written = {
+        let atlas = state.atlas.read();
+        siteatlas_tiles::with_layer_index!(atlas, layer, |index| rewrite(
+            index,
+            id,
+            code,
+            current.shape.clone(),
+            after
+        ))
     }
     .map_err(|e| match e {
         ModelError::InvalidProperty { field, reason } => ApiError::bad_parameter(&field, reason),
@@ -288,9 +261,9 @@ fn check_new_park(
 
 /// `PATCH /api/{layer}/{id}`
 #[utoipa::path(patch, path = "/api/{layer}/{id}", tag = "edits",
-    params(("layer" = String, Path, description = "plots or factories"), ("id" = u64, Path),
+    params(("layer" = String, Path, description = "plots, factories or offices"), ("id" = u64, Path),
            ("If-Match" = String, Header, description = "the ETag from GET /api/{layer}/{id}")),
-    request_body(content = Object, description = "{note, ...fields to change}: a note is required. Plots: status, name, park, land_use, area_m2, price_wan_per_mu, plot_ratio_min, plot_ratio_max, building_density_max, green_ratio_max, height_limit_m, investment_intensity_wan_per_mu, tax_per_mu_wan, power_kva, water, gas, steam, contact. Factories: status, name, park, floors, total_area_m2, available_area_m2, clear_height_m, floor_load_kn_m2, crane_t, rent_yuan_m2_month, contact. Values are checked as an import checks them; null clears an optional field"),
+    request_body(content = Object, description = "{note, ...fields to change}: a note is required; every field GET /api/schema marks editable for the layer may be changed, and `contact`. Values are checked as an import checks them; null clears an optional field"),
     responses((status = 200, description = "the feature as it now is, with its new ETag", content_type = "application/geo+json"),
               (status = 400, description = "a field that cannot be changed or an invalid value; the message starts with the field's name", body = crate::error::ErrorBody),
               (status = 401, description = "no or unknown token", body = crate::error::ErrorBody),
@@ -307,7 +280,7 @@ pub async fn patch_feature(
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
     let layer = parse_layer(&layer)?;
-    if !matches!(layer, LayerKind::Plots | LayerKind::Factories) {
+    if !layer.spec().carrier {
         return Err(ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "not_editable",

@@ -111,7 +111,7 @@ pub async fn import(
     let options = ReadOptions {
         format: None,
         crs,
-        mapping: FieldMapping::default(),
+        mapping: crate::import::layer_mapping(FieldMapping::default(), layer),
         repair: params.repair,
         layer: params.source_layer.clone(),
         towgs84,

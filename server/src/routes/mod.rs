@@ -13,6 +13,7 @@ pub mod ogc;
 pub mod openapi;
 pub mod panoramas;
 pub mod places;
+pub mod schema;
 pub mod search;
 pub mod session;
 pub mod stats;
@@ -138,6 +139,7 @@ pub fn app(state: SharedState) -> Router {
                 .delete(session::sign_out),
         )
         .route("/api/config", get(meta::client_config))
+        .route("/api/schema", get(schema::schema))
         .route("/context.geojson", get(meta::context))
         .route("/api/audit.csv", get(edits::audit_csv))
         .route("/api/admin/unreadable", get(meta::unreadable_rows))
@@ -212,6 +214,7 @@ pub fn app(state: SharedState) -> Router {
         .route("/collections", get(ogc::collections))
         .route("/collections/{layer}", get(ogc::one_collection))
         .route("/collections/{layer}/items", get(ogc::items))
+        .route("/collections/{layer}/queryables", get(schema::queryables))
         .route("/collections/{layer}/items/{id}", get(ogc::item));
     let router = match state.web_dir.clone() {
         Some(dir) => api.fallback_service(ServeDir::new(dir).fallback(get(not_found))),

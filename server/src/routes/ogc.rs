@@ -28,13 +28,9 @@ const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 10_000;
 
-fn title(layer: LayerKind) -> &'static str {
-    match layer {
-        LayerKind::Parks => "Industrial parks 园区",
-        LayerKind::Plots => "Land plots 地块",
-        LayerKind::Factories => "Standard factories 标准厂房",
-        LayerKind::Pois => "Infrastructure 基础设施",
-    }
+fn title(layer: LayerKind) -> String {
+    let spec = layer.spec();
+    format!("{} {}", spec.label_en, spec.label_zh)
 }
 
 /// The landing page document.
@@ -67,18 +63,20 @@ fn collection(atlas: &Atlas, layer: LayerKind, base: &str) -> Value {
     json!({
         "id": layer.as_str(),
         "title": title(layer),
+        "description": layer.spec().description,
         "itemType": "feature",
         "crs": [CRS84],
         "extent": { "spatial": { "bbox": [bbox], "crs": CRS84 } },
         "links": [
             { "href": format!("{base}/collections/{layer}"), "rel": "self", "type": "application/json", "title": title(layer) },
-            { "href": format!("{base}/collections/{layer}/items"), "rel": "items", "type": "application/geo+json", "title": title(layer) }
+            { "href": format!("{base}/collections/{layer}/items"), "rel": "items", "type": "application/geo+json", "title": title(layer) },
+            { "href": format!("{base}/collections/{layer}/queryables"), "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables", "type": "application/schema+json", "title": "queryables" }
         ]
     })
 }
 
 /// `GET /collections`
-#[utoipa::path(get, path = "/collections", tag = "ogc", responses((status = 200, description = "the four layers")))]
+#[utoipa::path(get, path = "/collections", tag = "ogc", responses((status = 200, description = "the layers")))]
 pub async fn collections(State(state): State<SharedState>, headers: HeaderMap) -> Json<Value> {
     let base = base_url(&headers);
     let atlas = state.atlas.read();
@@ -230,12 +228,9 @@ pub async fn items(
     filters.remove("f");
     let (features, total) = {
         let atlas = state.atlas.read();
-        match layer {
-            LayerKind::Parks => select(&atlas.parks, bbox, &filters, offset, limit),
-            LayerKind::Plots => select(&atlas.plots, bbox, &filters, offset, limit),
-            LayerKind::Factories => select(&atlas.factories, bbox, &filters, offset, limit),
-            LayerKind::Pois => select(&atlas.pois, bbox, &filters, offset, limit),
-        }
+        siteatlas_tiles::with_layer_index!(atlas, layer, |index| select(
+            index, bbox, &filters, offset, limit
+        ))
     };
     let base = base_url(&headers);
     let page_link = |offset: usize, rel: &str| {

@@ -23,6 +23,8 @@ use crate::session::COOKIE_NAME;
     ),
     paths(
         crate::routes::meta::landing,
+        crate::routes::schema::schema,
+        crate::routes::schema::queryables,
         crate::routes::meta::health,
         crate::routes::meta::metrics,
         openapi,

@@ -38,13 +38,7 @@ pub const MEDIA_PREFIX: &str = "/media/panoramas";
 
 /// The park a feature belongs to (a park is its own), if the feature exists.
 pub fn park_of(state: &SharedState, layer: LayerKind, id: u64) -> Option<Option<String>> {
-    let atlas = state.atlas.read();
-    match layer {
-        LayerKind::Parks => atlas.parks.get(id).map(|f| Some(f.code.clone())),
-        LayerKind::Plots => atlas.plots.get(id).map(|f| f.attrs.park.clone()),
-        LayerKind::Factories => atlas.factories.get(id).map(|f| f.attrs.park.clone()),
-        LayerKind::Pois => None,
-    }
+    state.atlas.read().park_of(layer, id)
 }
 
 /// Promoters and admins manage panoramas anywhere; officers for their own parks.

@@ -1,5 +1,5 @@
 //! The gazetteer: `GET /api/places?q=&limit=`, places by name over the
-//! atlas's own data (parks, plots, factories, POIs) and the offline context's districts.
+//! atlas's own data (parks, plots, factories, office buildings, POIs) and the offline context's districts.
 //!
 //! It is built from the index under its read lock on every request, so it is
 //! always in step with writes, and needs nothing beyond the server itself.
@@ -270,30 +270,32 @@ pub fn find(atlas: &siteatlas_tiles::Atlas, q: &str, limit: usize) -> Vec<Place>
             ));
         }
     }
-    for entry in atlas.plots.iter() {
-        let f = &entry.feature;
-        let score = best(&[&f.code, &f.attrs.name]);
-        if score > 0 {
-            let name = if f.attrs.name.trim().is_empty() {
-                &f.code
-            } else {
-                &f.attrs.name
+    // The sites investors take, found by code or name.
+    fn sites<A: siteatlas_tiles::model::Attributes>(
+        index: &siteatlas_tiles::index::LayerIndex<A>,
+        kind: &str,
+        best: &dyn Fn(&[&str]) -> u8,
+        found: &mut Vec<(u8, u8, Place)>,
+    ) {
+        for entry in index.iter() {
+            let f = &entry.feature;
+            let name = match f.attrs.value("name") {
+                Some(siteatlas_tiles::FieldValue::Text(name)) => name,
+                _ => "",
             };
-            found.push((score, 2, feature_place(name, "plot", "plots", entry)));
+            let score = best(&[&f.code, name]);
+            if score > 0 {
+                found.push((
+                    score,
+                    2,
+                    feature_place(name, kind, A::LAYER.as_str(), entry),
+                ));
+            }
         }
     }
-    for entry in atlas.factories.iter() {
-        let f = &entry.feature;
-        let score = best(&[&f.code, &f.attrs.name]);
-        if score > 0 {
-            let name = if f.attrs.name.trim().is_empty() {
-                &f.code
-            } else {
-                &f.attrs.name
-            };
-            found.push((score, 2, feature_place(name, "factory", "factories", entry)));
-        }
-    }
+    sites(&atlas.plots, "plot", &best, &mut found);
+    sites(&atlas.factories, "factory", &best, &mut found);
+    sites(&atlas.offices, "office", &best, &mut found);
     found.sort_by(|a, b| {
         b.0.cmp(&a.0)
             .then(a.1.cmp(&b.1))

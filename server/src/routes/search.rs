@@ -10,7 +10,7 @@ use serde_json::Value;
 use siteatlas_tiles::geojson_io::{properties, write_geojson};
 use siteatlas_tiles::index::LayerIndex;
 use siteatlas_tiles::search_params::{params_from_json, query_from_params};
-use siteatlas_tiles::{Atlas, Attributes, Feature, LayerKind, SearchHit, SearchQuery, Shape};
+use siteatlas_tiles::{Atlas, Attributes, Feature, SearchHit, SearchQuery, Shape};
 
 use crate::error::ApiError;
 use crate::routes::ApiJson;
@@ -462,12 +462,9 @@ fn answer(atlas: &Atlas, q: &SearchQuery, selection: &Selection) -> Result<Respo
     // intermediate JSON tree would double the work.
     let mut body = Vec::new();
     body.extend_from_slice(b"{\"type\":\"FeatureCollection\",\"features\":[");
-    let returned = match q.layer {
-        LayerKind::Parks => write_hits(&mut body, &atlas.parks, &page.hits, selection),
-        LayerKind::Plots => write_hits(&mut body, &atlas.plots, &page.hits, selection),
-        LayerKind::Factories => write_hits(&mut body, &atlas.factories, &page.hits, selection),
-        LayerKind::Pois => write_hits(&mut body, &atlas.pois, &page.hits, selection),
-    }?;
+    let returned = siteatlas_tiles::with_layer_index!(atlas, q.layer, |index| write_hits(
+        &mut body, index, &page.hits, selection
+    ))?;
     body.extend_from_slice(b"],\"numberMatched\":");
     push_digits(&mut body, page.total as u64);
     body.extend_from_slice(b",\"numberReturned\":");
@@ -525,6 +522,7 @@ pub async fn search_post(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use siteatlas_tiles::LayerKind;
 
     #[test]
     fn distances_are_written_as_serde_json_writes_them_rounded() {

@@ -12,12 +12,10 @@ use axum::response::{IntoResponse, Response};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde_json::{Value, json};
-use siteatlas_tiles::encode::{
-    FACTORY_MINZOOM, PLOT_DETAIL_MINZOOM, label_layer_name, label_minzoom,
-};
+use siteatlas_tiles::encode::{PLOT_CLUSTER_FIELDS, label_layer_name, label_minzoom};
 use siteatlas_tiles::tile_filter::TileFilter;
 use siteatlas_tiles::tile_math::MAX_ZOOM;
-use siteatlas_tiles::{LayerKind, TileId};
+use siteatlas_tiles::{Field, FieldType, LayerKind, TileId};
 
 use crate::error::ApiError;
 use crate::routes::base_url;
@@ -202,55 +200,51 @@ fn encode(
     Ok(encoded)
 }
 
-/// Fields each layer's tiles carry, for TileJSON `vector_layers`.
+/// The TileJSON type of a field as tiles carry it.
+fn tile_type(field: &Field) -> &'static str {
+    match field.kind {
+        FieldType::Number | FieldType::Integer => "Number",
+        FieldType::Boolean => "Boolean",
+        _ => "String",
+    }
+}
+
+/// Fields a layer's tiles carry, for TileJSON `vector_layers`: the code and
+/// what the layer's spec marks for tiles, described by their labels and units.
 fn layer_fields(layer: LayerKind) -> Value {
-    match layer {
-        LayerKind::Parks => {
-            json!({"code": "String", "name": "String", "level": "String", "industries": "String", "district": "String"})
-        }
-        LayerKind::Plots => {
-            json!({"code": "String", "name": "String", "status": "String", "land_use": "String", "area_mu": "Number", "price_wan_per_mu": "Number", "park": "String", "cluster": "Boolean (clusters below zoom 12)", "count": "Number (clusters)", "available": "Number (clusters)", "radius": "Number (clusters: disc radius in screen pixels, outline of 2 px apart; discs so drawn never overlap)", "west": "Number (clusters: extent of the plots, to zoom to)", "south": "Number (clusters)", "east": "Number (clusters)", "north": "Number (clusters)"})
-        }
-        LayerKind::Factories => {
-            json!({"code": "String", "name": "String", "status": "String", "park": "String", "floors": "Number", "clear_height_m": "Number", "floor_load_kn_m2": "Number", "available_area_m2": "Number", "rent_yuan_m2_month": "Number"})
-        }
-        LayerKind::Pois => json!({"code": "String", "name": "String", "kind": "String"}),
+    let mut fields = serde_json::Map::new();
+    fields.insert("code".into(), json!("String"));
+    for field in layer.spec().tile_fields() {
+        let unit = field.unit_en.map(|u| format!(", {u}")).unwrap_or_default();
+        fields.insert(
+            field.name.into(),
+            json!(format!("{} ({}{unit})", tile_type(field), field.label_en)),
+        );
     }
-}
-
-fn layer_description(layer: LayerKind) -> String {
-    match layer {
-        LayerKind::Parks => "Industrial parks (园区)".into(),
-        LayerKind::Plots => format!("Land plots (地块); below zoom {PLOT_DETAIL_MINZOOM} one point per cluster of plots with `count`, `available`, `area_mu`, the disc `radius` and the plots' extent (`west`, `south`, `east`, `north`)"),
-        LayerKind::Factories => format!("Standard factories (标准厂房), from zoom {FACTORY_MINZOOM}"),
-        LayerKind::Pois => "Infrastructure: highway exits, rail freight, ports, airports, substations, wastewater plants".into(),
+    if layer == LayerKind::Plots {
+        for (name, description) in PLOT_CLUSTER_FIELDS {
+            fields.insert((*name).into(), json!(description));
+        }
     }
-}
-
-fn layer_minzoom(layer: LayerKind) -> u8 {
-    match layer {
-        LayerKind::Factories => FACTORY_MINZOOM,
-        _ => 0,
-    }
+    Value::Object(fields)
 }
 
 /// The TileJSON `vector_layers` a requested layer brings: the layer itself
 /// and, for polygons, its label points.
 fn vector_layers(layer: LayerKind) -> Vec<Value> {
+    let spec = layer.spec();
     let mut out = vec![json!({
         "id": layer.as_str(),
-        "description": layer_description(layer),
-        "minzoom": layer_minzoom(layer),
+        "description": spec.description,
+        "minzoom": spec.minzoom,
         "maxzoom": MAX_ZOOM,
         "fields": layer_fields(layer),
     })];
     if let Some(name) = label_layer_name(layer) {
-        let mut fields = json!({"code": "String", "name": "String"});
-        let extra = match layer {
-            LayerKind::Parks => ("level", "String"),
-            _ => ("status", "String"),
-        };
-        fields[extra.0] = json!(extra.1);
+        let mut fields = json!({"code": "String"});
+        for field in spec.label_fields.iter().filter_map(|f| spec.field(f)) {
+            fields[field.name] = json!(tile_type(field));
+        }
         let minzoom = label_minzoom(layer);
         out.push(json!({
             "id": name,
@@ -330,7 +324,7 @@ pub fn tilejson_for(
 
 /// `GET /tiles/{layers}.json`
 #[utoipa::path(get, path = "/tiles/{layers}.json", tag = "tiles",
-    params(("layers" = String, Path, description = "comma list of parks, plots, factories, pois")),
+    params(("layers" = String, Path, description = "comma list of parks, plots, factories, offices, pois")),
     responses((status = 200, description = "TileJSON 3.0.0"), (status = 404, description = "unknown layer", body = crate::error::ErrorBody)))]
 pub async fn tilejson(
     State(state): State<SharedState>,
@@ -379,7 +373,7 @@ pub async fn style(
         "center": [tj["center"][0], tj["center"][1]],
         "zoom": 11,
         "sources": {
-            "siteatlas": { "type": "vector", "url": format!("{base}/tiles/parks,plots,factories,pois.json{}", query_suffix(&filter)) }
+            "siteatlas": { "type": "vector", "url": format!("{base}/tiles/parks,plots,factories,offices,pois.json{}", query_suffix(&filter)) }
         },
         "layers": [
             { "id": "background", "type": "background", "paint": { "background-color": "#f4f1ea" } },
@@ -403,6 +397,12 @@ pub async fn style(
                          "fill-extrusion-height": ["*", ["coalesce", ["get", "floors"], 1], 6], "fill-extrusion-opacity": 0.8 } },
             { "id": "factories-fill", "type": "fill", "source": "siteatlas", "source-layer": "factories",
               "maxzoom": 15, "paint": { "fill-color": "#5d6d7e", "fill-opacity": 0.7 } },
+            { "id": "offices-fill", "type": "fill", "source": "siteatlas", "source-layer": "offices",
+              "filter": ["==", ["geometry-type"], "Polygon"],
+              "paint": { "fill-color": "#7e57c2", "fill-opacity": 0.7 } },
+            { "id": "offices-point", "type": "circle", "source": "siteatlas", "source-layer": "offices",
+              "filter": ["==", ["geometry-type"], "Point"],
+              "paint": { "circle-radius": 6, "circle-color": "#7e57c2", "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5 } },
             { "id": "pois", "type": "circle", "source": "siteatlas", "source-layer": "pois",
               "paint": { "circle-radius": 5, "circle-color": ["match", ["get", "kind"], "highway_exit", "#1565c0", "rail_freight", "#6d4c41", "port", "#00838f", "airport", "#283593", "substation", "#f9a825", "#2e7d32"],
                          "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5 } },
