@@ -30,9 +30,9 @@ export interface TileJson {
   attribution?: string;
 }
 
-export const TILEJSON_PATH = 'tiles/parks,plots,factories,pois.json';
+export const TILEJSON_PATH = 'tiles/parks,plots,factories,offices,pois.json';
 
-async function request<T>(path: string, init?: RequestInit): Promise<T> {
+export async function request<T>(path: string, init?: RequestInit): Promise<T> {
   const response = await fetch(path, { ...init, headers: { Accept: 'application/json', ...init?.headers } });
   if (!response.ok) {
     // The API answers errors as {"error", "message"}; anything else keeps the status text.

@@ -4,12 +4,13 @@
 
 import { fetchHistory, fetchVersionedFeature } from './api';
 import { h, replaceChildren } from './dom';
-import { between, connected, dateTime, percent, withUnit } from './format';
+import { between, dateTime, percent, withUnit } from './format';
 import { getLang, isKey, label, onLangChange, t, type StringKey } from './i18n';
 import { leadSection } from './leads';
 import { editSection, type EditSection, type OfficerSession } from './officer';
 import { FACTORY_COLOURS, STATUS_COLOURS } from './palette';
 import { policySection } from './policy';
+import { choiceLabel, fieldLabel, formatValue, layerSpec, sectionLabel, type FieldSpec } from './schema';
 import type { Selection, Store } from './state';
 import type { Feature, HistoryEntry, LayerName, ParkSummary, Properties } from './types';
 
@@ -34,8 +35,6 @@ let panoramaProvider: PanoramaProvider | null = null;
 export function setPanoramaProvider(provider: PanoramaProvider | null): void {
   panoramaProvider = provider;
 }
-
-type Row = [StringKey, string];
 
 /** Properties shown in named sections; everything else goes to "other attributes". */
 const KNOWN = new Set([
@@ -154,7 +153,7 @@ export class FeatureCard {
       close,
       this.header(p, plots),
       this.keyFigures(p, plots),
-      ...(plots ? this.plotSections(p) : this.factorySections(p)),
+      ...this.schemaSections(this.selection.layer, p),
       ...this.adviceSections(p),
       this.otherSection(p),
       this.editSection(),
@@ -247,80 +246,86 @@ export class FeatureCard {
   /** The three numbers an investor looks at first. */
   private keyFigures(p: Properties, plots: boolean): HTMLElement {
     const figure = (value: string, caption: StringKey) => h('div', { class: 'figure' }, h('div', { class: 'figure-value' }, value), h('div', { class: 'figure-caption' }, t(caption)));
+    const kind = layerSpec('offices')?.fields.find((f) => f.name === 'kind');
     const figures = plots
       ? [figure(withUnit(p.area_mu, 'u_mu', 1), 'f_area'), figure(withUnit(p.price_wan_per_mu, 'u_wan_per_mu', 1), 'f_price_wan_per_mu'), figure(label('lu', p.land_use), 'f_land_use')]
-      : [figure(withUnit(p.available_area_m2, 'u_m2', 0), 'f_available_area_m2'), figure(withUnit(p.clear_height_m, 'u_m', 1), 'f_clear_height_m'), figure(withUnit(p.rent_yuan_m2_month, 'u_yuan_m2_month', 1), 'f_rent_yuan_m2_month')];
+      : this.selection?.layer === 'offices'
+        ? [figure(withUnit(p.available_area_m2, 'u_m2', 0), 'f_available_area_m2'), figure(withUnit(p.rent_yuan_m2_month, 'u_yuan_m2_month', 1), 'f_rent_yuan_m2_month'), figure(kind ? choiceLabel(kind, String(p.kind ?? '')) : String(p.kind ?? ''), 'f_office_kind')]
+        : [figure(withUnit(p.available_area_m2, 'u_m2', 0), 'f_available_area_m2'), figure(withUnit(p.clear_height_m, 'u_m', 1), 'f_clear_height_m'), figure(withUnit(p.rent_yuan_m2_month, 'u_yuan_m2_month', 1), 'f_rent_yuan_m2_month')];
     return h('div', { class: 'figures' }, ...figures);
   }
 
-  private table(title: StringKey, rows: Row[], testId?: string): HTMLElement {
-    return h(
-      'section',
-      { class: 'card-section', 'data-testid': testId },
-      h('h3', {}, t(title)),
-      h('dl', { class: 'attrs' }, ...rows.flatMap(([k, v]) => [h('dt', {}, t(k)), h('dd', {}, v)])),
-    );
+  /**
+   * The layer's card sections as its schema lists them (概况, 规划指标, 供地条件 …),
+   * each with the fields the site has; a section with none is left out.
+   */
+  private schemaSections(layer: LayerName, p: Properties): HTMLElement[] {
+    const spec = layerSpec(layer);
+    if (!spec) return [];
+    const out: HTMLElement[] = [];
+    for (const section of spec.sections) {
+      const rows: [string, string][] = [];
+      if (section.id === 'overview') rows.push([t('f_code'), String(p.code ?? t('unknown'))]);
+      for (const field of spec.fields) {
+        if (field.section !== section.id || !field.public) continue;
+        const shown = this.display(layer, field, p);
+        if (shown !== null) rows.push(shown);
+      }
+      if (rows.length > (section.id === 'overview' ? 1 : 0)) {
+        out.push(
+          h(
+            'section',
+            { class: 'card-section', 'data-testid': `card-${section.id}` },
+            h('h3', {}, sectionLabel(section)),
+            h('dl', { class: 'attrs' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+          ),
+        );
+      }
+    }
+    return out;
   }
 
-  private plotSections(p: Properties): HTMLElement[] {
-    const area = t('areaBoth', { mu: withUnit(p.area_mu, 'u_mu'), m2: withUnit(p.area_m2, 'u_m2', 0) });
-    return [
-      this.table('cardBasic', [
-        ['f_code', String(p.code ?? t('unknown'))],
-        ['f_name', String(p.name || t('unknown'))],
-        ['f_park', p.park ? this.parkName(p.park) : t('unknown')],
-        ['f_status', label('st', p.status)],
-        ['f_land_use', label('lu', p.land_use)],
-        ['f_area', area],
-        ['f_price_wan_per_mu', withUnit(p.price_wan_per_mu, 'u_wan_per_mu')],
-      ], 'card-basic'),
-      this.table('cardStandardLand', [
-        ['f_plot_ratio', between(p.plot_ratio_min, p.plot_ratio_max)],
-        ['f_building_density_max', percent(p.building_density_max)],
-        ['f_green_ratio_max', percent(p.green_ratio_max)],
-        ['f_height_limit_m', withUnit(p.height_limit_m, 'u_m')],
-        ['f_investment_intensity_wan_per_mu', withUnit(p.investment_intensity_wan_per_mu, 'u_wan_per_mu')],
-        ['f_tax_per_mu_wan', withUnit(p.tax_per_mu_wan, 'u_wan_per_mu') + (typeof p.tax_per_mu_wan === 'number' ? t('perYear') : '')],
-      ], 'card-standard-land'),
-      this.utilities(p),
-    ];
+  /** One row of a card section, or `null` when the site has no value (or another row shows it). */
+  private display(layer: LayerName, field: FieldSpec, p: Properties): [string, string] | null {
+    const value = p[field.name];
+    switch (field.name) {
+      case 'area_mu':
+      case 'plot_ratio_max':
+        return null; // shown with area_m2 and plot_ratio_min
+      case 'area_m2':
+        return value === undefined ? null : [t('f_area'), t('areaBoth', { mu: withUnit(p.area_mu, 'u_mu'), m2: withUnit(value, 'u_m2', 0) })];
+      case 'plot_ratio_min':
+        return value === undefined && p.plot_ratio_max === undefined ? null : [t('f_plot_ratio'), between(value, p.plot_ratio_max)];
+      case 'park':
+        return value ? [fieldLabel(field), this.parkName(value)] : null;
+      case 'status':
+        return [fieldLabel(field), layer === 'plots' ? label('st', value) : label('fs', value)];
+      case 'land_use':
+        return [fieldLabel(field), label('lu', value)];
+      case 'building_density_max':
+      case 'green_ratio_max':
+        return value === undefined ? null : [fieldLabel(field), percent(value)];
+      case 'crane_t':
+        return value === 0 ? [fieldLabel(field), t('none')] : this.plain(field, value);
+      case 'price_wan_per_mu':
+      case 'starting_price_wan_per_mu':
+      case 'benchmark_price_wan_per_mu':
+      case 'investment_intensity_wan_per_mu':
+        return value === undefined ? null : [fieldLabel(field), withUnit(value, 'u_wan_per_mu')];
+      default:
+        return this.plain(field, value);
+    }
   }
 
-  private utilities(p: Properties): HTMLElement {
-    const badge = (key: StringKey, value: unknown) =>
-      h('span', { class: `utility ${value === true ? 'on' : value === false ? 'off' : 'unknown'}` }, t(key), h('small', {}, connected(value)));
-    return h(
-      'section',
-      { class: 'card-section', 'data-testid': 'card-utilities' },
-      h('h3', {}, t('cardUtilities')),
-      h('dl', { class: 'attrs' }, h('dt', {}, t('f_power_kva')), h('dd', {}, withUnit(p.power_kva, 'u_kva', 0))),
-      h('div', { class: 'utilities' }, badge('f_water', p.water), badge('f_gas', p.gas), badge('f_steam', p.steam)),
-    );
-  }
-
-  private factorySections(p: Properties): HTMLElement[] {
-    return [
-      this.table('cardBasic', [
-        ['f_code', String(p.code ?? t('unknown'))],
-        ['f_name', String(p.name || t('unknown'))],
-        ['f_park', p.park ? this.parkName(p.park) : t('unknown')],
-        ['f_status', label('fs', p.status)],
-      ], 'card-basic'),
-      this.table('cardBuilding', [
-        ['f_floors', withUnit(p.floors, 'u_floors', 0)],
-        ['f_total_area_m2', withUnit(p.total_area_m2, 'u_m2', 0)],
-        ['f_available_area_m2', withUnit(p.available_area_m2, 'u_m2', 0)],
-        ['f_clear_height_m', withUnit(p.clear_height_m, 'u_m')],
-        ['f_floor_load_kn_m2', withUnit(p.floor_load_kn_m2, 'u_kn_m2')],
-        ['f_crane_t', p.crane_t === 0 ? t('none') : withUnit(p.crane_t, 'u_t')],
-        ['f_rent_yuan_m2_month', withUnit(p.rent_yuan_m2_month, 'u_yuan_m2_month')],
-      ], 'card-building'),
-    ];
+  private plain(field: FieldSpec, value: unknown): [string, string] | null {
+    const shown = formatValue(field, value);
+    return shown === null ? null : [fieldLabel(field), shown];
   }
 
   /** Attributes the model does not know, kept by the server as given. */
   private otherSection(p: Properties): HTMLElement | null {
-    const extras = Object.entries(p).filter(([k, v]) => !KNOWN.has(k) && v !== null && v !== undefined);
+    const declared = new Set(layerSpec(this.selection?.layer ?? '')?.fields.map((f) => f.name));
+    const extras = Object.entries(p).filter(([k, v]) => !KNOWN.has(k) && !declared.has(k) && v !== null && v !== undefined);
     if (!extras.length) return null;
     const show = (v: unknown) => (Array.isArray(v) ? v.join('、') : typeof v === 'object' ? JSON.stringify(v) : String(v));
     return h(

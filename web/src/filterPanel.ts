@@ -5,9 +5,21 @@ import { h, replaceChildren } from './dom';
 import { label, onLangChange, t, type StringKey } from './i18n';
 import { FACTORY_COLOURS, STATUS_COLOURS } from './palette';
 import { emptyFilters, type Filters, type NumRange, type Store } from './state';
+import { choiceLabel, fieldLabel, layerSpec, unitLabel, type FieldFilter } from './schema';
 import { FACTORY_STATUSES, LAND_USES, PLOT_STATUSES, type ParkSummary, type SearchLayer } from './types';
 
 type NumberField = 'minClearHeight' | 'minFloorLoad' | 'maxRent';
+
+/** Query parameters the fixed controls of each tab set; the schema's other filters go under "more". */
+const FIXED_PARAMS: Record<SearchLayer, string[]> = {
+  plots: ['status', 'land_use', 'min_area_mu', 'max_area_mu', 'min_price', 'max_price', 'park'],
+  factories: ['status', 'min_clear_height_m', 'min_floor_load_kn_m2', 'min_available_area_m2', 'max_available_area_m2', 'max_rent', 'park'],
+  offices: ['park'],
+};
+
+function filterParams(filter: FieldFilter): string[] {
+  return filter.kind === 'range' ? [filter.min, filter.max] : [filter.param];
+}
 type RangeField = 'areaMu' | 'price' | 'availableArea';
 
 export class FilterPanel {
@@ -49,6 +61,7 @@ export class FilterPanel {
       { class: 'tabs', role: 'tablist' },
       this.tabButton('plots', 'tabPlots', tab),
       this.tabButton('factories', 'tabFactories', tab),
+      this.tabButton('offices', 'tabOffices', tab),
     );
     const head = h(
       'div',
@@ -57,7 +70,9 @@ export class FilterPanel {
       h('button', { class: 'link-button', type: 'button', 'data-testid': 'reset-filters', onclick: () => this.reset() }, t('resetFilters')),
     );
     const body =
-      tab === 'plots'
+      tab === 'offices'
+        ? [...this.declaredFilters('offices'), this.field('park', this.parkSelect(filters.park))]
+        : tab === 'plots'
         ? [
             this.field('status', this.chips(PLOT_STATUSES, filters.status, 'st', STATUS_COLOURS, (v) => this.write({ status: v }), 'filter-status')),
             this.field('landUse', this.chips(LAND_USES, filters.landUse, 'lu', null, (v) => this.write({ landUse: v }), 'filter-land-use')),
@@ -73,7 +88,82 @@ export class FilterPanel {
             this.field('rent', this.single('maxRent', filters.maxRent), 'u_yuan_m2_month'),
             this.field('park', this.parkSelect(filters.park)),
           ];
-    replaceChildren(this.el, tabs, head, h('div', { class: 'filter-grid' }, ...body));
+    const more = tab === 'offices' ? null : this.moreFilters(tab);
+    replaceChildren(this.el, tabs, head, h('div', { class: 'filter-grid' }, ...body), more);
+  }
+
+  /** The layer's other declared filters, folded away until asked for (or in use). */
+  private moreFilters(layer: SearchLayer): HTMLElement | null {
+    const controls = this.declaredFilters(layer);
+    if (!controls.length) return null;
+    const inUse = Object.keys(this.store.state.filters.more[layer] ?? {}).length;
+    const summary = h('summary', { 'data-testid': 'more-filters' }, t('moreFilters'), inUse ? h('span', { class: 'more-count' }, ` (${inUse})`) : null);
+    const details = h('details', { class: 'more-filters' }, summary, h('div', { class: 'filter-grid' }, ...controls));
+    if (inUse) details.setAttribute('open', '');
+    return details;
+  }
+
+  /** Controls for the filters the layer's schema declares, but those the fixed controls above cover. */
+  private declaredFilters(layer: SearchLayer): HTMLElement[] {
+    const spec = layerSpec(layer);
+    const fixed = FIXED_PARAMS[layer];
+    const params = this.store.state.filters.more[layer] ?? {};
+    const set = (name: string, value: string | null) => {
+      const next = { ...(this.store.state.filters.more[layer] ?? {}) };
+      if (value === null || value === '') delete next[name];
+      else next[name] = value;
+      this.write({ more: { ...this.store.state.filters.more, [layer]: next } });
+    };
+    const out: HTMLElement[] = [];
+    for (const field of spec?.fields ?? []) {
+      const filter = field.filter;
+      if (!filter || filterParams(filter).some((p) => fixed.includes(p))) continue;
+      const unit = unitLabel(field);
+      const testId = `more-${layer}-${field.name}`;
+      const number = (name: string) => (params[name] !== undefined ? Number(params[name]) : null);
+      let control: HTMLElement;
+      let caption = fieldLabel(field);
+      switch (filter.kind) {
+        case 'choice': {
+          const selected = new Set((params[filter.param] ?? '').split(',').filter(Boolean));
+          control = h('div', { class: 'chips', role: 'group', 'data-testid': testId });
+          for (const value of field.choices ?? []) {
+            const chip = h('button', { class: `chip${selected.has(value) ? ' on' : ''}`, type: 'button', 'aria-pressed': String(selected.has(value)), 'data-value': value }, choiceLabel(field, value));
+            chip.addEventListener('click', () => {
+              if (selected.has(value)) selected.delete(value);
+              else selected.add(value);
+              chip.classList.toggle('on', selected.has(value));
+              chip.setAttribute('aria-pressed', String(selected.has(value)));
+              set(filter.param, (field.choices ?? []).filter((v) => selected.has(v)).join(','));
+            });
+            control.appendChild(chip);
+          }
+          out.push(h('div', { class: 'field' }, h('div', { class: 'field-label' }, caption), control));
+          continue;
+        }
+        case 'flag': {
+          const box = h('input', { type: 'checkbox', 'data-testid': testId, checked: params[filter.param] === 'true' });
+          box.addEventListener('change', () => set(filter.param, box.checked ? 'true' : null));
+          out.push(h('label', { class: 'field half check' }, box, ' ', caption));
+          continue;
+        }
+        case 'range': {
+          const lo = this.numberInput(number(filter.min), t('min'), `${testId}-min`, (v) => set(filter.min, v === null ? null : String(v)));
+          const hi = this.numberInput(number(filter.max), t('max'), `${testId}-max`, (v) => set(filter.max, v === null ? null : String(v)));
+          control = h('div', { class: 'range' }, lo, h('span', { class: 'range-sep' }, '–'), hi);
+          break;
+        }
+        case 'at_least':
+        case 'at_most': {
+          const param = filter.param;
+          caption = t(filter.kind === 'at_least' ? 'atLeastOf' : 'atMostOf', { field: caption });
+          control = h('div', { class: 'range single' }, this.numberInput(number(param), '', testId, (v) => set(param, v === null ? null : String(v))));
+          break;
+        }
+      }
+      out.push(h('div', { class: 'field half' }, h('div', { class: 'field-label' }, caption, unit ? h('span', { class: 'field-unit' }, unit) : null), control));
+    }
+    return out;
   }
 
   private reset(): void {

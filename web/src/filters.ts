@@ -4,6 +4,7 @@
 
 import type { FilterSpecification } from 'maplibre-gl';
 import type { Filters, NumRange, Spatial } from './state';
+import { layerSpec } from './schema';
 import type { SearchLayer } from './types';
 
 type Expr = unknown[];
@@ -39,8 +40,53 @@ export function plotFilter(f: Filters): FilterSpecification {
     inList('land_use', f.landUse),
     ...range('area_mu', f.areaMu),
     ...range('price_wan_per_mu', f.price),
+    ...moreExpressions('plots', f),
     f.park ? ['==', ['get', 'park'], f.park] : null,
   ]);
+}
+
+/**
+ * The map's expression for a layer's declared filters (`more`), for the
+ * fields its tiles carry; the server's filtered tiles apply the rest.
+ */
+function moreExpressions(layer: SearchLayer, f: Filters): Expr[] {
+  const spec = layerSpec(layer);
+  const params = f.more[layer] ?? {};
+  const out: Expr[] = [];
+  for (const field of spec?.fields ?? []) {
+    const filter = field.filter;
+    if (!filter || !field.tile) continue;
+    const number = (name: string) => (params[name] !== undefined ? Number(params[name]) : null);
+    switch (filter.kind) {
+      case 'choice': {
+        const e = inList(field.name, (params[filter.param] ?? '').split(',').filter(Boolean));
+        if (e) out.push(e);
+        break;
+      }
+      case 'range':
+        out.push(...range(field.name, [number(filter.min), number(filter.max)]));
+        break;
+      case 'at_least': {
+        const e = atLeast(field.name, number(filter.param));
+        if (e) out.push(e);
+        break;
+      }
+      case 'at_most': {
+        const e = atMost(field.name, number(filter.param));
+        if (e) out.push(e);
+        break;
+      }
+      case 'flag':
+        if (params[filter.param]) out.push(['==', ['get', field.name], params[filter.param] === 'true']);
+        break;
+    }
+  }
+  return out;
+}
+
+/** Office buildings of one geometry type (footprints and markers are drawn apart) that pass the filters. */
+export function officeFilter(f: Filters, geometry: 'Polygon' | 'Point'): FilterSpecification {
+  return all([['==', ['geometry-type'], geometry], ...moreExpressions('offices', f), f.park ? ['==', ['get', 'park'], f.park] : null]);
 }
 
 export function factoryFilter(f: Filters): FilterSpecification {
@@ -50,6 +96,7 @@ export function factoryFilter(f: Filters): FilterSpecification {
     atLeast('floor_load_kn_m2', f.minFloorLoad),
     ...range('available_area_m2', f.availableArea),
     atMost('rent_yuan_m2_month', f.maxRent),
+    ...moreExpressions('factories', f),
     f.park ? ['==', ['get', 'park'], f.park] : null,
   ]);
 }
@@ -61,6 +108,7 @@ export function plotFiltersActive(f: Filters): boolean {
     f.landUse.length > 0 ||
     f.areaMu.some((v) => v !== null) ||
     f.price.some((v) => v !== null) ||
+    Object.keys(f.more.plots ?? {}).length > 0 ||
     f.park !== null
   );
 }
@@ -99,7 +147,7 @@ export function searchBody(layer: SearchLayer, f: Filters, spatial: Spatial | nu
     put('max_area_mu', f.areaMu[1]);
     put('min_price', f.price[0]);
     put('max_price', f.price[1]);
-  } else {
+  } else if (layer === 'factories') {
     if (f.factoryStatus.length) body.status = f.factoryStatus.join(',');
     put('min_clear_height_m', f.minClearHeight);
     put('min_floor_load_kn_m2', f.minFloorLoad);
@@ -107,6 +155,7 @@ export function searchBody(layer: SearchLayer, f: Filters, spatial: Spatial | nu
     put('max_available_area_m2', f.availableArea[1]);
     put('max_rent', f.maxRent);
   }
+  for (const [name, value] of Object.entries(f.more[layer] ?? {})) put(name, value);
   put('park', f.park);
   if (spatial?.kind === 'radius') {
     body.lon = spatial.center[0];

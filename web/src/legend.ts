@@ -3,7 +3,7 @@
 import { h, replaceChildren } from './dom';
 import { label, onLangChange, t, type StringKey } from './i18n';
 import { poiIconUrl } from './icons';
-import { CLUSTER_COLOUR, FACTORY_COLOURS, LAND_USE_COLOURS, PARK_COLOURS, STATUS_COLOURS } from './palette';
+import { CLUSTER_COLOUR, FACTORY_COLOURS, LAND_USE_COLOURS, OFFICE_COLOUR, PARK_COLOURS, STATUS_COLOURS } from './palette';
 import type { Store } from './state';
 import { FACTORY_STATUSES, LAND_USES, PARK_LEVELS, PLOT_STATUSES, POI_KINDS, type SearchLayer } from './types';
 
@@ -23,8 +23,8 @@ const outline = (colour: string, dashed = false) =>
 function renderStrip(strip: HTMLElement, tab: SearchLayer): void {
   replaceChildren(
     strip,
-    ...(tab === 'factories'
-      ? [h('span', { class: 'legend-title' }, t('legendFactories')), ...FACTORY_STATUSES.map((s) => h('span', { class: 'legend-chip' }, fill(FACTORY_COLOURS[s]), label('fs', s)))]
+    ...(tab !== 'plots'
+      ? [h('span', { class: 'legend-title' }, t(tab === 'offices' ? 'legendOffices' : 'legendFactories')), ...FACTORY_STATUSES.map((s) => h('span', { class: 'legend-chip' }, fill(FACTORY_COLOURS[s]), label('fs', s)))]
       : [h('span', { class: 'legend-title' }, t('legendPlotStatus')), ...PLOT_STATUSES.map((s) => h('span', { class: 'legend-chip' }, fill(STATUS_COLOURS[s]), label('st', s)))]),
   );
 }
@@ -32,9 +32,10 @@ function renderStrip(strip: HTMLElement, tab: SearchLayer): void {
 function renderBody(body: HTMLElement, tab: SearchLayer): void {
   replaceChildren(
     body,
-    tab === 'factories'
+    tab !== 'plots'
       ? section('legendPlotStatus', ...PLOT_STATUSES.map((s) => item(fill(STATUS_COLOURS[s]), label('st', s))))
       : section('legendFactories', ...FACTORY_STATUSES.map((s) => item(fill(FACTORY_COLOURS[s]), label('fs', s)))),
+    section('legendOffices', item(h('span', { class: 'sw sw-fill', style: `background:${FACTORY_COLOURS.partial};border:2px solid ${OFFICE_COLOUR}` }), t('layer_offices'))),
     section('legendLandUse', ...LAND_USES.map((u) => item(outline(LAND_USE_COLOURS[u]), label('lu', u)))),
     section('legendParks', ...PARK_LEVELS.map((l) => item(outline(PARK_COLOURS[l], true), label('lv', l)))),
     section(

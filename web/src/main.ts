@@ -4,6 +4,7 @@
 import './style.css';
 import type { Map as MapLibreMap } from 'maplibre-gl';
 import { fetchConfig, fetchFeature, fetchParks, fetchTileJson, type TileJson } from './api';
+import { loadSchema } from './schema';
 import { styleWithBasemap } from './basemap';
 import { FeatureCard } from './card';
 import { Dashboard, promoterControls } from './dashboard';
@@ -104,7 +105,8 @@ async function main(): Promise<void> {
 
   let tilejson: TileJson;
   try {
-    tilejson = await fetchTileJson();
+    // The schema describes the layers' fields for the filters and the card.
+    [tilejson] = await Promise.all([fetchTileJson(), loadSchema()]);
   } catch (e) {
     shell.fatal(e instanceof Error ? e.message : String(e));
     return;

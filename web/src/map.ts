@@ -16,7 +16,7 @@ import {
 } from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
-import { factoryFilter, plotFilter } from './filters';
+import { factoryFilter, officeFilter, plotFilter } from './filters';
 import { bbox } from './geo';
 import { label, onLangChange } from './i18n';
 import { poiImage } from './icons';
@@ -28,7 +28,7 @@ import type { View } from './urlState';
 // The worker ships as its own file; bundling moves it, so tell MapLibre where it went.
 setWorkerUrl(new URL(workerUrl, document.baseURI).href);
 
-const CLICKABLE = [LAYERS.plotsFill, LAYERS.clusters, LAYERS.factoriesFill, LAYERS.factories3d, LAYERS.pois];
+const CLICKABLE = [LAYERS.plotsFill, LAYERS.clusters, LAYERS.factoriesFill, LAYERS.factories3d, LAYERS.officesFill, LAYERS.officesPoint, LAYERS.pois];
 
 /** Room around the map's edges, in CSS pixels. */
 export interface Insets {
@@ -102,6 +102,10 @@ export class AtlasMap {
     const factories = factoryFilter(filters);
     for (const id of PLOT_LAYERS) this.map.setFilter(id, plots);
     for (const id of FACTORY_LAYERS) this.map.setFilter(id, factories);
+    // Footprints and markers keep their own geometry test beside the filters.
+    this.map.setFilter(LAYERS.officesFill, officeFilter(filters, 'Polygon'));
+    this.map.setFilter(LAYERS.officesOutline, officeFilter(filters, 'Polygon'));
+    this.map.setFilter(LAYERS.officesPoint, officeFilter(filters, 'Point'));
   }
 
   private static ident(sel: Selection): FeatureIdentifier {
@@ -180,6 +184,7 @@ export class AtlasMap {
   private static selectionOf(f: MapGeoJSONFeature | undefined): Selection | null {
     if (!f || typeof f.id !== 'number') return null;
     if (f.sourceLayer === 'factories') return { layer: 'factories', id: f.id };
+    if (f.sourceLayer === 'offices') return { layer: 'offices', id: f.id };
     if (f.sourceLayer === 'plots' && f.properties.cluster !== true) return { layer: 'plots', id: f.id };
     return null;
   }

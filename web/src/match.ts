@@ -81,7 +81,7 @@ export class MatchPanel {
   private readonly status = h('p', { class: 'match-status', role: 'status', 'aria-live': 'polite', 'data-testid': 'match-status' });
   private readonly list = h('ol', { class: 'match-results', 'data-testid': 'match-results' });
   private readonly summary = h('summary', { class: 'match-summary', 'data-testid': 'match-open' });
-  private kind: SearchLayer = 'plots';
+  private kind: 'plots' | 'factories' = 'plots';
   /** Only sites on offer now (the default); off, held plots are listed too. */
   private availableNow = true;
   private needs = new Map<string, Need>();

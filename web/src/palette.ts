@@ -58,3 +58,6 @@ export const FONT_BOLD = ['Noto Sans CJK SC Bold', ...FAMILIES, 'sans-serif'];
 export function matchColour(field: string, table: Record<string, string>, fallback: string): unknown[] {
   return ['match', ['get', field], ...Object.entries(table).flat(), fallback];
 }
+
+/** The ring of office buildings (楼宇), apart from the factories' dark outline. */
+export const OFFICE_COLOUR = '#6741d9';

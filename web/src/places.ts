@@ -37,7 +37,7 @@ async function findPlaces(q: string, signal: AbortSignal): Promise<Place[]> {
 }
 
 function kindLabel(kind: string): string {
-  const key = (['park', 'plot', 'factory', 'district'].includes(kind) ? `place_${kind}` : `poi_${kind}`) as StringKey;
+  const key = (['park', 'plot', 'factory', 'office', 'district'].includes(kind) ? `place_${kind}` : `poi_${kind}`) as StringKey;
   const text = t(key);
   return text === key ? kind : text;
 }

@@ -12,6 +12,7 @@ import type { AtlasMap } from './map';
 import { FACTORY_COLOURS, STATUS_COLOURS } from './palette';
 import type { Selection, Store } from './state';
 import { PLOT_DETAIL_MINZOOM } from './style';
+import { choiceLabel, layerSpec } from './schema';
 import type { Feature, SearchLayer } from './types';
 
 const PAGE = 50;
@@ -126,11 +127,19 @@ export class ResultList {
     const id = Number(f.id ?? p.id);
     const sel: Selection = { layer: this.layer, id };
     const plots = this.layer === 'plots';
+    const offices = this.layer === 'offices';
     const colour = plots ? STATUS_COLOURS[p.status as keyof typeof STATUS_COLOURS] : FACTORY_COLOURS[p.status as keyof typeof FACTORY_COLOURS];
     const metrics = plots
       ? [withUnit(p.area_mu, 'u_mu', 1), withUnit(p.price_wan_per_mu, 'u_wan_per_mu', 1)]
-      : [withUnit(p.available_area_m2, 'u_m2', 0), withUnit(p.clear_height_m, 'u_m', 1), withUnit(p.rent_yuan_m2_month, 'u_yuan_m2_month', 1)];
-    const tags = plots ? [label('st', p.status), label('lu', p.land_use)] : [label('fs', p.status)];
+      : offices
+        ? [withUnit(p.available_area_m2, 'u_m2', 0), withUnit(p.rent_yuan_m2_month, 'u_yuan_m2_month', 1)]
+        : [withUnit(p.available_area_m2, 'u_m2', 0), withUnit(p.clear_height_m, 'u_m', 1), withUnit(p.rent_yuan_m2_month, 'u_yuan_m2_month', 1)];
+    const kind = layerSpec('offices')?.fields.find((f) => f.name === 'kind');
+    const tags = plots
+      ? [label('st', p.status), label('lu', p.land_use)]
+      : offices && kind
+        ? [label('fs', p.status), choiceLabel(kind, String(p.kind ?? ''))]
+        : [label('fs', p.status)];
     const distanceM = typeof p.distance_m === 'number' ? p.distance_m : null;
     const li = h(
       'li',

@@ -9,87 +9,68 @@
 import { ApiError, fetchVersionedFeature, patchFeature, StaleError, type VersionedFeature } from './api';
 import { h, replaceChildren } from './dom';
 import { label, serverMessage, t, type StringKey } from './i18n';
+import { choiceLabel, fieldLabel, layerSpec, sectionLabel, unitLabel, type FieldSpec as SchemaField } from './schema';
 import { overlay } from './leads';
 import type { OfficerSession } from './officer';
 import { FACTORY_STATUSES, LAND_USES, type LayerName, type ParkSummary } from './types';
 
-type Kind = 'text' | 'number' | 'positive' | 'integer' | 'ratio' | 'yesno' | 'park' | 'status' | 'land_use';
+type Kind = 'text' | 'number' | 'positive' | 'integer' | 'ratio' | 'yesno' | 'park' | 'status' | 'land_use' | 'choice' | 'date' | 'list';
 
 /** One editable attribute: its property, how it is typed and where it is shown. */
 interface FieldSpec {
   name: string;
   kind: Kind;
-  label: StringKey;
-  unit?: StringKey;
+  label: string;
+  unit?: string;
+  /** For a choice: its words and their labels. */
+  choices?: [string, string][];
 }
 
 interface Group {
-  title: StringKey;
+  title: string;
   fields: FieldSpec[];
 }
 
-const CONTACT: Group = { title: 'office_contact_group', fields: [{ name: 'contact', kind: 'text', label: 'f_contact' }] };
+/** How a field of the schema is edited. */
+function kindOf(field: SchemaField): Kind {
+  if (field.name === 'park' || field.name === 'status' || field.name === 'land_use') return field.name;
+  if (field.name === 'area_m2') return 'positive';
+  if (field.name === 'building_density_max' || field.name === 'green_ratio_max') return 'ratio';
+  switch (field.type) {
+    case 'number':
+      return 'number';
+    case 'integer':
+      return 'integer';
+    case 'boolean':
+      return 'yesno';
+    case 'choice':
+      return 'choice';
+    case 'date':
+      return 'date';
+    case 'list':
+      return 'list';
+    default:
+      return 'text';
+  }
+}
 
-/** The plot's attributes as the card groups them. */
-const PLOT_GROUPS: Group[] = [
-  {
-    title: 'cardBasic',
-    fields: [
-      { name: 'name', kind: 'text', label: 'f_name' },
-      { name: 'park', kind: 'park', label: 'f_park' },
-      { name: 'status', kind: 'status', label: 'f_status' },
-      { name: 'land_use', kind: 'land_use', label: 'f_land_use' },
-      { name: 'area_m2', kind: 'positive', label: 'f_area_m2', unit: 'u_m2' },
-      { name: 'price_wan_per_mu', kind: 'number', label: 'f_price_wan_per_mu', unit: 'u_wan_per_mu' },
-    ],
-  },
-  {
-    title: 'cardStandardLand',
-    fields: [
-      { name: 'plot_ratio_min', kind: 'number', label: 'f_plot_ratio_min' },
-      { name: 'plot_ratio_max', kind: 'number', label: 'f_plot_ratio_max' },
-      { name: 'building_density_max', kind: 'ratio', label: 'f_building_density_max' },
-      { name: 'green_ratio_max', kind: 'ratio', label: 'f_green_ratio_max' },
-      { name: 'height_limit_m', kind: 'number', label: 'f_height_limit_m', unit: 'u_m' },
-      { name: 'investment_intensity_wan_per_mu', kind: 'number', label: 'f_investment_intensity_wan_per_mu', unit: 'u_wan_per_mu' },
-      { name: 'tax_per_mu_wan', kind: 'number', label: 'f_tax_per_mu_wan', unit: 'u_wan_per_mu' },
-    ],
-  },
-  {
-    title: 'cardUtilities',
-    fields: [
-      { name: 'power_kva', kind: 'number', label: 'f_power_kva', unit: 'u_kva' },
-      { name: 'water', kind: 'yesno', label: 'f_water' },
-      { name: 'gas', kind: 'yesno', label: 'f_gas' },
-      { name: 'steam', kind: 'yesno', label: 'f_steam' },
-    ],
-  },
-  CONTACT,
-];
-
-const FACTORY_GROUPS: Group[] = [
-  {
-    title: 'cardBasic',
-    fields: [
-      { name: 'name', kind: 'text', label: 'f_name' },
-      { name: 'park', kind: 'park', label: 'f_park' },
-      { name: 'status', kind: 'status', label: 'f_status' },
-      { name: 'floors', kind: 'integer', label: 'f_floors', unit: 'u_floors' },
-      { name: 'total_area_m2', kind: 'number', label: 'f_total_area_m2', unit: 'u_m2' },
-      { name: 'available_area_m2', kind: 'number', label: 'f_available_area_m2', unit: 'u_m2' },
-      { name: 'rent_yuan_m2_month', kind: 'number', label: 'f_rent_yuan_m2_month', unit: 'u_yuan_m2_month' },
-    ],
-  },
-  {
-    title: 'office_building_group',
-    fields: [
-      { name: 'clear_height_m', kind: 'number', label: 'f_clear_height_m', unit: 'u_m' },
-      { name: 'floor_load_kn_m2', kind: 'number', label: 'f_floor_load_kn_m2', unit: 'u_kn_m2' },
-      { name: 'crane_t', kind: 'number', label: 'f_crane_t', unit: 'u_t' },
-    ],
-  },
-  CONTACT,
-];
+/** The layer's editable attributes as its card groups them (from /api/schema), then the contact. */
+function groupsOf(layer: LayerName): Group[] {
+  const spec = layerSpec(layer);
+  const groups: Group[] = (spec?.sections ?? []).map((section) => ({
+    title: sectionLabel(section),
+    fields: spec!.fields
+      .filter((f) => f.section === section.id && f.editable && !f.derived && f.type !== 'object')
+      .map((f) => ({
+        name: f.name,
+        kind: kindOf(f),
+        label: fieldLabel(f),
+        unit: unitLabel(f) || undefined,
+        choices: f.choices?.map((c) => [c, choiceLabel(f, c)] as [string, string]),
+      })),
+  }));
+  return [...groups.filter((g) => g.fields.length), { title: t('office_contact_group'), fields: [{ name: 'contact', kind: 'text', label: t('f_contact') }] }];
+}
 
 /** Longest contact text the server keeps. */
 const CONTACT_MAX = 200;
@@ -97,7 +78,7 @@ const CONTACT_MAX = 200;
 type Control = HTMLInputElement | HTMLSelectElement;
 
 /** A value as the API writes it; `undefined` for "not set". */
-type Value = string | number | boolean | null | undefined;
+type Value = string | number | boolean | string[] | null | undefined;
 
 /** The dialog with the attribute form; one per page, reused for each site. */
 export class SiteForm {
@@ -137,7 +118,7 @@ export class SiteForm {
     let base = loaded;
     const info = this.session.info;
     const editable = !!info && info.role !== 'promoter' && this.session.mayEdit(base.feature.properties.park);
-    const groups = layer === 'plots' ? PLOT_GROUPS : FACTORY_GROUPS;
+    const groups = groupsOf(layer);
     const controls = new Map<string, Control>();
     const errors = new Map<string, HTMLElement>();
     const heading = h('p', { class: 'site-form-title', 'data-testid': 'site-form-title' });
@@ -187,7 +168,7 @@ export class SiteForm {
       h(
         'fieldset',
         { class: 'site-form-group' },
-        h('legend', {}, t(group.title)),
+        h('legend', {}, group.title),
         ...group.fields.map((spec) => {
           const control = makeControl(spec);
           control.disabled = !editable;
@@ -198,8 +179,8 @@ export class SiteForm {
             error.textContent = '';
             control.removeAttribute('aria-invalid');
           });
-          const unit = spec.unit ? t(spec.unit) : spec.kind === 'ratio' ? t('office_ratio_unit') : '';
-          const caption = unit ? t('office_with_unit', { label: t(spec.label), unit }) : t(spec.label);
+          const unit = spec.unit ?? (spec.kind === 'ratio' ? t('office_ratio_unit') : '');
+          const caption = unit ? t('office_with_unit', { label: spec.label, unit }) : spec.label;
           return h('label', { class: 'site-field' }, caption, control, error);
         }),
       ),
@@ -336,6 +317,12 @@ function makeControl(spec: FieldSpec): Control {
       return h('select', common, h('option', { value: '' }, t('unknown')), h('option', { value: 'true' }, t('yes')), h('option', { value: 'false' }, t('no')));
     case 'land_use':
       return h('select', common, ...LAND_USES.map((v) => h('option', { value: v }, label('lu', v))));
+    case 'choice':
+      return h('select', common, h('option', { value: '' }, t('unknown')), ...(spec.choices ?? []).map(([v, text]) => h('option', { value: v }, text)));
+    case 'date':
+      return h('input', { ...common, type: 'text', placeholder: '2027-06', maxlength: 10, autocomplete: 'off' });
+    case 'list':
+      return h('input', { ...common, type: 'text', placeholder: t('office_list_hint'), maxlength: 400, autocomplete: 'off' });
     case 'status':
     case 'park':
       return h('select', common);
@@ -348,6 +335,7 @@ function makeControl(spec: FieldSpec): Control {
 function shown(spec: FieldSpec, value: Value): string {
   if (value === null || value === undefined) return '';
   if (spec.kind === 'yesno') return value ? 'true' : 'false';
+  if (Array.isArray(value)) return value.join(', ');
   if (spec.kind === 'positive' && typeof value === 'number') return String(Math.round(value * 100) / 100);
   return String(value);
 }
@@ -365,7 +353,15 @@ function readValue(spec: FieldSpec, text: string): { value: Value } | { error: s
     case 'status':
     case 'land_use':
     case 'park':
+    case 'choice':
       return { value: trimmed || null };
+    case 'date':
+      if (trimmed && !/^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$/.test(trimmed)) return { error: t('office_err_date') };
+      return { value: trimmed || null };
+    case 'list': {
+      const words = trimmed.split(/[,，、;；\s]+/).filter(Boolean);
+      return { value: words.length ? words : null };
+    }
     default: {
       if (!trimmed) return spec.kind === 'positive' ? { error: t('office_err_required') } : { value: null };
       const n = Number(trimmed);

@@ -17,6 +17,12 @@ export interface Filters {
   minFloorLoad: number | null;
   availableArea: NumRange;
   maxRent: number | null;
+  /**
+   * The layers' other declared filters (see schema.ts), as query parameters:
+   * a plot's supply method, an office's grade. Per layer, as offices and
+   * factories share parameter names.
+   */
+  more: Partial<Record<SearchLayer, Record<string, string>>>;
 }
 
 export type Spatial =
@@ -47,6 +53,7 @@ export function emptyFilters(): Filters {
     minFloorLoad: null,
     availableArea: [null, null],
     maxRent: null,
+    more: {},
   };
 }
 

@@ -16,6 +16,7 @@ import {
   FONT_BOLD,
   FONT_REGULAR,
   LAND_USE_COLOURS,
+  OFFICE_COLOUR,
   PARK_COLOURS,
   SEARCH_COLOUR,
   SELECT_COLOUR,
@@ -48,6 +49,10 @@ export const LAYERS = {
   factoriesOutline: 'factories-outline',
   factories3d: 'factories-3d',
   factoriesLabel: 'factories-label',
+  officesFill: 'offices-fill',
+  officesOutline: 'offices-outline',
+  officesPoint: 'offices-point',
+  officesLabel: 'offices-label',
   pois: 'pois',
 } as const;
 
@@ -63,6 +68,8 @@ export const FACTORY_LAYERS = [LAYERS.factoriesFill, LAYERS.factoriesOutline, LA
 export const PLOT_DETAIL_MINZOOM = 12;
 export const FACTORY_MINZOOM = 12;
 export const EXTRUSION_MINZOOM = 15;
+/** Zoom from which the tiles carry office buildings (the server's offices minzoom). */
+export const OFFICE_MINZOOM = 10;
 
 type Expr = ExpressionSpecification;
 const hover: Expr = ['boolean', ['feature-state', 'hover'], false];
@@ -228,6 +235,32 @@ function factoryLayers(): LayerSpecification[] {
   ];
 }
 
+/** Office buildings: footprints where surveyed, else a marker; ringed in violet to tell them from factories. */
+function officeLayers(): LayerSpecification[] {
+  const polygon: Expr = ['==', ['geometry-type'], 'Polygon'];
+  const point: Expr = ['==', ['geometry-type'], 'Point'];
+  const fill = colour('status', FACTORY_COLOURS, '#868e96');
+  return [
+    {
+      id: LAYERS.officesFill, type: 'fill', source: SOURCE, 'source-layer': 'offices', minzoom: OFFICE_MINZOOM, filter: polygon,
+      paint: { 'fill-color': fill, 'fill-opacity': ['case', selected, 0.95, hover, 0.9, 0.78] },
+    },
+    {
+      id: LAYERS.officesOutline, type: 'line', source: SOURCE, 'source-layer': 'offices', minzoom: OFFICE_MINZOOM, filter: polygon,
+      paint: { 'line-color': ['case', selected, SELECT_COLOUR, OFFICE_COLOUR], 'line-width': ['case', selected, 3.5, hover, 2.5, 1.6] },
+    },
+    {
+      id: LAYERS.officesPoint, type: 'circle', source: SOURCE, 'source-layer': 'offices', minzoom: OFFICE_MINZOOM, filter: point,
+      paint: {
+        'circle-color': fill,
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 4, 15, 8],
+        'circle-stroke-color': ['case', selected, SELECT_COLOUR, OFFICE_COLOUR],
+        'circle-stroke-width': ['case', selected, 3.5, hover, 3, 2],
+      },
+    },
+  ];
+}
+
 function poiAndLabelLayers(): LayerSpecification[] {
   return [
     {
@@ -270,6 +303,12 @@ function poiAndLabelLayers(): LayerSpecification[] {
       id: LAYERS.factoriesLabel, type: 'symbol', source: SOURCE, 'source-layer': 'factory_labels', minzoom: FACTORY_LABEL_MINZOOM,
       layout: { 'text-field': ['get', 'name'], 'text-font': FONT_REGULAR, 'text-size': 11, 'text-max-width': 8 },
       paint: { 'text-color': '#1f2d3d', ...halo },
+    },
+    {
+      // Footprints are named at their label points, markers at themselves.
+      id: LAYERS.officesLabel, type: 'symbol', source: SOURCE, 'source-layer': 'office_labels', minzoom: FACTORY_LABEL_MINZOOM - 1,
+      layout: { 'text-field': ['get', 'name'], 'text-font': FONT_REGULAR, 'text-size': 11, 'text-max-width': 8, 'text-offset': [0, 1.1], 'text-anchor': 'top' },
+      paint: { 'text-color': OFFICE_COLOUR, ...halo },
     },
     {
       id: LAYERS.clusterLabels, type: 'symbol', source: SOURCE, 'source-layer': 'plots',
@@ -333,6 +372,7 @@ export function buildStyle(tilejson: TileJson): StyleSpecification {
       ...parkLayers(),
       ...plotLayers(),
       ...factoryLayers(),
+      ...officeLayers(),
       ...searchLayers(),
       ...contextLabels(),
       ...poiAndLabelLayers(),

@@ -16,8 +16,11 @@ export const POI_KINDS = ['highway_exit', 'rail_freight', 'port', 'airport', 'su
 export type PoiKind = (typeof POI_KINDS)[number];
 
 /** Layers a user can search and open a card for. */
-export type SearchLayer = 'plots' | 'factories';
-export type LayerName = 'parks' | 'plots' | 'factories' | 'pois';
+export type SearchLayer = 'plots' | 'factories' | 'offices';
+export type LayerName = 'parks' | 'plots' | 'factories' | 'offices' | 'pois';
+
+/** The layers investors search, in tab order. */
+export const SEARCH_LAYERS: readonly SearchLayer[] = ['plots', 'factories', 'offices'];
 
 export type Position = [number, number];
 

@@ -9,6 +9,7 @@ import {
   FACTORY_STATUSES,
   LAND_USES,
   PLOT_STATUSES,
+  SEARCH_LAYERS,
   type Position,
   type SearchLayer,
 } from './types';
@@ -88,6 +89,20 @@ function filtersToParams(f: Filters, p: URLSearchParams): void {
   set('fl', f.minFloorLoad);
   set('aa', rangeText(f.availableArea));
   set('rent', f.maxRent);
+  // The declared filters as `m.<layer>.<param>=value`.
+  for (const [layer, params] of Object.entries(f.more)) {
+    for (const [name, value] of Object.entries(params ?? {})) set(`m.${layer}.${name}`, value);
+  }
+}
+
+function paramsToMore(p: URLSearchParams): Filters['more'] {
+  const more: Filters['more'] = {};
+  for (const [key, value] of p) {
+    const [m, layer, name] = key.split('.');
+    if (m !== 'm' || !name || !value || !(SEARCH_LAYERS as readonly string[]).includes(layer)) continue;
+    (more[layer as SearchLayer] ??= {})[name] = value;
+  }
+  return more;
 }
 
 function paramsToFilters(p: URLSearchParams): Filters {
@@ -103,6 +118,7 @@ function paramsToFilters(p: URLSearchParams): Filters {
     minFloorLoad: num(p.get('fl')),
     availableArea: parseRange(p.get('aa')),
     maxRent: num(p.get('rent')),
+    more: paramsToMore(p),
   };
 }
 
@@ -129,11 +145,12 @@ export function decode(hash: string): UrlState {
       view = { center: [lon, lat], zoom, bearing: bearing ?? 0, pitch: pitch ?? 0 };
     }
   }
-  const tab: SearchLayer = p.get('tab') === 'factories' ? 'factories' : 'plots';
+  const tabText = p.get('tab') ?? '';
+  const tab: SearchLayer = (SEARCH_LAYERS as readonly string[]).includes(tabText) ? (tabText as SearchLayer) : 'plots';
   const [selLayer, selId] = (p.get('sel') ?? '').split('/');
   const id = num(selId);
   const selected =
-    (selLayer === 'plots' || selLayer === 'factories') && id !== null && id > 0 && Number.isInteger(id)
+    (SEARCH_LAYERS as readonly string[]).includes(selLayer) && id !== null && id > 0 && Number.isInteger(id)
       ? { layer: selLayer as SearchLayer, id }
       : null;
   return {

@@ -6,7 +6,7 @@ import { setPanoramaProvider, type PanoramaProvider } from '../card';
 import { showNotice } from '../notice';
 import type { Selection } from '../state';
 import type { Feature } from '../types';
-import { fetchScenes, type Scene } from './api';
+import { fetchScenes, type Scene, type SceneLayer } from './api';
 
 /** Scenes by feature, briefly: the card asks on every render. */
 const cache = new Map<string, { at: number; scenes: Promise<Scene[]> }>();
@@ -14,9 +14,11 @@ const FRESH_MS = 10_000;
 
 function scenesOf(selection: Selection, fresh = false): Promise<Scene[]> {
   const key = `${selection.layer}/${selection.id}`;
+  // Office buildings have no panoramas yet.
+  if (selection.layer === 'offices') return Promise.resolve([]);
   const hit = cache.get(key);
   if (hit && !fresh && Date.now() - hit.at < FRESH_MS) return hit.scenes;
-  const scenes = fetchScenes(selection.layer, selection.id);
+  const scenes = fetchScenes(selection.layer as SceneLayer, selection.id);
   cache.set(key, { at: Date.now(), scenes });
   scenes.catch(() => cache.delete(key));
   return scenes;
