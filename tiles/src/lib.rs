@@ -56,8 +56,9 @@ pub use atlas::Atlas;
 pub use error::{ModelError, SearchError, TileError};
 pub use geometry::Shape;
 pub use model::{
-    Attributes, Factory, FactoryAttrs, FactoryStatus, Feature, LandUse, LayerKind, Park, ParkAttrs,
-    ParkLevel, Plot, PlotAttrs, PlotStatus, Poi, PoiAttrs, PoiKind,
+    AMENITY_KINDS, Amenity, Attributes, Factory, FactoryAttrs, FactoryStatus, Feature, LandUse,
+    LayerKind, Park, ParkAttrs, ParkContact, ParkLevel, Plot, PlotAttrs, PlotStatus, Poi, PoiAttrs,
+    PoiKind, ResidentEnterprise,
 };
 pub use search::{SearchHit, SearchPage, SearchQuery};
 pub use tile_math::TileId;

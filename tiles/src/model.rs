@@ -280,12 +280,87 @@ pub struct ParkAttrs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<ParkLevel>,
     /// Industry focus tags such as `biomedicine` or `new_energy_vehicles`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "list_or_text")]
     pub industries: Vec<String>,
     /// District (区县) the park lies in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub district: Option<String>,
+    /// Planned area, km².
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area_km2: Option<f64>,
+    /// Leading industry chains (主导产业链), such as 创新药、医疗器械.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "list_or_text"
+    )]
+    pub industry_chains: Vec<String>,
+    /// Resident enterprises (入驻企业), the chain leaders (龙头) among them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enterprises: Vec<ResidentEnterprise>,
+    /// Number of enterprises in the park (all of them, not only those listed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise_count: Option<u32>,
+    /// Total output value, 亿元 a year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_value_yi: Option<f64>,
+    /// Services offered to investors (一站式服务, 全程代办 ...).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "list_or_text"
+    )]
+    pub services: Vec<String>,
+    /// The investment officer (招商专员) to call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<ParkContact>,
+    /// Schools, hospitals, housing and transport near the park.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amenities: Vec<Amenity>,
 }
+
+/// An enterprise resident in a park.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResidentEnterprise {
+    /// Company name.
+    pub name: String,
+    /// What it makes (产业), free text.
+    #[serde(default)]
+    pub industry: String,
+    /// Output value, 亿元 a year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_yi: Option<f64>,
+    /// A chain leader (龙头企业).
+    #[serde(default)]
+    pub leading: bool,
+}
+
+/// A park's investment officer (招商专员).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParkContact {
+    /// Name.
+    pub name: String,
+    /// Telephone, as dialled: digits, spaces, `+`, `-` and brackets.
+    pub phone: String,
+}
+
+/// A facility near a park that makes it liveable.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Amenity {
+    /// One of [`AMENITY_KINDS`].
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// Distance from the park, km.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance_km: Option<f64>,
+}
+
+/// The kinds of [`Amenity`]: 学校, 医院, 人才住房, 交通.
+pub const AMENITY_KINDS: &[&str] = &["school", "hospital", "housing", "transport"];
 
 /// Attributes of a land plot, with the standard-land (标准地) indicators.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -439,6 +514,73 @@ fn yes_or_no<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option
     })
 }
 
+/// A list of words, as JSON carries it or as a flat file's column does:
+/// one text with the items separated by 、 , ， ; ； or new lines.
+fn list_or_text<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrText {
+        List(Vec<String>),
+        Text(String),
+    }
+    Ok(match Option::<ListOrText>::deserialize(deserializer)? {
+        None => Vec::new(),
+        Some(ListOrText::List(items)) => items,
+        Some(ListOrText::Text(text)) => text
+            .split(['、', ',', '，', ';', '；', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ModelError {
+    ModelError::InvalidProperty {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Longest text of a park's profile entries (a name, a service), in characters.
+const MAX_PROFILE_TEXT: usize = 200;
+/// Most entries of a park's profile list (enterprises, services ...).
+const MAX_PROFILE_ITEMS: usize = 500;
+
+fn check_text(field: &str, text: &str, required: bool) -> Result<(), ModelError> {
+    if required && text.trim().is_empty() {
+        return Err(invalid(field, "is required and must not be empty"));
+    }
+    if text.chars().count() > MAX_PROFILE_TEXT {
+        return Err(invalid(
+            field,
+            format!("must be at most {MAX_PROFILE_TEXT} characters"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_list_len(field: &str, len: usize) -> Result<(), ModelError> {
+    if len > MAX_PROFILE_ITEMS {
+        return Err(invalid(
+            field,
+            format!("has {len} entries, at most {MAX_PROFILE_ITEMS} are kept"),
+        ));
+    }
+    Ok(())
+}
+
+/// A telephone number as dialled: 5 to 20 digits with `+`, `-`, spaces and brackets.
+fn is_phone(text: &str) -> bool {
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    (5..=20).contains(&digits)
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || "+-() ".contains(c))
+}
+
 fn check_non_negative(field: &str, value: Option<f64>) -> Result<(), ModelError> {
     match value {
         Some(v) if !v.is_finite() || v < 0.0 => Err(ModelError::InvalidProperty {
@@ -462,9 +604,75 @@ fn polygons(shape: &Shape, layer: LayerKind) -> Result<&MultiPolygon<f64>, Model
 
 impl Attributes for ParkAttrs {
     const LAYER: LayerKind = LayerKind::Parks;
-    const FIELDS: &'static [&'static str] = &["name", "level", "industries", "district"];
+    const FIELDS: &'static [&'static str] = &[
+        "name",
+        "level",
+        "industries",
+        "district",
+        "area_km2",
+        "industry_chains",
+        "enterprises",
+        "enterprise_count",
+        "output_value_yi",
+        "services",
+        "contact",
+        "amenities",
+    ];
     fn finish(&mut self, shape: &Shape) -> Result<(), ModelError> {
-        polygons(shape, Self::LAYER).map(|_| ())
+        polygons(shape, Self::LAYER)?;
+        check_non_negative("area_km2", self.area_km2)?;
+        check_non_negative("output_value_yi", self.output_value_yi)?;
+        for (field, list) in [
+            ("industry_chains", &mut self.industry_chains),
+            ("services", &mut self.services),
+        ] {
+            check_list_len(field, list.len())?;
+            for (i, item) in list.iter_mut().enumerate() {
+                *item = item.trim().to_owned();
+                check_text(&format!("{field}[{i}]"), item, true)?;
+            }
+        }
+        check_list_len("enterprises", self.enterprises.len())?;
+        for (i, e) in self.enterprises.iter().enumerate() {
+            check_text(&format!("enterprises[{i}].name"), &e.name, true)?;
+            check_text(&format!("enterprises[{i}].industry"), &e.industry, false)?;
+            check_non_negative(&format!("enterprises[{i}].output_yi"), e.output_yi)?;
+        }
+        if let Some(count) = self.enterprise_count
+            && (count as usize) < self.enterprises.len()
+        {
+            return Err(invalid(
+                "enterprise_count",
+                format!(
+                    "{count} is below the {} enterprises listed",
+                    self.enterprises.len()
+                ),
+            ));
+        }
+        if let Some(contact) = &self.contact {
+            check_text("contact.name", &contact.name, true)?;
+            if !is_phone(&contact.phone) {
+                return Err(invalid(
+                    "contact.phone",
+                    format!(
+                        "`{}` is not a telephone number (5-20 digits, with + - ( ) and spaces)",
+                        contact.phone
+                    ),
+                ));
+            }
+        }
+        check_list_len("amenities", self.amenities.len())?;
+        for (i, a) in self.amenities.iter().enumerate() {
+            if !AMENITY_KINDS.contains(&a.kind.as_str()) {
+                return Err(invalid(
+                    format!("amenities[{i}].kind"),
+                    format!("`{}` is not one of {}", a.kind, AMENITY_KINDS.join(", ")),
+                ));
+            }
+            check_text(&format!("amenities[{i}].name"), &a.name, true)?;
+            check_non_negative(&format!("amenities[{i}].distance_km"), a.distance_km)?;
+        }
+        Ok(())
     }
 }
 
