@@ -257,7 +257,7 @@ fn find_park(atlas: &Atlas, key: &str) -> Option<Park> {
 
 /// `GET /api/parks/{id}/profile`
 #[utoipa::path(get, path = "/api/parks/{id}/profile", tag = "features",
-    params(("id" = String, Path, description = "the park's id, or its code")),
+    params(("id" = String, Path, description = "the park's id, or its code", example = "WJ-MED")),
     responses((status = 200, description = "the park's profile (园区名片): its attributes, carriers, occupancy, panoramas, tours and incentive rules", body = ParkProfile),
               (status = 404, description = "no such park", body = crate::error::ErrorBody)))]
 pub async fn profile(
