@@ -535,6 +535,80 @@ fn layer_zh(layer: LayerKind) -> &'static str {
     }
 }
 
+impl Rule {
+    /// What the rule grants, in one Chinese line for a park's profile:
+    /// `投资强度 ≥ 350 万元/亩 优惠 10%，≥ 500 万元/亩 优惠 20%；封顶 2000 万元`.
+    pub fn summary(&self) -> String {
+        let steps = |parts: Vec<String>| {
+            if parts.is_empty() {
+                "未设档位".to_owned()
+            } else {
+                parts.join("，")
+            }
+        };
+        let mut line = match &self.kind {
+            RuleKind::LandPriceDiscount { steps: s, .. } => steps(
+                s.iter()
+                    .map(|st| {
+                        format!(
+                            "投资强度 ≥ {} 万元/亩 地价优惠 {}%",
+                            num(st.min_investment_intensity_wan_per_mu),
+                            num(st.discount_pct)
+                        )
+                    })
+                    .collect(),
+            ),
+            RuleKind::RentFreeMonths { steps: s, .. } => steps(
+                s.iter()
+                    .map(|st| {
+                        format!(
+                            "亩均税收 ≥ {} 万元/亩 免租 {} 个月",
+                            num(st.min_tax_per_mu_wan),
+                            st.months
+                        )
+                    })
+                    .collect(),
+            ),
+            RuleKind::PerJobSubsidy { yuan_per_job, .. } => {
+                format!("新增就业每人补助 {} 元", num(*yuan_per_job))
+            }
+            RuleKind::InvestmentShare {
+                share_pct,
+                min_investment_wan,
+                ..
+            } => format!(
+                "投资 ≥ {} 万元，补助投资额的 {}%",
+                num(*min_investment_wan),
+                num(*share_pct)
+            ),
+            RuleKind::TaxReward {
+                share_pct,
+                years,
+                min_tax_per_mu_wan,
+                ..
+            } => format!(
+                "亩均税收 ≥ {} 万元/亩，奖励年纳税额的 {}%，连续 {} 年",
+                num(*min_tax_per_mu_wan),
+                num(*share_pct),
+                years
+            ),
+            RuleKind::EquipmentSubsidy {
+                share_pct,
+                min_equipment_wan,
+                ..
+            } => format!(
+                "设备投资 ≥ {} 万元，补助设备投资额的 {}%",
+                num(*min_equipment_wan),
+                num(*share_pct)
+            ),
+        };
+        if let Some(cap) = self.kind.cap() {
+            line.push_str(&format!("；封顶 {} 万元", num(cap)));
+        }
+        line
+    }
+}
+
 /// The land area per-mu figures are based on, and how it was found.
 fn land_mu(site: &SiteFacts, plan: &Plan) -> Option<(f64, String)> {
     if let Some(mu) = plan.area_mu {
@@ -837,6 +911,29 @@ fn rule_amount(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_rule_reads_as_one_line() {
+        let rules = PolicyRules::from_json(
+            r#"{"park": "P", "rules": [
+                {"id": "land", "name": "地价", "kind": "land_price_discount", "cap_wan": 2000,
+                 "steps": [{"min_investment_intensity_wan_per_mu": 350, "discount_pct": 10},
+                           {"min_investment_intensity_wan_per_mu": 500, "discount_pct": 20.5}]},
+                {"id": "tax", "name": "税收", "kind": "tax_reward", "share_pct": 30, "years": 3, "min_tax_per_mu_wan": 30},
+                {"id": "jobs", "name": "就业", "kind": "per_job_subsidy", "yuan_per_job": 2000}
+            ]}"#,
+        )
+        .unwrap();
+        let lines: Vec<String> = rules.rules.iter().map(Rule::summary).collect();
+        assert_eq!(
+            lines,
+            [
+                "投资强度 ≥ 350 万元/亩 地价优惠 10%，投资强度 ≥ 500 万元/亩 地价优惠 20.5%；封顶 2000 万元",
+                "亩均税收 ≥ 30 万元/亩，奖励年纳税额的 30%，连续 3 年",
+                "新增就业每人补助 2000 元",
+            ]
+        );
+    }
 
     #[test]
     fn numbers_read_naturally() {

@@ -34,6 +34,7 @@ fn park(id: u64, code: &str, industries: &[&str], district: &str, lon: f64) -> P
         level: None,
         industries: industries.iter().map(|s| s.to_string()).collect(),
         district: Some(district.into()),
+        ..ParkAttrs::default()
     };
     Feature::new(id, code, square(lon, 30.0, 0.05), attrs).unwrap()
 }

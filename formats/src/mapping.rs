@@ -63,6 +63,43 @@ const BUILTIN_FIELDS: &[(&str, &str)] = &[
     ("亩均税收", "tax_per_mu_wan"),
     ("出让价格", "price_wan_per_mu"),
     ("挂牌价", "price_wan_per_mu"),
+    // Parks' profiles (园区名片). Lists come as one text, items separated by 、 or commas.
+    ("园区编码", "code"),
+    ("园区代码", "code"),
+    ("园区名称", "name"),
+    ("所在区县", "district"),
+    ("主导产业", "industries"),
+    ("主导产业链", "industry_chains"),
+    ("产业链", "industry_chains"),
+    ("规划面积", "area_km2"),
+    ("规划面积(平方公里)", "area_km2"),
+    ("规划面积（平方公里）", "area_km2"),
+    ("园区面积(平方公里)", "area_km2"),
+    ("园区面积（平方公里）", "area_km2"),
+    ("面积(平方公里)", "area_km2"),
+    ("面积（平方公里）", "area_km2"),
+    ("企业数量", "enterprise_count"),
+    ("企业数", "enterprise_count"),
+    ("入驻企业数", "enterprise_count"),
+    ("入驻企业数量", "enterprise_count"),
+    ("总产值", "output_value_yi"),
+    ("年产值", "output_value_yi"),
+    ("总产值(亿元)", "output_value_yi"),
+    ("总产值（亿元）", "output_value_yi"),
+    ("年产值(亿元)", "output_value_yi"),
+    ("年产值（亿元）", "output_value_yi"),
+    ("工业总产值(亿元)", "output_value_yi"),
+    ("工业总产值（亿元）", "output_value_yi"),
+    ("服务", "services"),
+    ("服务事项", "services"),
+    ("企业服务", "services"),
+    ("招商专员", "contact.name"),
+    ("专员", "contact.name"),
+    ("专员姓名", "contact.name"),
+    ("专员电话", "contact.phone"),
+    ("招商专员电话", "contact.phone"),
+    ("专员联系电话", "contact.phone"),
+    ("招商电话", "contact.phone"),
 ];
 
 /// Built-in fields that hold a land-use code rather than a name: when a record has both,
@@ -222,7 +259,24 @@ impl FieldMapping {
             (is_blank(value), CODE_FIELDS.contains(&source.trim()))
         });
         for (source, model, value) in renamed {
-            if out.contains_key(&model) {
+            if let Some((parent, child)) = model.split_once('.') {
+                // A part of an object (`contact.name`): flat files have no objects.
+                // A blank cell says nothing, so it makes no object.
+                if is_blank(&value) {
+                    continue;
+                }
+                match out
+                    .entry(parent.to_owned())
+                    .or_insert_with(|| Value::Object(Map::new()))
+                {
+                    Value::Object(object) if !object.contains_key(child) => {
+                        object.insert(child.to_owned(), value);
+                    }
+                    _ => {
+                        out.insert(source, value);
+                    }
+                }
+            } else if out.contains_key(&model) {
                 out.insert(source, value);
             } else {
                 out.insert(model, value);

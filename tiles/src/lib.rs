@@ -58,9 +58,9 @@ pub use atlas::Atlas;
 pub use error::{ModelError, SearchError, TileError};
 pub use geometry::Shape;
 pub use model::{
-    Attributes, Factory, FactoryAttrs, FactoryStatus, Feature, LandUse, LayerKind, Office,
-    OfficeAttrs, OfficeKind, Park, ParkAttrs, ParkLevel, Plot, PlotAttrs, PlotStatus, Poi,
-    PoiAttrs, PoiKind,
+    AMENITY_KINDS, Amenity, Attributes, Factory, FactoryAttrs, FactoryStatus, Feature, LandUse,
+    LayerKind, Office, OfficeAttrs, OfficeKind, Park, ParkAttrs, ParkContact, ParkLevel, Plot,
+    PlotAttrs, PlotStatus, Poi, PoiAttrs, PoiKind, ResidentEnterprise,
 };
 pub use schema::{Field, FieldType, FieldValue, LayerSpec};
 pub use search::{SearchHit, SearchPage, SearchQuery};

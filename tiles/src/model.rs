@@ -17,7 +17,9 @@ use crate::schema::{FieldValue, LayerSpec};
 
 pub use crate::layers::factories::{FactoryAttrs, FactoryStatus, FireClass, Offer};
 pub use crate::layers::offices::{FitOut, OfficeAttrs, OfficeGrade, OfficeKind};
-pub use crate::layers::parks::{ParkAttrs, ParkLevel};
+pub use crate::layers::parks::{
+    AMENITY_KINDS, Amenity, ParkAttrs, ParkContact, ParkLevel, ResidentEnterprise,
+};
 pub use crate::layers::plots::{HandoverCondition, LandUse, PlotAttrs, PlotStatus, SupplyMethod};
 pub use crate::layers::pois::{PoiAttrs, PoiKind};
 
@@ -277,7 +279,7 @@ pub(crate) fn word_list<'de, D: serde::Deserializer<'de>>(
     use serde::de::Error;
     let value = Option::<serde_json::Value>::deserialize(deserializer)?;
     let words = |text: &str| -> Vec<String> {
-        text.split([',', '，', '、', ';', '；'])
+        text.split([',', '，', '、', ';', '；', '\n'])
             .map(str::trim)
             .filter(|w| !w.is_empty())
             .map(str::to_owned)
@@ -289,7 +291,8 @@ pub(crate) fn word_list<'de, D: serde::Deserializer<'de>>(
         Some(serde_json::Value::Array(items)) => items
             .into_iter()
             .map(|item| match item {
-                serde_json::Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
+                // Blank entries are kept for the layer's check to name.
+                serde_json::Value::String(s) => Ok(s.trim().to_owned()),
                 other => Err(D::Error::custom(format!("`{other}` is not a word"))),
             })
             .collect(),

@@ -97,6 +97,8 @@ export class FeatureCard {
   }
 
   private async open(selection: Selection | null, quiet = false): Promise<void> {
+    // A park has its own card (园区名片, parkCard.ts) in the same place.
+    if (selection?.layer === 'parks') selection = null;
     const ticket = ++this.request;
     this.selection = selection;
     if (!selection) {

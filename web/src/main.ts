@@ -21,6 +21,7 @@ import { BackOffice, officeControl } from './office';
 import { OfficerSession, signInControl } from './officer';
 import { registerPanoramas } from './panorama/provider';
 import { showNotice } from './notice';
+import { ParkCard } from './parkCard';
 import { parkSummaries } from './parks';
 import { PlaceSearch } from './places';
 import { bbox } from './geo';
@@ -82,7 +83,7 @@ function syncUrl(atlas: AtlasMap, store: Store): void {
   write();
 }
 
-function wireLive(shell: Shell, atlas: AtlasMap, tilejson: TileJson, results: ResultList, card: FeatureCard, reloadParks: () => void): void {
+function wireLive(shell: Shell, atlas: AtlasMap, tilejson: TileJson, results: ResultList, card: FeatureCard, parkCard: ParkCard, reloadParks: () => void): void {
   let version = 0;
   subscribeLive({
     onStatus: (status) => shell.setLive(status),
@@ -91,6 +92,8 @@ function wireLive(shell: Shell, atlas: AtlasMap, tilejson: TileJson, results: Re
       atlas.refreshTiles(tilejson.tiles, version);
       results.refresh();
       if (reload || changes.some((c) => card.shows(c.layer, c.id))) card.refresh();
+      // A park's figures depend on its plots and factories.
+      parkCard.refresh();
       if (reload || changes.some((c) => c.layer === 'parks' || c.layer === undefined)) reloadParks();
     },
   });
@@ -155,6 +158,8 @@ async function main(): Promise<void> {
   shell.mountPanel(places.el, match.el, filters.el, tools.el, results.el);
   results.onSummary = (text) => shell.setSheetSummary(text);
   shell.mountCard(card.el);
+  const parkCard = new ParkCard(store, (f) => atlas.flyToGeometry(f.geometry));
+  shell.mountCard(parkCard.el);
 
   atlas.onSelect((selection, at) => {
     store.update({ selected: selection });
@@ -198,7 +203,7 @@ async function main(): Promise<void> {
   reloadParks();
 
   syncUrl(atlas, store);
-  wireLive(shell, atlas, tilejson, results, card, reloadParks);
+  wireLive(shell, atlas, tilejson, results, card, parkCard, reloadParks);
 }
 
 void main();

@@ -28,7 +28,9 @@ import type { View } from './urlState';
 // The worker ships as its own file; bundling moves it, so tell MapLibre where it went.
 setWorkerUrl(new URL(workerUrl, document.baseURI).href);
 
-const CLICKABLE = [LAYERS.plotsFill, LAYERS.clusters, LAYERS.factoriesFill, LAYERS.factories3d, LAYERS.officesFill, LAYERS.officesPoint, LAYERS.pois];
+const CLICKABLE = [LAYERS.plotsFill, LAYERS.clusters, LAYERS.factoriesFill, LAYERS.factories3d, LAYERS.officesFill, LAYERS.officesPoint, LAYERS.pois, LAYERS.parksFill, LAYERS.parksLabel];
+/** Parks open their card only where no site or point lies on top of them. */
+const PARK_LAYERS: string[] = [LAYERS.parksFill, LAYERS.parksLabel];
 
 /** Room around the map's edges, in CSS pixels. */
 export interface Insets {
@@ -178,13 +180,16 @@ export class AtlasMap {
 
   private featureAt(e: MapMouseEvent): MapGeoJSONFeature | undefined {
     const layers = CLICKABLE.filter((id) => this.map.getLayer(id));
-    return this.map.queryRenderedFeatures(e.point, { layers })[0];
+    const hits = this.map.queryRenderedFeatures(e.point, { layers });
+    // A park's name is drawn above the plots' shapes: a plot under it still wins.
+    return hits.find((f) => !PARK_LAYERS.includes(f.layer.id)) ?? hits[0];
   }
 
   private static selectionOf(f: MapGeoJSONFeature | undefined): Selection | null {
     if (!f || typeof f.id !== 'number') return null;
     if (f.sourceLayer === 'factories') return { layer: 'factories', id: f.id };
     if (f.sourceLayer === 'offices') return { layer: 'offices', id: f.id };
+    if (f.sourceLayer === 'parks' || f.sourceLayer === 'park_labels') return { layer: 'parks', id: f.id };
     if (f.sourceLayer === 'plots' && f.properties.cluster !== true) return { layer: 'plots', id: f.id };
     return null;
   }

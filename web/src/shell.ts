@@ -83,7 +83,7 @@ export function buildShell(store: Store): Shell {
     setPanelOpen(false);
     // Deferred until this update has shown the card: a hidden element cannot take focus.
     if (wasOpen && panel.contains(document.activeElement)) {
-      setTimeout(() => (cardSlot.firstElementChild as HTMLElement | null)?.focus({ preventScroll: true }));
+      setTimeout(() => ([...cardSlot.children] as HTMLElement[]).find((card) => !card.hidden)?.focus({ preventScroll: true }));
     }
   });
 

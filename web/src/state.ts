@@ -29,8 +29,11 @@ export type Spatial =
   | { kind: 'radius'; center: Position; radiusM: number }
   | { kind: 'polygon'; ring: Position[] };
 
+/** What a card can show: a site, or a park (its 园区名片). */
+export type SelectedLayer = SearchLayer | 'parks';
+
 export interface Selection {
-  layer: SearchLayer;
+  layer: SelectedLayer;
   id: number;
 }
 

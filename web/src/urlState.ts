@@ -4,7 +4,7 @@
 //   #map=14/30.72/103.86/0/0&tab=plots&st=available&area=10~80&sel=plots/12&q=r/103.86,30.72/3000&lang=en
 
 import type { Lang } from './i18n';
-import { emptyFilters, type AppState, type Filters, type NumRange, type Spatial } from './state';
+import { emptyFilters, type AppState, type Filters, type NumRange, type SelectedLayer, type Spatial } from './state';
 import {
   FACTORY_STATUSES,
   LAND_USES,
@@ -150,8 +150,8 @@ export function decode(hash: string): UrlState {
   const [selLayer, selId] = (p.get('sel') ?? '').split('/');
   const id = num(selId);
   const selected =
-    (SEARCH_LAYERS as readonly string[]).includes(selLayer) && id !== null && id > 0 && Number.isInteger(id)
-      ? { layer: selLayer as SearchLayer, id }
+    ([...SEARCH_LAYERS, 'parks'] as readonly string[]).includes(selLayer) && id !== null && id > 0 && Number.isInteger(id)
+      ? { layer: selLayer as SelectedLayer, id }
       : null;
   return {
     view,

@@ -12,6 +12,7 @@ pub mod meta;
 pub mod ogc;
 pub mod openapi;
 pub mod panoramas;
+pub mod park_profile;
 pub mod places;
 pub mod schema;
 pub mod search;
@@ -195,6 +196,8 @@ pub fn app(state: SharedState) -> Router {
         )
         .route("/api/shared/{token}", get(tours::shared))
         .route("/api/match", axum::routing::post(advice::match_sites))
+        // `{code}` as in the policy's path beside it; the profile takes an id or a code.
+        .route("/api/parks/{code}/profile", get(park_profile::profile))
         .route(
             "/api/parks/{code}/policy",
             get(advice::get_policy).put(advice::put_policy),

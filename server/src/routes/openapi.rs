@@ -63,6 +63,7 @@ use crate::session::COOKIE_NAME;
         crate::routes::advice::get_policy,
         crate::routes::advice::put_policy,
         crate::routes::advice::estimate,
+        crate::routes::park_profile::profile,
         crate::routes::leads::submit,
         crate::routes::leads::inbox,
         crate::routes::leads::one,
@@ -88,7 +89,15 @@ use crate::session::COOKIE_NAME;
         crate::routes::panoramas::InitialView,
         crate::routes::tours::NewTour,
         crate::routes::tours::StopInput,
-        crate::routes::tours::NewLink
+        crate::routes::tours::NewLink,
+        crate::routes::park_profile::ParkProfile,
+        crate::routes::park_profile::Carriers,
+        crate::routes::park_profile::PlotCarriers,
+        crate::routes::park_profile::FactoryCarriers,
+        crate::routes::park_profile::Range,
+        crate::routes::park_profile::Occupancy,
+        crate::routes::park_profile::ProfileTour,
+        crate::routes::park_profile::PolicyLine
     )),
     modifiers(&CommonAnswers)
 )]

@@ -567,6 +567,17 @@ impl Attributes for PlotAttrs {
             check_non_negative(field, value)?;
         }
         check_date("handover_date", self.handover_date.as_deref())?;
+        for (field, list) in [
+            ("industries_allowed", &self.industries_allowed),
+            ("industries_barred", &self.industries_barred),
+        ] {
+            if let Some(i) = list.iter().position(|w| w.is_empty()) {
+                return Err(ModelError::InvalidProperty {
+                    field: format!("{field}[{i}]"),
+                    reason: "is empty".into(),
+                });
+            }
+        }
         if self.supply_term_years.is_some_and(|y| y > 70.0) {
             // 70 years is the longest term Chinese law grants (residential);
             // industrial land is at most 50.
