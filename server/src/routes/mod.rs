@@ -15,6 +15,7 @@ pub mod panoramas;
 pub mod places;
 pub mod search;
 pub mod session;
+pub mod sheet;
 pub mod stats;
 pub mod tiles;
 pub mod tours;
@@ -160,6 +161,7 @@ pub fn app(state: SharedState) -> Router {
             get(features::get_feature).patch(edits::patch_feature),
         )
         .route("/api/{layer}/{id}/history", get(edits::history))
+        .route("/api/{layer}/{id}/sheet.pdf", get(sheet::sheet_pdf))
         .route("/api/{layer}/{id}/panoramas", get(panoramas::of_feature))
         .route(
             "/api/panoramas",
