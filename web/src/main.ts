@@ -6,6 +6,7 @@ import type { Map as MapLibreMap } from 'maplibre-gl';
 import { fetchConfig, fetchFeature, fetchParks, fetchTileJson, type TileJson } from './api';
 import { styleWithBasemap } from './basemap';
 import { FeatureCard } from './card';
+import { CompareTray, CompareView } from './compare';
 import { Dashboard, promoterControls } from './dashboard';
 import { mediaOfficeControl } from './officeControl';
 import { loadContext, setContextParks } from './context';
@@ -153,6 +154,10 @@ async function main(): Promise<void> {
   shell.mountPanel(places.el, match.el, filters.el, tools.el, results.el);
   results.onSummary = (text) => shell.setSheetSummary(text);
   shell.mountCard(card.el);
+  const compareTray = new CompareTray(store);
+  const compareView = new CompareView(store);
+  shell.mapContainer.parentElement?.append(compareTray.el);
+  document.body.append(compareView.el);
 
   atlas.onSelect((selection, at) => {
     store.update({ selected: selection });
@@ -186,6 +191,7 @@ async function main(): Promise<void> {
         const summaries = parkSummaries(parks);
         filters.setParks(summaries);
         card.setParks(summaries);
+        compareView.setParks(summaries);
         match.setParks(parks);
         dashboard.setParks(new Map(summaries.map((p) => [p.code, p.name])));
         siteForm.setParks(summaries);
