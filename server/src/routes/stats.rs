@@ -129,7 +129,6 @@ pub async fn stats(
         "tour_open",
         "live_join",
         "lead",
-        "sheet",
     ]
     .into_iter()
     .map(|k| (k, 0))
