@@ -153,6 +153,6 @@ mod tests {
     #[test]
     fn file_names_keep_plain_codes_only() {
         assert_eq!(file_name("WJ-2024-07"), "site-sheet-WJ-2024-07.pdf");
-        assert_eq!(file_name("温江\"07/x"), "site-sheet-____07_x.pdf");
+        assert_eq!(file_name("温江\"07/x"), "site-sheet-___07_x.pdf");
     }
 }

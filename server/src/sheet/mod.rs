@@ -272,7 +272,12 @@ pub fn render(data: &SheetData, pictures: Pictures) -> Result<Vec<u8>, SheetErro
         main: Source::new(file_id("/sheet.typ"), TEMPLATE.to_owned()),
         files,
     };
-    let document: PagedDocument = typst::compile(&world).output.map_err(|errors| {
+    let document = typst::compile::<PagedDocument>(&world).output;
+    // Typst memoises across compilations in a process-wide cache; a server
+    // making sheets for days would keep every one. What the last few sheets
+    // did not use goes.
+    typst::comemo::evict(10);
+    let document = document.map_err(|errors| {
         SheetError::Typeset(
             errors
                 .iter()
