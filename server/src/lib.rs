@@ -21,6 +21,7 @@ pub mod proxy;
 pub mod repair;
 pub mod routes;
 pub mod session;
+pub mod sheet;
 pub mod state;
 pub mod store;
 pub mod sync;

@@ -3,6 +3,7 @@
 // panorama section (a hook for the site-visit feature to come).
 
 import { fetchHistory, fetchVersionedFeature } from './api';
+import { cardButtons } from './compare';
 import { h, replaceChildren } from './dom';
 import { between, dateTime, percent, withUnit } from './format';
 import { getLang, isKey, label, onLangChange, t, type StringKey } from './i18n';
@@ -70,6 +71,7 @@ export class FeatureCard {
     this.el = h('aside', { class: 'card', 'data-testid': 'feature-card', hidden: true, tabindex: -1, 'aria-live': 'polite' }, this.body);
     store.subscribe((state, change) => {
       if (change.selected) void this.open(state.selected);
+      else if (change.compare) this.render();
     });
     onLangChange(() => this.render());
     if (store.state.selected) void this.open(store.state.selected);
@@ -185,6 +187,7 @@ export class FeatureCard {
         { class: 'card-actions' },
         h('button', { class: 'card-action', type: 'button', onclick: () => this.feature && this.onFlyTo(this.feature) }, t('flyTo')),
         share,
+        ...(this.selection ? cardButtons(this.store, this.selection, String(p.code ?? this.selection.id)) : []),
         this.editAttributesButton(p),
       ),
     );

@@ -7,6 +7,7 @@ import { fetchConfig, fetchFeature, fetchParks, fetchTileJson, type TileJson } f
 import { loadSchema } from './schema';
 import { styleWithBasemap } from './basemap';
 import { FeatureCard } from './card';
+import { CompareTray, CompareView } from './compare';
 import { Dashboard, promoterControls } from './dashboard';
 import { mediaOfficeControl } from './officeControl';
 import { loadContext, setContextParks } from './context';
@@ -160,6 +161,10 @@ async function main(): Promise<void> {
   shell.mountCard(card.el);
   const parkCard = new ParkCard(store, (f) => atlas.flyToGeometry(f.geometry));
   shell.mountCard(parkCard.el);
+  const compareTray = new CompareTray(store);
+  const compareView = new CompareView(store);
+  shell.mapContainer.parentElement?.append(compareTray.el);
+  document.body.append(compareView.el);
 
   atlas.onSelect((selection, at) => {
     store.update({ selected: selection });
@@ -193,6 +198,7 @@ async function main(): Promise<void> {
         const summaries = parkSummaries(parks);
         filters.setParks(summaries);
         card.setParks(summaries);
+        compareView.setParks(summaries);
         match.setParks(parks);
         dashboard.setParks(new Map(summaries.map((p) => [p.code, p.name])));
         siteForm.setParks(summaries);

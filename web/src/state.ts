@@ -42,7 +42,14 @@ export interface AppState {
   filters: Filters;
   spatial: Spatial | null;
   selected: Selection | null;
+  /** Sites chosen for comparison, in the order chosen (at most COMPARE_MAX). */
+  compare: Selection[];
+  /** Whether the comparison table is open. */
+  comparing: boolean;
 }
+
+/** Most sites compared side by side. */
+export const COMPARE_MAX = 4;
 
 export function emptyFilters(): Filters {
   return {
@@ -66,6 +73,7 @@ export interface Change {
   filters: boolean;
   spatial: boolean;
   selected: boolean;
+  compare: boolean;
 }
 
 type Listener = (state: AppState, change: Change) => void;
@@ -89,9 +97,10 @@ export class Store {
       filters: 'filters' in patch && patch.filters !== this.current.filters,
       spatial: 'spatial' in patch && patch.spatial !== this.current.spatial,
       selected: 'selected' in patch && !sameSelection(patch.selected ?? null, this.current.selected),
+      compare: ('compare' in patch && patch.compare !== this.current.compare) || ('comparing' in patch && patch.comparing !== this.current.comparing),
     };
     this.current = next;
-    if (change.tab || change.filters || change.spatial || change.selected) {
+    if (change.tab || change.filters || change.spatial || change.selected || change.compare) {
       this.listeners.forEach((fn) => fn(next, change));
     }
   }

@@ -2,9 +2,10 @@
 // hash, so a shared link reopens exactly what the sender saw.
 //
 //   #map=14/30.72/103.86/0/0&tab=plots&st=available&area=10~80&sel=plots/12&q=r/103.86,30.72/3000&lang=en
+//   &cmp=plots/12,factories/3&cmpv=1   (sites chosen for comparison; the table open)
 
 import type { Lang } from './i18n';
-import { emptyFilters, type AppState, type Filters, type NumRange, type SelectedLayer, type Spatial } from './state';
+import { COMPARE_MAX, emptyFilters, type AppState, type Filters, type NumRange, type SelectedLayer, type Selection, type Spatial } from './state';
 import {
   FACTORY_STATUSES,
   LAND_USES,
@@ -130,6 +131,8 @@ export function encode(view: View, app: AppState, lang: Lang): string {
   const q = spatialText(app.spatial);
   if (q) p.set('q', q);
   if (app.selected) p.set('sel', `${app.selected.layer}/${app.selected.id}`);
+  if (app.compare.length) p.set('cmp', app.compare.map((s) => `${s.layer}/${s.id}`).join(','));
+  if (app.comparing && app.compare.length) p.set('cmpv', '1');
   if (lang !== 'zh') p.set('lang', lang);
   // Commas, slashes and tildes stay readable in the link.
   return '#' + p.toString().replace(/%2C/g, ',').replace(/%2F/g, '/').replace(/%7E/gi, '~').replace(/%3B/g, ';');
@@ -147,15 +150,24 @@ export function decode(hash: string): UrlState {
   }
   const tabText = p.get('tab') ?? '';
   const tab: SearchLayer = (SEARCH_LAYERS as readonly string[]).includes(tabText) ? (tabText as SearchLayer) : 'plots';
-  const [selLayer, selId] = (p.get('sel') ?? '').split('/');
-  const id = num(selId);
-  const selected =
-    ([...SEARCH_LAYERS, 'parks'] as readonly string[]).includes(selLayer) && id !== null && id > 0 && Number.isInteger(id)
-      ? { layer: selLayer as SelectedLayer, id }
-      : null;
+  const selected = parseSelection(p.get('sel') ?? '', true);
+  const compare: Selection[] = [];
+  for (const text of (p.get('cmp') ?? '').split(',')) {
+    const s = parseSelection(text, false);
+    if (s && compare.length < COMPARE_MAX && !compare.some((c) => c.layer === s.layer && c.id === s.id)) compare.push(s);
+  }
   return {
     view,
-    app: { tab, filters: paramsToFilters(p), spatial: parseSpatial(p.get('q')), selected },
+    app: { tab, filters: paramsToFilters(p), spatial: parseSpatial(p.get('q')), selected, compare, comparing: p.get('cmpv') === '1' && compare.length > 0 },
     lang: p.get('lang') === 'en' ? 'en' : 'zh',
   };
+}
+
+/** A site as `layer/id` (`plots/12`), or null when it names none. */
+/** A `layer/id` of a site (and of a park, where `parks` allows it). */
+function parseSelection(text: string, parks: boolean): Selection | null {
+  const [layer, idText] = text.split('/');
+  const id = num(idText);
+  const layers: readonly string[] = parks ? [...SEARCH_LAYERS, 'parks'] : SEARCH_LAYERS;
+  return layers.includes(layer) && id !== null && id > 0 && Number.isInteger(id) ? { layer: layer as SelectedLayer, id } : null;
 }

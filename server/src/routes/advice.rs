@@ -54,7 +54,10 @@ pub(crate) fn policy_key(park: &str) -> String {
 }
 
 /// A park's rules, if any are set.
-async fn rules_of(state: &SharedState, park: &str) -> Result<Option<PolicyRules>, ApiError> {
+pub(crate) async fn rules_of(
+    state: &SharedState,
+    park: &str,
+) -> Result<Option<PolicyRules>, ApiError> {
     match state.store.setting(&policy_key(park)).await? {
         Some(text) => Ok(Some(
             PolicyRules::from_json(&text).map_err(ApiError::internal)?,

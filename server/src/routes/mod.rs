@@ -17,6 +17,7 @@ pub mod places;
 pub mod schema;
 pub mod search;
 pub mod session;
+pub mod sheet;
 pub mod stats;
 pub mod tiles;
 pub mod tours;
@@ -163,6 +164,7 @@ pub fn app(state: SharedState) -> Router {
             get(features::get_feature).patch(edits::patch_feature),
         )
         .route("/api/{layer}/{id}/history", get(edits::history))
+        .route("/api/{layer}/{id}/sheet.pdf", get(sheet::sheet_pdf))
         .route("/api/{layer}/{id}/panoramas", get(panoramas::of_feature))
         .route(
             "/api/panoramas",

@@ -37,6 +37,7 @@ use crate::session::COOKIE_NAME;
         crate::routes::features::get_feature,
         crate::routes::edits::patch_feature,
         crate::routes::edits::history,
+        crate::routes::sheet::sheet_pdf,
         crate::routes::edits::audit_csv,
         crate::routes::meta::unreadable_rows,
         crate::routes::accounts::list,
