@@ -327,6 +327,10 @@ pub struct PlotAttrs {
     /// Minimum tax per mu (亩均税收), 万元/亩/year.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tax_per_mu_wan: Option<f64>,
+    /// Maximum energy use per mu (亩均能耗), tonnes of standard coal equivalent
+    /// (tce) per mu per year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub energy_per_mu_tce_max: Option<f64>,
     /// Power capacity available, kVA.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub power_kva: Option<f64>,
@@ -485,6 +489,7 @@ impl Attributes for PlotAttrs {
         "height_limit_m",
         "investment_intensity_wan_per_mu",
         "tax_per_mu_wan",
+        "energy_per_mu_tce_max",
         "power_kva",
         "water",
         "gas",
@@ -514,6 +519,7 @@ impl Attributes for PlotAttrs {
                 self.investment_intensity_wan_per_mu,
             ),
             ("tax_per_mu_wan", self.tax_per_mu_wan),
+            ("energy_per_mu_tce_max", self.energy_per_mu_tce_max),
             ("power_kva", self.power_kva),
         ] {
             check_non_negative(field, value)?;
