@@ -38,6 +38,24 @@ pub struct MatchRequest {
     /// are never listed.
     #[serde(default)]
     pub include_held: bool,
+    /// The investor's project, as the policy calculator takes it: when
+    /// given, every result is checked against its plot's standard-land
+    /// indicators (`compliance`, `compliant`) and the checks count in the
+    /// score as one more preferred criterion, `compliance` (see the crate docs).
+    #[serde(default, deserialize_with = "checked_plan")]
+    pub plan: Option<crate::policy::Plan>,
+}
+
+/// A request's plan, read as [`crate::policy::Plan::from_value`] reads it.
+fn checked_plan<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<crate::policy::Plan>, D::Error> {
+    match Option::<serde_json::Value>::deserialize(deserializer)? {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(value) => crate::policy::Plan::from_value(value)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
 }
 
 fn default_layers() -> Vec<LayerKind> {
@@ -253,6 +271,7 @@ pub(crate) struct Plan {
     pub criteria: Vec<Compiled>,
     pub limit: usize,
     pub include_held: bool,
+    pub project: Option<crate::policy::Plan>,
 }
 
 fn finite(v: Option<f64>) -> bool {
@@ -445,11 +464,15 @@ impl MatchRequest {
         let criteria = (self.criteria.iter().enumerate())
             .map(|(i, c)| c.compile(i))
             .collect::<Result<Vec<_>, _>>()?;
+        if let Some(project) = &self.plan {
+            project.validate()?;
+        }
         Ok(Plan {
             layers,
             criteria,
             limit,
             include_held: self.include_held,
+            project: self.plan.clone(),
         })
     }
 

@@ -16,12 +16,19 @@ use siteatlas_tiles::{
     Poi, PoiAttrs, PoiKind, Shape,
 };
 
+use crate::compliance::{self, Compliance, Indicator, Indicators, Required};
 use crate::criteria::{Compiled, Field, MatchRequest, Test};
 use crate::error::AdviceError;
 
 /// Relative gap outside a range at which a preferred numeric criterion's
 /// credit reaches 0 (25 %).
 pub const ZERO_CREDIT_GAP: f64 = 0.25;
+
+/// Weight in the score of the `compliance` criterion a plan adds.
+pub const COMPLIANCE_WEIGHT: f64 = 1.0;
+
+/// Name of the criterion a plan adds to the explanation.
+pub const COMPLIANCE_FIELD: &str = "compliance";
 
 /// How well a site meets one criterion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -74,8 +81,13 @@ pub struct SiteMatch {
     pub held: bool,
     /// Match score, 0-100.
     pub score: u32,
-    /// Every criterion of the request, in request order.
+    /// Every criterion of the request, in request order, then
+    /// `compliance` when the request carries a plan.
     pub criteria: Vec<CriterionOutcome>,
+    /// With a plan: the site's standard-land checks (`compliance`, empty
+    /// for factories and plots without indicators) and `compliant`.
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub compliance: Option<Compliance>,
 }
 
 /// The best sites, and how many passed the hard criteria.
@@ -200,6 +212,17 @@ impl<'a> Site<'a> {
             Site::Factory(_) => false,
         }
     }
+    /// The site's standard-land indicators and the area they are per mu of
+    /// (none for factories).
+    fn indicators(self) -> (Indicators, Option<f64>) {
+        match self {
+            Site::Plot(e) => (
+                Indicators::of_plot(&e.feature.attrs),
+                Some(e.feature.attrs.area_mu()),
+            ),
+            Site::Factory(_) => (Indicators::default(), None),
+        }
+    }
     /// Order of results with equal scores: layer, then id.
     fn tie_key(self) -> (LayerKind, u64) {
         (self.layer(), self.id())
@@ -244,7 +267,7 @@ struct Context<'a> {
 }
 
 /// Credit of a value against an inclusive range (see the crate docs).
-fn range_credit(v: f64, min: Option<f64>, max: Option<f64>) -> f64 {
+pub(crate) fn range_credit(v: f64, min: Option<f64>, max: Option<f64>) -> f64 {
     // Relative to the bound violated, and to at least 1 so that a bound of 0
     // (or 0.5 for a ratio) does not turn a tiny gap into a total miss.
     let miss = |bound: f64, gap: f64| (1.0 - gap / bound.abs().max(1.0) / ZERO_CREDIT_GAP).max(0.0);
@@ -577,6 +600,15 @@ pub fn match_sites<'a>(
     let ctx = Context::new(atlas);
     let split = Split::new(&plan.criteria);
     let near_weight: f64 = split.preferred_near.iter().map(|c| c.weight).sum();
+    let project = plan.project.as_ref();
+    // A plan adds one preferred criterion, judged on the site alone (cheap).
+    let total_weight = split.total_weight + project.map_or(0.0, |_| COMPLIANCE_WEIGHT);
+    let compliance_term = |site: Site<'_>| {
+        project.map(|p| {
+            let (indicators, area_mu) = site.indicators();
+            COMPLIANCE_WEIGHT * compliance::credit(&indicators, area_mu, p)
+        })
+    };
 
     let mut buckets: Vec<Vec<Passing<'a>>> = (0..=100).map(|_| Vec::new()).collect();
     let mut total = 0usize;
@@ -594,17 +626,18 @@ pub fn match_sites<'a>(
         terms.extend(
             (split.preferred_cheap.iter()).map(|c| c.weight * ctx.assess(site, &c.test).credit),
         );
+        terms.extend(compliance_term(site));
         let cheap = canonical_sum(&mut terms);
         let passing = if split.preferred_near.is_empty() {
             Passing {
                 site,
                 exact: true,
-                score: score_of(cheap, split.total_weight),
+                score: score_of(cheap, total_weight),
             }
         } else {
             // An upper bound: every distance at full credit. The epsilon
             // keeps it a bound whatever order the exact sum adds in.
-            let bound = 100.0 * (cheap + near_weight) / split.total_weight + 1e-6;
+            let bound = 100.0 * (cheap + near_weight) / total_weight + 1e-6;
             Passing {
                 site,
                 exact: false,
@@ -660,7 +693,8 @@ pub fn match_sites<'a>(
                     (split.preferred_cheap.iter().chain(&split.preferred_near))
                         .map(|c| c.weight * ctx.assess(p.site, &c.test).credit),
                 );
-                score_of(canonical_sum(&mut terms), split.total_weight)
+                terms.extend(compliance_term(p.site));
+                score_of(canonical_sum(&mut terms), total_weight)
             };
             best.push((score, p.site));
         }
@@ -673,35 +707,83 @@ pub fn match_sites<'a>(
 
     let results = best
         .into_iter()
-        .map(|(score, site)| SiteMatch {
-            layer: site.layer(),
-            id: site.id(),
-            code: site.code().to_owned(),
-            name: site.name().to_owned(),
-            park: site.park().map(str::to_owned),
-            status: site.availability().1.to_owned(),
-            held: site.held(),
-            score,
-            criteria: plan
-                .criteria
-                .iter()
+        .map(|(score, site)| {
+            let compliance = project.map(|p| {
+                let (indicators, area_mu) = site.indicators();
+                compliance::check_plan(&indicators, area_mu, p)
+            });
+            let mut criteria: Vec<CriterionOutcome> = (plan.criteria.iter())
                 .map(|c| explain(&ctx, site, c))
-                .collect(),
+                .collect();
+            if let (Some(report), Some(credit)) = (&compliance, compliance_term(site)) {
+                criteria.push(explain_compliance(report, credit / COMPLIANCE_WEIGHT));
+            }
+            SiteMatch {
+                layer: site.layer(),
+                id: site.id(),
+                code: site.code().to_owned(),
+                name: site.name().to_owned(),
+                park: site.park().map(str::to_owned),
+                status: site.availability().1.to_owned(),
+                held: site.held(),
+                score,
+                criteria,
+                compliance,
+            }
         })
         .collect();
     Ok(MatchResponse { results, total })
 }
 
-/// The outcome of one criterion for a result.
-fn explain<'a>(ctx: &Context<'a>, site: Site<'a>, c: &Compiled) -> CriterionOutcome {
-    let a = ctx.assess(site, &c.test);
-    let verdict = if a.credit >= 1.0 {
+fn verdict_of(credit: f64) -> Verdict {
+    if credit >= 1.0 {
         Verdict::Met
-    } else if a.credit > 0.0 {
+    } else if credit > 0.0 {
         Verdict::Partly
     } else {
         Verdict::NotMet
-    };
+    }
+}
+
+/// The `compliance` criterion a plan adds: what each indicator requires
+/// (`{"investment_intensity": {"min": 350}, "plot_ratio": {"min": 1.2, "max": 2.5}}`)
+/// and what the plan gives (`{"investment_intensity": 280, "plot_ratio": null}`).
+fn explain_compliance(report: &Compliance, credit: f64) -> CriterionOutcome {
+    let mut wanted = serde_json::Map::new();
+    let mut actual = serde_json::Map::new();
+    for check in &report.checks {
+        let name = check.indicator.as_str().to_owned();
+        let required = match check.required {
+            Required::Range { min, max } => {
+                let mut r = serde_json::Map::new();
+                if let Some(lo) = min {
+                    r.insert("min".into(), json!(lo));
+                }
+                if let Some(hi) = max {
+                    r.insert("max".into(), json!(hi));
+                }
+                Value::Object(r)
+            }
+            Required::Bound(b) if check.indicator == Indicator::EnergyPerMu => json!({"max": b}),
+            Required::Bound(b) => json!({"min": b}),
+        };
+        wanted.insert(name.clone(), required);
+        actual.insert(name, json!(check.planned));
+    }
+    CriterionOutcome {
+        field: COMPLIANCE_FIELD.into(),
+        verdict: verdict_of(credit),
+        wanted: Value::Object(wanted),
+        actual: Value::Object(actual),
+        hard: false,
+        weight: Some(COMPLIANCE_WEIGHT),
+    }
+}
+
+/// The outcome of one criterion for a result.
+fn explain<'a>(ctx: &Context<'a>, site: Site<'a>, c: &Compiled) -> CriterionOutcome {
+    let a = ctx.assess(site, &c.test);
+    let verdict = verdict_of(a.credit);
     let wanted = match &c.test {
         Test::Range { min, max, .. } => {
             let mut w = serde_json::Map::new();

@@ -700,6 +700,7 @@ fn bad_values_are_refused_naming_the_criterion() {
         }],
         limit: None,
         include_held: false,
+        plan: None,
     };
     let err = match_sites(&handmade(), &req).unwrap_err();
     assert!(err.to_string().contains("finite"), "{err}");
