@@ -77,6 +77,9 @@ use crate::session::COOKIE_NAME;
     ),
     components(schemas(
         crate::error::ErrorBody,
+        crate::routes::advice::PlanSchema,
+        crate::routes::advice::ComplianceCheck,
+        crate::routes::advice::EstimateAnswer,
         crate::routes::places::Place,
         crate::routes::places::PlacesAnswer,
         crate::routes::session::SignIn,
