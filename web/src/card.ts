@@ -41,7 +41,7 @@ type Row = [StringKey, string];
 const KNOWN = new Set([
   'id', 'code', 'name', 'park', 'status', 'land_use', 'area_m2', 'area_mu', 'price_wan_per_mu',
   'plot_ratio_min', 'plot_ratio_max', 'building_density_max', 'green_ratio_max', 'height_limit_m',
-  'investment_intensity_wan_per_mu', 'tax_per_mu_wan', 'power_kva', 'water', 'gas', 'steam',
+  'investment_intensity_wan_per_mu', 'tax_per_mu_wan', 'energy_per_mu_tce_max', 'power_kva', 'water', 'gas', 'steam',
   'floors', 'total_area_m2', 'available_area_m2', 'clear_height_m', 'floor_load_kn_m2', 'crane_t',
   'rent_yuan_m2_month', 'version', 'updated_at', 'distance_m',
 ]);
@@ -281,6 +281,7 @@ export class FeatureCard {
         ['f_height_limit_m', withUnit(p.height_limit_m, 'u_m')],
         ['f_investment_intensity_wan_per_mu', withUnit(p.investment_intensity_wan_per_mu, 'u_wan_per_mu')],
         ['f_tax_per_mu_wan', withUnit(p.tax_per_mu_wan, 'u_wan_per_mu') + (typeof p.tax_per_mu_wan === 'number' ? t('perYear') : '')],
+        ['comp_f_energy', withUnit(p.energy_per_mu_tce_max, 'comp_u_energy_per_mu')],
       ], 'card-standard-land'),
       this.utilities(p),
     ];

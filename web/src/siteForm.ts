@@ -53,6 +53,7 @@ const PLOT_GROUPS: Group[] = [
       { name: 'height_limit_m', kind: 'number', label: 'f_height_limit_m', unit: 'u_m' },
       { name: 'investment_intensity_wan_per_mu', kind: 'number', label: 'f_investment_intensity_wan_per_mu', unit: 'u_wan_per_mu' },
       { name: 'tax_per_mu_wan', kind: 'number', label: 'f_tax_per_mu_wan', unit: 'u_wan_per_mu' },
+      { name: 'energy_per_mu_tce_max', kind: 'number', label: 'comp_f_energy', unit: 'comp_u_energy_per_mu' },
     ],
   },
   {
