@@ -702,7 +702,7 @@ const zh = {
   comp_not_compliant: '不符合标准地要求',
   comp_incomplete: '部分指标待补充数据',
   comp_floor_area: '计划建筑面积（m²）',
-  comp_energy: '预计年综合能耗（吨标准煤/年）',
+  comp_energy: '年综合能耗（吨标煤）',
   comp_plan_title: '项目计划（选填）',
   comp_plan_hint: '填写投资额后，按各地块的标准地指标（投资强度、亩均税收、容积率、亩均能耗）核验，并计入匹配度。',
   comp_plan_investment: '固定资产投资',
@@ -711,6 +711,7 @@ const zh = {
   comp_plan_energy: '预计年综合能耗',
   comp_reason: '{pass} 项达标，{fail} 项未达标，{unknown} 项待补充',
   comp_reason_none: '非标准地，无需核验',
+  comp_reason_title: '标准地指标',
   comp_f_energy: '亩均能耗（不高于）',
 };
 
@@ -1415,7 +1416,7 @@ const en: Record<StringKey, string> = {
   comp_not_compliant: 'Misses an indicator',
   comp_incomplete: 'Some figures missing',
   comp_floor_area: 'Planned floor area (m²)',
-  comp_energy: 'Expected energy use (tce a year)',
+  comp_energy: 'Energy use (tce a year)',
   comp_plan_title: 'Your project (optional)',
   comp_plan_hint: 'With an investment, each plot\'s standard-land indicators (investment intensity, tax per mu, plot ratio, energy use per mu) are checked and count in the score.',
   comp_plan_investment: 'Fixed-asset investment',
@@ -1424,6 +1425,7 @@ const en: Record<StringKey, string> = {
   comp_plan_energy: 'Expected energy use',
   comp_reason: '{pass} met, {fail} not met, {unknown} without figures',
   comp_reason_none: 'Not standard land: nothing to check',
+  comp_reason_title: 'Standard land',
   comp_f_energy: 'Energy use per mu (max.)',
 };
 

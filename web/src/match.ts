@@ -462,7 +462,7 @@ export class MatchPanel {
       { class: `reason ${c.verdict}`, 'data-verdict': c.verdict, 'data-field': c.field },
       h('span', { class: 'reason-icon', 'aria-hidden': 'true', title: verdict }, icon),
       h('span', { class: 'visually-hidden' }, `${verdict}${t('colon')}`),
-      h('span', { class: 'reason-field' }, t('comp_title')),
+      h('span', { class: 'reason-field' }, t('comp_reason_title')),
       h('span', { class: 'reason-detail' }, detail),
     );
   }
