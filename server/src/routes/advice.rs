@@ -152,25 +152,33 @@ pub struct EstimateRequest {
 /// (`siteatlas_advisor::Plan`; documentation only). Amounts are 万元.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = Plan)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct PlanSchema {
     /// Total fixed-asset investment, 万元, >= 0.
+    #[schema(minimum = 0)]
     pub investment_wan: f64,
     /// Land, 亩, > 0: the incentives' basis (a plot's own area when not given; standard-land checks always use the plot's area).
+    #[schema(exclusive_minimum = 0)]
     pub area_mu: Option<f64>,
     /// Floor area, m², > 0: rented (factories) or to be built (plots: the plot ratio).
+    #[schema(exclusive_minimum = 0)]
     pub floor_area_m2: Option<f64>,
     /// Expected output per year, 万元, >= 0.
+    #[schema(minimum = 0)]
     pub expected_output_wan: Option<f64>,
     /// Expected tax per year, 万元, >= 0 (0 counts as not given).
+    #[schema(minimum = 0)]
     pub expected_tax_wan: Option<f64>,
     /// Equipment to be bought, 万元, >= 0.
+    #[schema(minimum = 0)]
     pub equipment_wan: Option<f64>,
     /// New jobs.
     pub jobs: Option<u32>,
     /// Lease, months (factories).
     pub lease_months: Option<u32>,
     /// Expected energy use per year, tonnes of standard coal equivalent (tce), >= 0.
+    #[schema(minimum = 0)]
     pub energy_tce: Option<f64>,
 }
 
