@@ -1,7 +1,12 @@
 //! Match requests as clients send them, and their checked, compiled form.
 
 use serde::{Deserialize, Serialize};
+use siteatlas_tiles::schema::FieldType;
 use siteatlas_tiles::{LandUse, LayerKind, PoiKind};
+
+/// The layers that hold sites to match.
+pub const SITE_LAYERS: [LayerKind; 3] =
+    [LayerKind::Plots, LayerKind::Factories, LayerKind::Offices];
 
 use crate::error::AdviceError;
 
@@ -38,6 +43,24 @@ pub struct MatchRequest {
     /// are never listed.
     #[serde(default)]
     pub include_held: bool,
+    /// The investor's project, as the policy calculator takes it: when
+    /// given, every result is checked against its plot's standard-land
+    /// indicators (`compliance`, `compliant`) and the checks count in the
+    /// score as one more preferred criterion, `compliance` (see the crate docs).
+    #[serde(default, deserialize_with = "checked_plan")]
+    pub plan: Option<crate::policy::Plan>,
+}
+
+/// A request's plan, read as [`crate::policy::Plan::from_value`] reads it.
+fn checked_plan<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<crate::policy::Plan>, D::Error> {
+    match Option::<serde_json::Value>::deserialize(deserializer)? {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(value) => crate::policy::Plan::from_value(value)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
 }
 
 fn default_layers() -> Vec<LayerKind> {
@@ -122,6 +145,9 @@ pub enum Field {
     Park,
     /// On offer now: plot `available`, factory `vacant` or `partial` (both layers; no values).
     AvailableNow,
+    /// Any other number a site layer declares (see `siteatlas_tiles::schema`):
+    /// a plot's steam capacity, an office's distance to the metro.
+    Declared(&'static str),
 }
 
 /// How a field is tested.
@@ -177,6 +203,7 @@ impl Field {
             Field::District => "district",
             Field::Park => "park",
             Field::AvailableNow => "available_now",
+            Field::Declared(name) => name,
         }
     }
 
@@ -189,15 +216,27 @@ impl Field {
         }
     }
 
-    /// Looks a field up by name.
+    /// Looks a field up by name: the fields above, then the numbers the
+    /// site layers declare.
     pub fn parse(name: &str) -> Option<Field> {
-        Field::ALL.iter().copied().find(|f| f.as_str() == name)
+        Field::ALL
+            .iter()
+            .copied()
+            .find(|f| f.as_str() == name)
+            .or_else(|| {
+                SITE_LAYERS
+                    .iter()
+                    .filter_map(|l| l.spec().field(name))
+                    .find(|f| matches!(f.kind, FieldType::Number | FieldType::Integer))
+                    .map(|f| Field::Declared(f.name))
+            })
     }
 
     /// Known field names, plus `near`, for error messages.
     pub fn known_names() -> String {
         let mut names: Vec<&str> = Field::ALL.iter().map(|f| f.as_str()).collect();
         names.push("near");
+        names.push("any number of a site layer (/api/schema)");
         names.join(", ")
     }
 }
@@ -253,6 +292,7 @@ pub(crate) struct Plan {
     pub criteria: Vec<Compiled>,
     pub limit: usize,
     pub include_held: bool,
+    pub project: Option<crate::policy::Plan>,
 }
 
 fn finite(v: Option<f64>) -> bool {
@@ -421,14 +461,14 @@ impl MatchRequest {
     pub(crate) fn compile(&self) -> Result<Plan, AdviceError> {
         if self.layers.is_empty() {
             return Err(AdviceError::InvalidLayers(
-                "name plots, factories or both".into(),
+                "name plots, factories, offices or several".into(),
             ));
         }
         let mut layers = Vec::new();
         for &layer in &self.layers {
-            if !matches!(layer, LayerKind::Plots | LayerKind::Factories) {
+            if !SITE_LAYERS.contains(&layer) {
                 return Err(AdviceError::InvalidLayers(format!(
-                    "`{layer}` holds no sites to match (use plots, factories)"
+                    "`{layer}` holds no sites to match (use plots, factories, offices)"
                 )));
             }
             if !layers.contains(&layer) {
@@ -445,11 +485,15 @@ impl MatchRequest {
         let criteria = (self.criteria.iter().enumerate())
             .map(|(i, c)| c.compile(i))
             .collect::<Result<Vec<_>, _>>()?;
+        if let Some(project) = &self.plan {
+            project.validate()?;
+        }
         Ok(Plan {
             layers,
             criteria,
             limit,
             include_held: self.include_held,
+            project: self.plan.clone(),
         })
     }
 

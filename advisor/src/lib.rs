@@ -9,6 +9,8 @@
 //! - **Policy calculator (政策计算器)**, [`estimate`]: what a project
 //!   would get under a park's [`PolicyRules`] (see [`policy`] for the
 //!   formulas).
+//! - **Standard-land compliance (标准地)**, [`compliance`]: whether a
+//!   project's plan meets a plot's indicators; part of both answers above.
 //!
 //! ## What is listed
 //! Only what can be had: a match never lists a sold (`transferred`) or
@@ -43,6 +45,15 @@
 //! criterion on a value the site lacks excludes it); hard criteria then
 //! appear in the explanation as `met`, with `weight: null`.
 //!
+//! A request that carries a `plan` (the policy calculator's) adds one
+//! preferred criterion, `compliance`, of weight 1, listed last: its credit is
+//! the mean over the site's standard-land checks that the plan's figures can
+//! judge (see [`compliance`]) of 1 for a pass and, for a failure, the range
+//! credit above for the figure against the bound it misses; 1 when nothing
+//! can be judged (factories, plots without indicators, figures not given).
+//! A failing site is therefore ranked lower and says why, never left out.
+//! Each result then also carries `compliance` and `compliant`.
+//!
 //! `score = round(100 × Σ wᵢ·creditᵢ / Σ wᵢ)` over the preferred criteria,
 //! halves rounded up, 100 when there are none. The sum is taken in
 //! ascending order of its terms, so the order of the criteria in a request
@@ -56,11 +67,13 @@
 //! the R-tree query to boxes around the POIs, and preferred distances are
 //! measured only for sites that can still reach the top `limit`.
 
+pub mod compliance;
 pub mod criteria;
 pub mod error;
 pub mod matching;
 pub mod policy;
 
+pub use compliance::{Compliance, Indicator, IndicatorCheck, Indicators};
 pub use criteria::{Criterion, Field, MatchRequest};
 pub use error::AdviceError;
 pub use matching::{CriterionOutcome, MatchResponse, SiteMatch, Verdict, match_sites};

@@ -12,16 +12,23 @@ use siteatlas_tiles::geodesy::{distance_to_shape, grow_bbox, radius_bbox};
 use siteatlas_tiles::index::{Entry, LayerIndex};
 use siteatlas_tiles::model::{key_flags, key_value};
 use siteatlas_tiles::{
-    Atlas, Attributes, FactoryAttrs, FactoryStatus, LayerKind, ParkAttrs, PlotAttrs, PlotStatus,
-    Poi, PoiAttrs, PoiKind, Shape,
+    Atlas, Attributes, FactoryAttrs, FactoryStatus, LayerKind, OfficeAttrs, ParkAttrs, PlotAttrs,
+    PlotStatus, Poi, PoiAttrs, PoiKind, Shape,
 };
 
+use crate::compliance::{self, Compliance, Indicator, Indicators, Required};
 use crate::criteria::{Compiled, Field, MatchRequest, Test};
 use crate::error::AdviceError;
 
 /// Relative gap outside a range at which a preferred numeric criterion's
 /// credit reaches 0 (25 %).
 pub const ZERO_CREDIT_GAP: f64 = 0.25;
+
+/// Weight in the score of the `compliance` criterion a plan adds.
+pub const COMPLIANCE_WEIGHT: f64 = 1.0;
+
+/// Name of the criterion a plan adds to the explanation.
+pub const COMPLIANCE_FIELD: &str = "compliance";
 
 /// How well a site meets one criterion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -74,8 +81,13 @@ pub struct SiteMatch {
     pub held: bool,
     /// Match score, 0-100.
     pub score: u32,
-    /// Every criterion of the request, in request order.
+    /// Every criterion of the request, in request order, then
+    /// `compliance` when the request carries a plan.
     pub criteria: Vec<CriterionOutcome>,
+    /// With a plan: the site's standard-land checks (`compliance`, empty
+    /// for factories and plots without indicators) and `compliant`.
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub compliance: Option<Compliance>,
 }
 
 /// The best sites, and how many passed the hard criteria.
@@ -92,6 +104,7 @@ pub struct MatchResponse {
 enum Site<'a> {
     Plot(&'a Entry<PlotAttrs>),
     Factory(&'a Entry<FactoryAttrs>),
+    Office(&'a Entry<OfficeAttrs>),
 }
 
 impl<'a> Site<'a> {
@@ -99,46 +112,61 @@ impl<'a> Site<'a> {
         match self {
             Site::Plot(_) => LayerKind::Plots,
             Site::Factory(_) => LayerKind::Factories,
+            Site::Office(_) => LayerKind::Offices,
         }
     }
     fn id(self) -> u64 {
         match self {
             Site::Plot(e) => e.feature.id,
             Site::Factory(e) => e.feature.id,
+            Site::Office(e) => e.feature.id,
         }
     }
     fn code(self) -> &'a str {
         match self {
             Site::Plot(e) => &e.feature.code,
             Site::Factory(e) => &e.feature.code,
+            Site::Office(e) => &e.feature.code,
         }
     }
     fn name(self) -> &'a str {
         match self {
             Site::Plot(e) => &e.feature.attrs.name,
             Site::Factory(e) => &e.feature.attrs.name,
+            Site::Office(e) => &e.feature.attrs.name,
         }
     }
     fn park(self) -> Option<&'a str> {
         match self {
             Site::Plot(e) => e.feature.attrs.park.as_deref(),
             Site::Factory(e) => e.feature.attrs.park.as_deref(),
+            Site::Office(e) => e.feature.attrs.park.as_deref(),
         }
     }
     fn shape(self) -> &'a Shape {
         match self {
             Site::Plot(e) => &e.feature.shape,
             Site::Factory(e) => &e.feature.shape,
+            Site::Office(e) => &e.feature.shape,
         }
     }
     fn bbox(self) -> Rect<f64> {
         match self {
             Site::Plot(e) => e.bbox,
             Site::Factory(e) => e.bbox,
+            Site::Office(e) => e.bbox,
         }
     }
     /// The value of a numeric field; `None` when unknown or not of this layer.
     fn number(self, field: Field) -> Option<f64> {
+        if let Field::Declared(name) = field {
+            return match self {
+                Site::Plot(e) => e.feature.attrs.value(name),
+                Site::Factory(e) => e.feature.attrs.value(name),
+                Site::Office(e) => e.feature.attrs.value(name),
+            }
+            .and_then(|v| v.as_f64());
+        }
         match self {
             Site::Plot(e) => {
                 let a = &e.feature.attrs;
@@ -164,6 +192,16 @@ impl<'a> Site<'a> {
                     _ => None,
                 }
             }
+            Site::Office(e) => {
+                let a = &e.feature.attrs;
+                match field {
+                    Field::AvailableAreaM2 => a.available_area_m2,
+                    Field::TotalAreaM2 => a.total_area_m2,
+                    Field::RentYuanM2Month => a.rent_yuan_m2_month,
+                    Field::Floors => a.floors.map(f64::from),
+                    _ => None,
+                }
+            }
         }
     }
     /// Whether the site is on offer now, and its status.
@@ -180,6 +218,13 @@ impl<'a> Site<'a> {
                     s.as_str(),
                 )
             }
+            Site::Office(e) => {
+                let s = e.feature.attrs.status;
+                (
+                    matches!(s, FactoryStatus::Vacant | FactoryStatus::Partial),
+                    s.as_str(),
+                )
+            }
         }
     }
     /// Whether a match may list the site at all: never a sold or withdrawn
@@ -188,6 +233,7 @@ impl<'a> Site<'a> {
         match self {
             Site::Plot(e) => plot_status_mask(include_held) & e.feature.attrs.status.bit() != 0,
             Site::Factory(e) => e.feature.attrs.status != FactoryStatus::Occupied,
+            Site::Office(e) => e.feature.attrs.status != FactoryStatus::Occupied,
         }
     }
     /// Whether the site is held for someone else (see [`SiteMatch::held`]).
@@ -197,7 +243,18 @@ impl<'a> Site<'a> {
                 e.feature.attrs.status,
                 PlotStatus::Reserved | PlotStatus::Negotiating
             ),
-            Site::Factory(_) => false,
+            Site::Factory(_) | Site::Office(_) => false,
+        }
+    }
+    /// The site's standard-land indicators and the area they are per mu of
+    /// (none for factories).
+    fn indicators(self) -> (Indicators, Option<f64>) {
+        match self {
+            Site::Plot(e) => (
+                Indicators::of_plot(&e.feature.attrs),
+                Some(e.feature.attrs.area_mu()),
+            ),
+            Site::Factory(_) | Site::Office(_) => (Indicators::default(), None),
         }
     }
     /// Order of results with equal scores: layer, then id.
@@ -244,7 +301,7 @@ struct Context<'a> {
 }
 
 /// Credit of a value against an inclusive range (see the crate docs).
-fn range_credit(v: f64, min: Option<f64>, max: Option<f64>) -> f64 {
+pub(crate) fn range_credit(v: f64, min: Option<f64>, max: Option<f64>) -> f64 {
     // Relative to the bound violated, and to at least 1 so that a bound of 0
     // (or 0.5 for a ratio) does not turn a tiny gap into a total miss.
     let miss = |bound: f64, gap: f64| (1.0 - gap / bound.abs().max(1.0) / ZERO_CREDIT_GAP).max(0.0);
@@ -357,7 +414,7 @@ impl<'a> Context<'a> {
                                 Actual::Text(land_use),
                             )
                         }
-                        Site::Factory(_) => missing,
+                        Site::Factory(_) | Site::Office(_) => missing,
                     },
                     _ => missing,
                 }
@@ -577,6 +634,15 @@ pub fn match_sites<'a>(
     let ctx = Context::new(atlas);
     let split = Split::new(&plan.criteria);
     let near_weight: f64 = split.preferred_near.iter().map(|c| c.weight).sum();
+    let project = plan.project.as_ref();
+    // A plan adds one preferred criterion, judged on the site alone (cheap).
+    let total_weight = split.total_weight + project.map_or(0.0, |_| COMPLIANCE_WEIGHT);
+    let compliance_term = |site: Site<'_>| {
+        project.map(|p| {
+            let (indicators, area_mu) = site.indicators();
+            COMPLIANCE_WEIGHT * compliance::credit(&indicators, area_mu, p)
+        })
+    };
 
     let mut buckets: Vec<Vec<Passing<'a>>> = (0..=100).map(|_| Vec::new()).collect();
     let mut total = 0usize;
@@ -594,17 +660,18 @@ pub fn match_sites<'a>(
         terms.extend(
             (split.preferred_cheap.iter()).map(|c| c.weight * ctx.assess(site, &c.test).credit),
         );
+        terms.extend(compliance_term(site));
         let cheap = canonical_sum(&mut terms);
         let passing = if split.preferred_near.is_empty() {
             Passing {
                 site,
                 exact: true,
-                score: score_of(cheap, split.total_weight),
+                score: score_of(cheap, total_weight),
             }
         } else {
             // An upper bound: every distance at full credit. The epsilon
             // keeps it a bound whatever order the exact sum adds in.
-            let bound = 100.0 * (cheap + near_weight) / split.total_weight + 1e-6;
+            let bound = 100.0 * (cheap + near_weight) / total_weight + 1e-6;
             Passing {
                 site,
                 exact: false,
@@ -637,7 +704,17 @@ pub fn match_sites<'a>(
                     |e| consider(Site::Factory(e)),
                 );
             }
-            LayerKind::Parks | LayerKind::Pois | LayerKind::Offices => {}
+            LayerKind::Offices => {
+                let boxes = search_boxes(atlas, &split, atlas.offices.extent());
+                for_each_candidate(
+                    &atlas.offices,
+                    &boxes,
+                    |_| true,
+                    |_| true,
+                    |e| consider(Site::Office(e)),
+                );
+            }
+            LayerKind::Parks | LayerKind::Pois => {}
         }
     }
 
@@ -660,7 +737,8 @@ pub fn match_sites<'a>(
                     (split.preferred_cheap.iter().chain(&split.preferred_near))
                         .map(|c| c.weight * ctx.assess(p.site, &c.test).credit),
                 );
-                score_of(canonical_sum(&mut terms), split.total_weight)
+                terms.extend(compliance_term(p.site));
+                score_of(canonical_sum(&mut terms), total_weight)
             };
             best.push((score, p.site));
         }
@@ -673,35 +751,83 @@ pub fn match_sites<'a>(
 
     let results = best
         .into_iter()
-        .map(|(score, site)| SiteMatch {
-            layer: site.layer(),
-            id: site.id(),
-            code: site.code().to_owned(),
-            name: site.name().to_owned(),
-            park: site.park().map(str::to_owned),
-            status: site.availability().1.to_owned(),
-            held: site.held(),
-            score,
-            criteria: plan
-                .criteria
-                .iter()
+        .map(|(score, site)| {
+            let compliance = project.map(|p| {
+                let (indicators, area_mu) = site.indicators();
+                compliance::check_plan(&indicators, area_mu, p)
+            });
+            let mut criteria: Vec<CriterionOutcome> = (plan.criteria.iter())
                 .map(|c| explain(&ctx, site, c))
-                .collect(),
+                .collect();
+            if let (Some(report), Some(credit)) = (&compliance, compliance_term(site)) {
+                criteria.push(explain_compliance(report, credit / COMPLIANCE_WEIGHT));
+            }
+            SiteMatch {
+                layer: site.layer(),
+                id: site.id(),
+                code: site.code().to_owned(),
+                name: site.name().to_owned(),
+                park: site.park().map(str::to_owned),
+                status: site.availability().1.to_owned(),
+                held: site.held(),
+                score,
+                criteria,
+                compliance,
+            }
         })
         .collect();
     Ok(MatchResponse { results, total })
 }
 
-/// The outcome of one criterion for a result.
-fn explain<'a>(ctx: &Context<'a>, site: Site<'a>, c: &Compiled) -> CriterionOutcome {
-    let a = ctx.assess(site, &c.test);
-    let verdict = if a.credit >= 1.0 {
+fn verdict_of(credit: f64) -> Verdict {
+    if credit >= 1.0 {
         Verdict::Met
-    } else if a.credit > 0.0 {
+    } else if credit > 0.0 {
         Verdict::Partly
     } else {
         Verdict::NotMet
-    };
+    }
+}
+
+/// The `compliance` criterion a plan adds: what each indicator requires
+/// (`{"investment_intensity": {"min": 350}, "plot_ratio": {"min": 1.2, "max": 2.5}}`)
+/// and what the plan gives (`{"investment_intensity": 280, "plot_ratio": null}`).
+fn explain_compliance(report: &Compliance, credit: f64) -> CriterionOutcome {
+    let mut wanted = serde_json::Map::new();
+    let mut actual = serde_json::Map::new();
+    for check in &report.checks {
+        let name = check.indicator.as_str().to_owned();
+        let required = match check.required {
+            Required::Range { min, max } => {
+                let mut r = serde_json::Map::new();
+                if let Some(lo) = min {
+                    r.insert("min".into(), json!(lo));
+                }
+                if let Some(hi) = max {
+                    r.insert("max".into(), json!(hi));
+                }
+                Value::Object(r)
+            }
+            Required::Bound(b) if check.indicator == Indicator::EnergyPerMu => json!({"max": b}),
+            Required::Bound(b) => json!({"min": b}),
+        };
+        wanted.insert(name.clone(), required);
+        actual.insert(name, json!(check.planned));
+    }
+    CriterionOutcome {
+        field: COMPLIANCE_FIELD.into(),
+        verdict: verdict_of(credit),
+        wanted: Value::Object(wanted),
+        actual: Value::Object(actual),
+        hard: false,
+        weight: Some(COMPLIANCE_WEIGHT),
+    }
+}
+
+/// The outcome of one criterion for a result.
+fn explain<'a>(ctx: &Context<'a>, site: Site<'a>, c: &Compiled) -> CriterionOutcome {
+    let a = ctx.assess(site, &c.test);
+    let verdict = verdict_of(a.credit);
     let wanted = match &c.test {
         Test::Range { min, max, .. } => {
             let mut w = serde_json::Map::new();

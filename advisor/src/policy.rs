@@ -9,6 +9,9 @@
 //! - investment intensity (投资强度) = `investment_wan / area_mu`;
 //! - tax per mu (亩均税收) = `expected_tax_wan / area_mu`.
 //!
+//! The estimate also checks the plan against a plot's standard-land
+//! indicators (`compliance`, `compliant`): see [`crate::compliance`].
+//!
 //! Rule kinds (steps apply from their threshold upwards, inclusive; the
 //! highest step reached counts):
 //! - `land_price_discount` (plots): `area_mu × price_wan_per_mu × discount_pct / 100`;
@@ -33,6 +36,7 @@ use serde_json::Value;
 use siteatlas_tiles::model::M2_PER_MU;
 use siteatlas_tiles::{Factory, FactoryStatus, LayerKind, Plot};
 
+use crate::compliance::{self, Compliance, Indicators};
 use crate::error::AdviceError;
 
 /// Plot ratio at which a factory's floor area is converted to land (亩) for
@@ -377,6 +381,9 @@ pub struct SiteFacts {
     pub rent_yuan_m2_month: Option<f64>,
     /// Floor area to let, m² (factories).
     pub available_area_m2: Option<f64>,
+    /// Standard-land indicators (plots; none for factories).
+    #[serde(default)]
+    pub indicators: Indicators,
 }
 
 impl SiteFacts {
@@ -389,6 +396,7 @@ impl SiteFacts {
             price_wan_per_mu: plot.attrs.price_wan_per_mu,
             rent_yuan_m2_month: None,
             available_area_m2: None,
+            indicators: Indicators::of_plot(&plot.attrs),
         }
     }
 
@@ -406,6 +414,7 @@ impl SiteFacts {
             price_wan_per_mu: None,
             rent_yuan_m2_month: a.rent_yuan_m2_month,
             available_area_m2: available,
+            indicators: Indicators::default(),
         }
     }
 }
@@ -419,7 +428,8 @@ pub struct Plan {
     /// Land, 亩: for plots, defaults to the plot's area; for factories, see the module docs.
     #[serde(default)]
     pub area_mu: Option<f64>,
-    /// Floor area rented, m² (factories; defaults to the available area).
+    /// Floor area, m²: rented (factories; defaults to the available area),
+    /// or to be built (plots: the plot ratio of standard land).
     #[serde(default)]
     pub floor_area_m2: Option<f64>,
     /// Expected output per year, 万元 (kept for output-based rules; none uses it yet).
@@ -437,12 +447,52 @@ pub struct Plan {
     /// Length of the lease, months (factories): free months cannot exceed it.
     #[serde(default)]
     pub lease_months: Option<u32>,
+    /// Expected energy use per year, tonnes of standard coal equivalent
+    /// (综合能耗, tce): the energy use per mu of standard land.
+    #[serde(default)]
+    pub energy_tce: Option<f64>,
 }
 
 impl Plan {
+    /// Every field, all of them numbers.
+    pub const FIELDS: &'static [&'static str] = &[
+        "investment_wan",
+        "area_mu",
+        "floor_area_m2",
+        "expected_output_wan",
+        "expected_tax_wan",
+        "equipment_wan",
+        "jobs",
+        "lease_months",
+        "energy_tce",
+    ];
+
     /// Reads and checks a plan.
     pub fn from_json(json: &str) -> Result<Self, AdviceError> {
-        let plan: Plan = serde_json::from_str(json).map_err(|e| AdviceError::Json {
+        let value: Value = serde_json::from_str(json).map_err(|e| AdviceError::Json {
+            what: "plan",
+            reason: e.to_string(),
+        })?;
+        Self::from_value(value)
+    }
+
+    /// Reads and checks a plan already parsed. A value of the wrong type is
+    /// refused naming its field, which serde's own message does not.
+    pub fn from_value(value: Value) -> Result<Self, AdviceError> {
+        if let Some(map) = value.as_object() {
+            for field in Self::FIELDS {
+                match map.get(*field) {
+                    Some(v) if !v.is_number() && !v.is_null() => {
+                        return Err(AdviceError::InvalidPlan {
+                            field,
+                            reason: format!("must be a number, got {v}"),
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let plan: Plan = serde_json::from_value(value).map_err(|e| AdviceError::Json {
             what: "plan",
             reason: e.to_string(),
         })?;
@@ -464,6 +514,14 @@ impl Plan {
                     reason: format!("must be a finite number >= 0, got {v}"),
                 });
             }
+        }
+        if let Some(v) = self.energy_tce
+            && (!v.is_finite() || v < 0.0)
+        {
+            return Err(AdviceError::InvalidPlan {
+                field: "energy_tce",
+                reason: format!("must be a finite number >= 0, got {v}"),
+            });
         }
         for (field, v) in [
             ("area_mu", self.area_mu),
@@ -515,6 +573,10 @@ pub struct Estimate {
     pub rules: Vec<RuleEstimate>,
     /// Sum of the unrounded amounts, rounded to 0.01 万元.
     pub total_wan: f64,
+    /// The plan against the plot's standard-land indicators: `compliance`
+    /// (one check per indicator the site sets) and `compliant`.
+    #[serde(flatten)]
+    pub compliance: Compliance,
 }
 
 fn round2(v: f64) -> f64 {
@@ -711,6 +773,7 @@ pub fn estimate(rules: &PolicyRules, site: SiteFacts, plan: &Plan) -> Estimate {
         tax_per_mu_wan: tax_per_mu.map(round2),
         rules: outcomes,
         total_wan: round2(raw_total),
+        compliance: compliance::check_plan(&site.indicators, site.area_mu, plan),
     }
 }
 

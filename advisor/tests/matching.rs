@@ -54,6 +54,7 @@ fn plot(id: u64, park: &str, lon: f64, area_mu: f64, price: f64, status: PlotSta
         height_limit_m: Some(36.0),
         investment_intensity_wan_per_mu: None,
         tax_per_mu_wan: None,
+        energy_per_mu_tce_max: None,
         power_kva: Some(4000.0),
         water: None,
         gas: None,
@@ -704,6 +705,7 @@ fn bad_values_are_refused_naming_the_criterion() {
         }],
         limit: None,
         include_held: false,
+        plan: None,
     };
     let err = match_sites(&handmade(), &req).unwrap_err();
     assert!(err.to_string().contains("finite"), "{err}");

@@ -1,7 +1,9 @@
 //! The policy calculator, on worked examples computed by hand.
 
 use siteatlas_advisor::policy::FACTORY_PLOT_RATIO;
-use siteatlas_advisor::{AdviceError, Estimate, Plan, PolicyRules, SiteFacts, estimate};
+use siteatlas_advisor::{
+    AdviceError, Estimate, Indicators, Plan, PolicyRules, SiteFacts, estimate,
+};
 use siteatlas_tiles::LayerKind;
 use siteatlas_tiles::model::M2_PER_MU;
 
@@ -29,6 +31,7 @@ fn plot() -> SiteFacts {
         price_wan_per_mu: Some(38.0),
         rent_yuan_m2_month: None,
         available_area_m2: None,
+        indicators: Indicators::default(),
     }
 }
 
@@ -41,6 +44,7 @@ fn factory() -> SiteFacts {
         price_wan_per_mu: None,
         rent_yuan_m2_month: Some(25.0),
         available_area_m2: Some(2000.0),
+        indicators: Indicators::default(),
     }
 }
 

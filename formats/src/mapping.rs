@@ -61,6 +61,11 @@ const BUILTIN_FIELDS: &[(&str, &str)] = &[
     ("建筑限高", "height_limit_m"),
     ("投资强度", "investment_intensity_wan_per_mu"),
     ("亩均税收", "tax_per_mu_wan"),
+    ("亩均能耗", "energy_per_mu_tce_max"),
+    ("亩均能耗上限", "energy_per_mu_tce_max"),
+    ("能耗标准", "energy_per_mu_tce_max"),
+    ("亩均能耗标准", "energy_per_mu_tce_max"),
+    ("单位用地能耗", "energy_per_mu_tce_max"),
     ("出让价格", "price_wan_per_mu"),
     ("挂牌价", "price_wan_per_mu"),
     // Parks' profiles (园区名片). Lists come as one text, items separated by 、 or commas.

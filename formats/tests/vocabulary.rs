@@ -616,3 +616,23 @@ fn only_plots_are_judged() {
     .unwrap();
     assert_eq!(properties["status"], "运营中");
 }
+
+#[test]
+fn energy_limits_are_read_under_their_department_names() {
+    for name in [
+        "亩均能耗",
+        "亩均能耗上限",
+        "能耗标准",
+        "亩均能耗标准",
+        "单位用地能耗",
+    ] {
+        let properties = read_one(
+            json!({"地块编号": "WJ-9", "用地性质": "工业用地", "状态": "可供", name: 1.2, "亩均税收": 30}),
+            FieldMapping::default(),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(properties["energy_per_mu_tce_max"], 1.2, "{name}");
+        assert_eq!(properties["tax_per_mu_wan"], 30, "{name}");
+        assert!(!properties.contains_key(name), "{name}");
+    }
+}

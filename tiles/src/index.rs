@@ -627,6 +627,7 @@ mod tests {
                 height_limit_m: None,
                 investment_intensity_wan_per_mu: None,
                 tax_per_mu_wan: None,
+                energy_per_mu_tce_max: None,
                 power_kva: None,
                 water: None,
                 gas: None,

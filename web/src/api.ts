@@ -205,9 +205,26 @@ export interface MatchCriterion {
 }
 
 export interface MatchRequest {
-  layers?: ('plots' | 'factories')[];
+  layers?: ('plots' | 'factories' | 'offices')[];
   criteria: MatchCriterion[];
   limit?: number;
+  /** The investor's project: results are then checked against standard-land indicators. */
+  plan?: PolicyPlan;
+}
+
+/** One standard-land indicator checked against a plan. */
+export interface ComplianceCheck {
+  indicator: 'investment_intensity' | 'tax_per_mu' | 'plot_ratio' | 'energy_per_mu';
+  /** A bound, or `{min?, max?}` for the plot ratio. */
+  required: number | { min?: number; max?: number };
+  planned: number | null;
+  pass: boolean | null;
+  shortfall?: number;
+  bound?: 'min' | 'max';
+  reason?: string;
+  unit: string;
+  label_zh: string;
+  label_en: string;
 }
 
 export interface CriterionOutcome {
@@ -227,6 +244,9 @@ export interface SiteMatch {
   park: string | null;
   score: number;
   criteria: CriterionOutcome[];
+  /** With a plan in the request. */
+  compliance?: ComplianceCheck[];
+  compliant?: boolean | null;
 }
 
 export interface MatchResponse {
@@ -262,6 +282,8 @@ export interface PolicyPlan {
   equipment_wan?: number;
   jobs?: number;
   lease_months?: number;
+  /** Expected energy use, tonnes of standard coal equivalent a year. */
+  energy_tce?: number;
 }
 
 export interface PolicyEstimate {
@@ -271,6 +293,8 @@ export interface PolicyEstimate {
   tax_per_mu_wan: number | null;
   rules: { id: string; name: string; applies: boolean; amount_wan: number; explanation: string; source?: string }[];
   total_wan: number;
+  compliance: ComplianceCheck[];
+  compliant: boolean | null;
 }
 
 /** The estimate for a plan on a site, under the park's saved rules or, for a preview, under `rules`. */

@@ -7,7 +7,8 @@
 // marked. Sold and withdrawn plots and fully let factories never are.
 
 import type { ExpressionSpecification } from 'maplibre-gl';
-import { fetchFeature, matchSites, type CriterionOutcome, type MatchCriterion, type MatchRequest as BaseRequest, type SiteMatch as BaseMatch } from './api';
+import { fetchFeature, matchSites, type CriterionOutcome, type MatchCriterion, type MatchRequest as BaseRequest, type PolicyPlan, type SiteMatch as BaseMatch } from './api';
+import { complianceList } from './compliance';
 import { h, replaceChildren } from './dom';
 import { NOT_CLUSTER } from './filters';
 import { between, withUnit } from './format';
@@ -45,7 +46,9 @@ interface Spec {
   options?: () => [string, string][];
 }
 
-const BOTH: SearchLayer[] = ['plots', 'factories'];
+const BOTH: SearchLayer[] = ['plots', 'factories', 'offices'];
+/** Buildings let by the square metre. */
+const BUILDINGS: SearchLayer[] = ['factories', 'offices'];
 
 /** The units of the numeric fields, for reasons. */
 const UNITS: Record<string, StringKey> = {
@@ -70,6 +73,15 @@ interface Need {
   weight: number;
 }
 
+type PlanField = 'investment_wan' | 'expected_tax_wan' | 'floor_area_m2' | 'energy_tce';
+
+const PLAN_FIELDS: [PlanField, StringKey, StringKey][] = [
+  ['investment_wan', 'comp_plan_investment', 'comp_u_wan'],
+  ['expected_tax_wan', 'comp_plan_tax', 'comp_u_wan_year'],
+  ['floor_area_m2', 'comp_plan_floor', 'u_m2'],
+  ['energy_tce', 'comp_plan_energy', 'comp_u_tce_year'],
+];
+
 const blank = (): Need => ({ min: '', max: '', values: new Set(), hard: false, weight: 1 });
 
 const HIGHLIGHT = { plots: 'match-plots', factories: 'match-factories' } as const;
@@ -81,10 +93,12 @@ export class MatchPanel {
   private readonly status = h('p', { class: 'match-status', role: 'status', 'aria-live': 'polite', 'data-testid': 'match-status' });
   private readonly list = h('ol', { class: 'match-results', 'data-testid': 'match-results' });
   private readonly summary = h('summary', { class: 'match-summary', 'data-testid': 'match-open' });
-  private kind: 'plots' | 'factories' = 'plots';
+  private kind: SearchLayer = 'plots';
   /** Only sites on offer now (the default); off, held plots are listed too. */
   private availableNow = true;
   private needs = new Map<string, Need>();
+  /** The project's figures (plots): with an investment, results are checked against standard land. */
+  private plan: Record<PlanField, string> = { investment_wan: '', expected_tax_wan: '', floor_area_m2: '', energy_tce: '' };
   private parks: { code: string; name: string; district: string }[] = [];
   private results: SiteMatch[] = [];
   private total = 0;
@@ -120,9 +134,10 @@ export class MatchPanel {
     const districts = [...new Set(this.parks.map((p) => p.district).filter(Boolean))];
     return [
       { id: 'area_mu', title: 'mt_area_mu', kind: 'range', field: 'area_mu', unit: 'u_mu', layers: ['plots'] },
-      { id: 'available_area_m2', title: 'mt_floor_area', kind: 'range', field: 'available_area_m2', unit: 'u_m2', layers: ['factories'] },
+      { id: 'available_area_m2', title: 'mt_floor_area', kind: 'range', field: 'available_area_m2', unit: 'u_m2', layers: BUILDINGS },
       { id: 'price_wan_per_mu', title: 'mt_price', kind: 'max', field: 'price_wan_per_mu', unit: 'u_wan_per_mu', layers: ['plots'] },
-      { id: 'rent_yuan_m2_month', title: 'mt_rent', kind: 'max', field: 'rent_yuan_m2_month', unit: 'u_yuan_m2_month', layers: ['factories'] },
+      { id: 'rent_yuan_m2_month', title: 'mt_rent', kind: 'max', field: 'rent_yuan_m2_month', unit: 'u_yuan_m2_month', layers: BUILDINGS },
+      { id: 'metro_distance_m', title: 'mt_metro', kind: 'max', field: 'metro_distance_m', unit: 'u_m', layers: ['offices'] },
       { id: 'power_kva', title: 'mt_power', kind: 'min', field: 'power_kva', unit: 'u_kva', layers: ['plots'] },
       { id: 'clear_height_m', title: 'mt_clear_height', kind: 'min', field: 'clear_height_m', unit: 'u_m', layers: ['factories'] },
       { id: 'floor_load_kn_m2', title: 'mt_floor_load', kind: 'min', field: 'floor_load_kn_m2', unit: 'u_kn_m2', layers: ['factories'] },
@@ -178,7 +193,41 @@ export class MatchPanel {
       else if (n.weight !== 1) c.weight = n.weight;
       criteria.push(c);
     }
-    return { layers: [this.kind], criteria, limit: 20, ...(!this.availableNow && { include_held: true }) };
+    const plan = this.kind === 'plots' ? this.projectPlan() : null;
+    return { layers: [this.kind], criteria, limit: 20, ...(!this.availableNow && { include_held: true }), ...(plan && { plan }) };
+  }
+
+  /** The project as the form gives it; none without an investment, which a plan needs. */
+  private projectPlan(): PolicyPlan | null {
+    const num = (s: string) => (s.trim() === '' || !Number.isFinite(Number(s)) || Number(s) < 0 ? undefined : Number(s));
+    const investment = num(this.plan.investment_wan);
+    if (investment === undefined) return null;
+    const plan: PolicyPlan = { investment_wan: investment };
+    const tax = num(this.plan.expected_tax_wan);
+    const floor = num(this.plan.floor_area_m2);
+    const energy = num(this.plan.energy_tce);
+    if (tax !== undefined) plan.expected_tax_wan = tax;
+    if (floor !== undefined && floor > 0) plan.floor_area_m2 = floor;
+    if (energy !== undefined) plan.energy_tce = energy;
+    return plan;
+  }
+
+  /** The project's figures, checked against each plot's standard-land indicators. */
+  private planBlock(): HTMLElement | null {
+    if (this.kind !== 'plots') return null;
+    const inputs = PLAN_FIELDS.map(([field, title, unit]) => {
+      const id = `comp_plan_${field}`;
+      const input = h('input', { type: 'number', inputmode: 'decimal', min: '0', step: 'any', value: this.plan[field], id, 'data-testid': id });
+      input.addEventListener('input', () => (this.plan[field] = input.value));
+      return h('div', { class: 'comp_plan_field' }, h('label', { class: 'field-label', for: id }, t(title)), h('div', { class: 'range single' }, input, h('span', { class: 'unit' }, t(unit))));
+    });
+    return h(
+      'fieldset',
+      { class: 'match-row comp_plan', 'data-testid': 'comp_plan' },
+      h('legend', { class: 'field-label' }, t('comp_plan_title')),
+      h('p', { class: 'muted comp_plan_hint' }, t('comp_plan_hint')),
+      h('div', { class: 'comp_plan_grid' }, ...inputs),
+    );
   }
 
   private render(): void {
@@ -191,7 +240,7 @@ export class MatchPanel {
     const kinds = h(
       'div',
       { class: 'tabs', role: 'radiogroup', 'aria-label': t('mt_kind') },
-      ...(['plots', 'factories'] as const).map((k) =>
+      ...(['plots', 'factories', 'offices'] as const).map((k) =>
         h(
           'button',
           {
@@ -205,7 +254,7 @@ export class MatchPanel {
               this.renderForm();
             },
           },
-          t(k === 'plots' ? 'mt_kind_plots' : 'mt_kind_factories'),
+          t(k === 'plots' ? 'mt_kind_plots' : k === 'factories' ? 'mt_kind_factories' : 'mt_kind_offices'),
         ),
       ),
     );
@@ -217,6 +266,7 @@ export class MatchPanel {
     reset.addEventListener('click', () => {
       this.needs.clear();
       this.availableNow = true;
+      this.plan = { investment_wan: '', expected_tax_wan: '', floor_area_m2: '', energy_tce: '' };
       this.renderForm();
     });
     // One switch, not a criterion with its own must-have and weight: what
@@ -233,7 +283,7 @@ export class MatchPanel {
       this.form,
       h('p', { class: 'muted' }, t('mt_intro')),
       kinds,
-      h('div', { class: 'match-rows' }, ...rows, availability),
+      h('div', { class: 'match-rows' }, ...rows, availability, this.planBlock()),
       h('div', { class: 'form-buttons' }, reset, h('button', { class: 'primary-button', type: 'submit', 'data-testid': 'match-submit' }, t('mt_submit'))),
     );
   }
@@ -308,7 +358,7 @@ export class MatchPanel {
   private async run(): Promise<void> {
     const body = this.request();
     this.controller?.abort();
-    if (!body.criteria.length) {
+    if (!body.criteria.length && !body.plan) {
       this.error = t('mt_no_criteria');
       this.results = [];
       this.renderResults();
@@ -377,7 +427,8 @@ export class MatchPanel {
           h('span', { class: 'match-score-bar', role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': score, 'aria-label': t('mt_score', { score }) }, h('span', { style: `width:${score}%` })),
         ),
       ),
-      h('ul', { class: 'match-reasons', 'data-testid': 'match-reasons' }, ...r.criteria.map((c) => this.reason(c, r.layer))),
+      h('ul', { class: 'match-reasons', 'data-testid': 'match-reasons' }, ...r.criteria.map((c) => (c.field === 'compliance' ? this.complianceReason(c, r) : this.reason(c, r.layer)))),
+      complianceList(r.compliance, r.compliant),
     );
     const open = () => {
       // Selecting also marks the row in the ordinary list, which scrolls the
@@ -400,6 +451,23 @@ export class MatchPanel {
     li.addEventListener('mouseenter', () => this.atlas.setHovered(sel));
     li.addEventListener('mouseleave', () => this.atlas.setHovered(null));
     return li;
+  }
+
+  /** The score's compliance criterion: how many indicators the plan meets; the list follows. */
+  private complianceReason(c: CriterionOutcome, r: SiteMatch): HTMLElement {
+    const checks = r.compliance ?? [];
+    const count = (pass: boolean | null) => checks.filter((k) => k.pass === pass).length;
+    const icon = c.verdict === 'met' ? '✓' : c.verdict === 'partly' ? '~' : '✗';
+    const verdict = t(c.verdict === 'met' ? 'mt_met' : c.verdict === 'partly' ? 'mt_partly' : 'mt_not_met');
+    const detail = checks.length ? t('comp_reason', { pass: count(true), fail: count(false), unknown: count(null) }) : t('comp_reason_none');
+    return h(
+      'li',
+      { class: `reason ${c.verdict}`, 'data-verdict': c.verdict, 'data-field': c.field },
+      h('span', { class: 'reason-icon', 'aria-hidden': 'true', title: verdict }, icon),
+      h('span', { class: 'visually-hidden' }, `${verdict}${t('colon')}`),
+      h('span', { class: 'reason-field' }, t('comp_reason_title')),
+      h('span', { class: 'reason-detail' }, detail),
+    );
   }
 
   private fieldTitle(c: CriterionOutcome): string {

@@ -5,6 +5,7 @@
 import { ApiError, estimatePolicy, fetchPolicy, type PolicyEstimate, type PolicyPlan } from './api';
 import { h, replaceChildren } from './dom';
 import { money } from './format';
+import { complianceList } from './compliance';
 import { formatNumber, t } from './i18n';
 import { policyExplanation } from './policyText';
 import type { Selection } from './state';
@@ -43,10 +44,16 @@ function calculator(selection: Selection): HTMLElement {
   jobs.step = '1';
   const [leaseLabel, lease] = numberField(t('pol_lease'), 'lease_months');
   lease.step = '1';
+  // Plots: what the standard-land indicators are checked on.
+  const [floorLabel, floor] = numberField(t('comp_floor_area'), 'floor_area_m2');
+  const [energyLabel, energy] = numberField(t('comp_energy'), 'energy_tce');
+  floor.min = '1';
+  floor.setAttribute('data-testid', 'comp_floor_area');
+  energy.setAttribute('data-testid', 'comp_energy');
   const factories = selection.layer === 'factories';
   const result = h('div', { class: 'policy-result', 'aria-live': 'polite', 'data-testid': 'policy-result' });
   const submit = h('button', { class: 'primary-button', type: 'submit', 'data-testid': 'policy-submit' }, t('pol_submit'));
-  const form = h('form', { class: 'edit-form policy-form', 'data-testid': 'policy-form' }, h('div', { class: 'policy-grid' }, investmentLabel, taxLabel, equipmentLabel, jobsLabel, factories ? leaseLabel : null), submit, result);
+  const form = h('form', { class: 'edit-form policy-form', 'data-testid': 'policy-form' }, h('div', { class: 'policy-grid' }, investmentLabel, taxLabel, equipmentLabel, jobsLabel, factories ? leaseLabel : floorLabel, factories ? null : energyLabel), submit, result);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     if (!form.reportValidity()) return;
@@ -55,6 +62,8 @@ function calculator(selection: Selection): HTMLElement {
     if (equipment.value !== '') plan.equipment_wan = Number(equipment.value);
     if (jobs.value !== '') plan.jobs = Math.round(Number(jobs.value));
     if (factories && lease.value !== '') plan.lease_months = Math.round(Number(lease.value));
+    if (!factories && floor.value !== '') plan.floor_area_m2 = Number(floor.value);
+    if (!factories && energy.value !== '') plan.energy_tce = Number(energy.value);
     submit.disabled = true;
     estimatePolicy({ layer: selection.layer, id: selection.id }, plan)
       .then((estimate) => replaceChildren(result, showEstimate(estimate)))
@@ -77,6 +86,7 @@ export function showEstimate(e: PolicyEstimate): HTMLElement {
     'div',
     {},
     facts.length ? h('p', { class: 'policy-facts' }, facts.join(' · ')) : null,
+    complianceList(e.compliance, e.compliant),
     h(
       'ul',
       { class: 'policy-rules' },

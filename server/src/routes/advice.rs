@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use siteatlas_advisor::{AdviceError, MatchRequest, Plan, PolicyRules, SiteFacts};
 use siteatlas_tiles::LayerKind;
@@ -24,8 +24,8 @@ impl From<AdviceError> for ApiError {
 
 /// `POST /api/match`
 #[utoipa::path(post, path = "/api/match", tag = "advice",
-    request_body(content = Object, description = "{layers?, criteria: [{field, min?, max?, any_of?, hard?, weight?} | {near, max_m, hard?, weight?}], limit?, include_held?}; see the advisor crate for the fields and the score. Sold (transferred) and withdrawn plots and fully occupied factories are never listed; reserved and negotiating plots only with include_held: true (default false), then marked held: true"),
-    responses((status = 200, description = "{results: [{layer, id, code, name, park, status, held, score, criteria: [{field, verdict, wanted, actual, hard, weight}]}], total}; status is the site's (available, reserved, negotiating; vacant, partial)"),
+    request_body(content = Object, description = "{layers?, criteria: [{field, min?, max?, any_of?, hard?, weight?} | {near, max_m, hard?, weight?}], limit?, include_held?, plan?}; see the advisor crate for the fields and the score. Sold (transferred) and withdrawn plots and fully occupied factories are never listed; reserved and negotiating plots only with include_held: true (default false), then marked held: true. plan is the policy calculator's (see the Plan schema): with it every result is checked against its plot's standard-land indicators, and the checks count in the score as one more preferred criterion, compliance (weight 1)"),
+    responses((status = 200, description = "{results: [{layer, id, code, name, park, status, held, score, criteria: [{field, verdict, wanted, actual, hard, weight}], compliance?, compliant?}], total}; status is the site's (available, reserved, negotiating; vacant, partial). With a plan: criteria ends with {field: compliance, wanted: {indicator: {min?, max?}}, actual: {indicator: planned}}, and compliance is a list of ComplianceCheck (empty for factories and plots that are not standard land, which are compliant: true); compliant is false when a check fails, null when one cannot be judged"),
               (status = 400, description = "an unknown field or an invalid criterion, named", body = crate::error::ErrorBody)))]
 pub async fn match_sites(
     State(state): State<SharedState>,
@@ -140,8 +140,8 @@ pub async fn put_policy(
 pub struct EstimateRequest {
     /// The site: `{"layer": "plots" | "factories", "id": 12}`.
     pub site: SiteRef,
-    /// The investor's plan: {investment_wan, area_mu?, floor_area_m2?, expected_output_wan?, expected_tax_wan?, equipment_wan?, jobs?, lease_months?}.
-    #[schema(value_type = Object)]
+    /// The investor's plan.
+    #[schema(value_type = PlanSchema)]
     pub plan: Value,
     /// Rules to estimate with instead of the park's stored ones, as in
     /// `PUT /api/parks/{code}/policy`'s `rules`: a preview of rules not yet
@@ -149,6 +149,95 @@ pub struct EstimateRequest {
     #[serde(default)]
     #[schema(value_type = Option<Vec<Object>>)]
     pub rules: Option<Value>,
+}
+
+/// An investor's plan, as the policy calculator and site matching take it
+/// (`siteatlas_advisor::Plan`; documentation only). Amounts are 万元.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Plan)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct PlanSchema {
+    /// Total fixed-asset investment, 万元, >= 0.
+    #[schema(minimum = 0)]
+    pub investment_wan: f64,
+    /// Land, 亩, > 0: the incentives' basis (a plot's own area when not given; standard-land checks always use the plot's area).
+    #[schema(exclusive_minimum = 0)]
+    pub area_mu: Option<f64>,
+    /// Floor area, m², > 0: rented (factories) or to be built (plots: the plot ratio).
+    #[schema(exclusive_minimum = 0)]
+    pub floor_area_m2: Option<f64>,
+    /// Expected output per year, 万元, >= 0.
+    #[schema(minimum = 0)]
+    pub expected_output_wan: Option<f64>,
+    /// Expected tax per year, 万元, >= 0 (0 counts as not given).
+    #[schema(minimum = 0)]
+    pub expected_tax_wan: Option<f64>,
+    /// Equipment to be bought, 万元, >= 0.
+    #[schema(minimum = 0)]
+    pub equipment_wan: Option<f64>,
+    /// New jobs.
+    pub jobs: Option<u32>,
+    /// Lease, months (factories).
+    pub lease_months: Option<u32>,
+    /// Expected energy use per year, tonnes of standard coal equivalent (tce), >= 0.
+    #[schema(minimum = 0)]
+    pub energy_tce: Option<f64>,
+}
+
+/// One standard-land indicator checked against a plan (documentation only;
+/// see `siteatlas_advisor::compliance`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ComplianceCheck {
+    /// `investment_intensity` (>= minimum), `tax_per_mu` (>= minimum),
+    /// `plot_ratio` (within the range) or `energy_per_mu` (<= limit).
+    pub indicator: String,
+    /// A number, or `{min?, max?}` for `plot_ratio`, in `unit`.
+    #[schema(value_type = Object)]
+    pub required: Value,
+    /// The plan's figure per mu of the plot (floor over land for the plot ratio), rounded to 0.01; null when the plan lacks it.
+    pub planned: Option<f64>,
+    /// Whether the plan meets the indicator; null when the plan lacks the figure.
+    pub pass: Option<bool>,
+    /// On a failure: how far from the bound, in `unit`, rounded up to 0.01.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shortfall: Option<f64>,
+    /// On a failed plot ratio: `min` or `max`, the bound missed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bound: Option<String>,
+    /// Why the check cannot be judged (pass null), in Chinese.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// 万元/亩, 万元/亩/年, 吨标准煤/亩/年, or empty for the plot ratio.
+    pub unit: String,
+    /// The indicator in Chinese (投资强度 …).
+    pub label_zh: String,
+    /// The indicator in English.
+    pub label_en: String,
+}
+
+/// The answer of `POST /api/policy/estimate` (documentation only).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct EstimateAnswer {
+    /// The rules' park.
+    pub park: String,
+    /// Land the per-mu incentive figures are based on, 亩.
+    pub land_mu: Option<f64>,
+    /// Investment intensity on `land_mu`, 万元/亩.
+    pub investment_intensity_wan_per_mu: Option<f64>,
+    /// Tax per mu on `land_mu`, 万元/亩/year.
+    pub tax_per_mu_wan: Option<f64>,
+    /// One outcome per rule: {id, name, applies, amount_wan, explanation, source?}.
+    #[schema(value_type = Vec<Object>)]
+    pub rules: Vec<Value>,
+    /// Sum of the amounts, 万元.
+    pub total_wan: f64,
+    /// One check per standard-land indicator the plot sets; empty for factories and plots that are not standard land.
+    pub compliance: Vec<ComplianceCheck>,
+    /// false when a check fails, null when one cannot be judged, else true (also when nothing is checked).
+    pub compliant: Option<bool>,
 }
 
 /// A site by layer and id.
@@ -163,7 +252,7 @@ pub struct SiteRef {
 
 /// `POST /api/policy/estimate`
 #[utoipa::path(post, path = "/api/policy/estimate", tag = "advice", request_body = EstimateRequest,
-    responses((status = 200, description = "{park, land_mu, investment_intensity_wan_per_mu, tax_per_mu_wan, rules: [{id, name, applies, amount_wan, explanation}], total_wan}; with `rules` in the body, under those rules rather than the park's stored ones"),
+    responses((status = 200, description = "what the project would get, and whether it meets the plot's standard-land indicators; with `rules` in the body, under those rules rather than the park's stored ones", body = EstimateAnswer),
               (status = 400, description = "an invalid plan or invalid unsaved rules, named", body = crate::error::ErrorBody),
               (status = 404, description = "no such site", body = crate::error::ErrorBody)))]
 pub async fn estimate(

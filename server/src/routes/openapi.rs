@@ -81,6 +81,9 @@ use crate::session::COOKIE_NAME;
     ),
     components(schemas(
         crate::error::ErrorBody,
+        crate::routes::advice::PlanSchema,
+        crate::routes::advice::ComplianceCheck,
+        crate::routes::advice::EstimateAnswer,
         crate::routes::places::Place,
         crate::routes::places::PlacesAnswer,
         crate::routes::session::SignIn,
@@ -100,7 +103,7 @@ use crate::session::COOKIE_NAME;
         crate::routes::park_profile::ProfileTour,
         crate::routes::park_profile::PolicyLine
     )),
-    modifiers(&CommonAnswers)
+    modifiers(&CommonAnswers, &LayerSchemas)
 )]
 pub struct ApiDoc;
 
@@ -108,6 +111,30 @@ pub struct ApiDoc;
 #[utoipa::path(get, path = "/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI 3 document")))]
 pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
+}
+
+/// Adds each layer's feature properties as a schema (`PlotsProperties` …),
+/// from the layer's own description, as `/api/schema` serves it.
+struct LayerSchemas;
+
+impl Modify for LayerSchemas {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        for spec in siteatlas_tiles::schema::layers() {
+            let mut json = crate::routes::schema::properties_schema(spec);
+            json["description"] = serde_json::json!(format!(
+                "{} ({}): the properties of a feature of `{}`; GET /api/schema has each field's unit, labels and filter",
+                spec.label_en,
+                spec.label_zh,
+                spec.layer.as_str()
+            ));
+            if let Ok(schema) = serde_json::from_value::<utoipa::openapi::schema::Schema>(json) {
+                let name = spec.layer.as_str();
+                let title = format!("{}{}Properties", name[..1].to_uppercase(), &name[1..]);
+                components.schemas.insert(title, schema.into());
+            }
+        }
+    }
 }
 
 /// Adds the answers shared by whole kinds of operations, and the two ways to

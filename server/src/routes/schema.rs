@@ -55,7 +55,7 @@ pub fn properties_schema(spec: &LayerSpec) -> Value {
             p["items"] = json!({"type": "string"});
         }
         if let Some(unit) = field.unit_en {
-            p["x-unit"] = json!(unit);
+            p["description"] = json!(format!("in {unit}"));
         }
         properties.insert(field.name.into(), p);
     }
