@@ -363,3 +363,79 @@ async fn offices_and_figures_on(kind: StoreKind) {
         .await;
     assert_eq!(unknown.status(), 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn office_buildings_and_declared_figures_are_matched() {
+    let (_store, server) = start(StoreKind::Sqlite).await;
+    let post = |body: Value| {
+        server
+            .http
+            .post(format!("{}/api/match", server.base))
+            .json(&body)
+            .send()
+    };
+    // Office buildings: rent at most 40 (hard) and the metro within 1 km (preferred).
+    let answer: Value = post(json!({"layers": ["offices"], "criteria": [
+        {"field": "rent_yuan_m2_month", "max": 40, "hard": true},
+        {"field": "metro_distance_m", "max": 1000}], "limit": 50}))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let results = answer["results"].as_array().unwrap();
+    let expected: Vec<String> = {
+        let atlas = server.state.atlas.read();
+        let mut codes: Vec<String> = atlas
+            .offices
+            .iter()
+            .filter(|e| {
+                let a = &e.feature.attrs;
+                a.status != siteatlas_tiles::FactoryStatus::Occupied
+                    && a.rent_yuan_m2_month.is_some_and(|r| r <= 40.0)
+            })
+            .map(|e| e.feature.code.clone())
+            .collect();
+        codes.sort();
+        codes
+    };
+    let mut got: Vec<String> = results
+        .iter()
+        .map(|r| r["code"].as_str().unwrap().to_owned())
+        .collect();
+    got.sort();
+    assert!(!expected.is_empty());
+    assert_eq!(
+        got, expected,
+        "every office let at 40 or less, none fully let"
+    );
+    for r in results {
+        assert_eq!(r["layer"], "offices");
+        let metro = r["criteria"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["field"] == "metro_distance_m")
+            .unwrap();
+        // Full credit exactly where the building's metro distance is known and within 1 km.
+        let near = metro["actual"].as_f64().is_some_and(|m| m <= 1000.0);
+        assert_eq!(metro["verdict"] == "met", near, "{r}");
+    }
+    // A plot figure the matcher has no field of its own for: steam capacity.
+    let answer: Value = post(json!({"layers": ["plots"], "criteria": [
+        {"field": "steam_capacity_t_per_hour", "min": 20, "hard": true}], "include_held": true, "limit": 200}))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    for r in answer["results"].as_array().unwrap() {
+        let steam = &r["criteria"][0]["actual"];
+        assert!(steam.as_f64().unwrap() >= 20.0, "{r}");
+    }
+    assert!(!answer["results"].as_array().unwrap().is_empty());
+    let refused = post(json!({"layers": ["pois"], "criteria": []}))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+}
