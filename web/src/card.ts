@@ -280,7 +280,8 @@ export class FeatureCard {
         out.push(
           h(
             'section',
-            { class: 'card-section', 'data-testid': `card-${section.id}` },
+            // The overview keeps the test id it always had.
+            { class: 'card-section', 'data-testid': section.id === 'overview' ? 'card-basic' : `card-${section.id}` },
             h('h3', {}, sectionLabel(section)),
             h('dl', { class: 'attrs' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
           ),

@@ -169,8 +169,7 @@ export class CompareView {
       case 'fs':
         return label(row.show, v);
       default:
-        // The unit is in the row's label.
-        return formatValue({ ...row.field, unit: undefined, unit_en: undefined }, v) ?? t('unknown');
+        return formatValue(row.field, v) ?? t('unknown');
     }
   }
 

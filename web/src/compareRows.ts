@@ -4,13 +4,13 @@
 // for an investor, so that the best column of a row is marked.
 
 import type { FieldSpec } from './schema';
-import { fieldLabel, layerSpec, unitLabel } from './schema';
+import { fieldLabel, layerSpec } from './schema';
 import type { SearchLayer } from './types';
 
 export interface CompareRow {
   /** Property name. */
   key: string;
-  /** Label in the reader's language, with the unit. */
+  /** Label in the reader's language. */
   label: string;
   /** The field as the layer describes it. */
   field: FieldSpec;
@@ -65,8 +65,7 @@ export function layerRows(layer: SearchLayer): CompareRow[] {
   return (layerSpec(layer)?.fields ?? [])
     .filter((f) => f.public && f.type !== 'object' && !LEFT_OUT.has(f.name))
     .map((field) => {
-      const unit = unitLabel(field);
-      return { key: field.name, label: unit ? `${fieldLabel(field)}（${unit}）` : fieldLabel(field), field, show: showOf(layer, field), better: BETTER[field.name] };
+      return { key: field.name, label: fieldLabel(field), field, show: showOf(layer, field), better: BETTER[field.name] };
     });
 }
 

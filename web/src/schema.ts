@@ -114,7 +114,7 @@ export function formatValue(field: FieldSpec, value: unknown): string | null {
     case 'choice':
       return choiceLabel(field, String(value));
     case 'list':
-      return Array.isArray(value) ? (value.length ? value.map((v) => industryLabel(String(v))).join('、') : null) : String(value);
+      return Array.isArray(value) ? (value.length ? value.map((v) => industryLabel(String(v))).join(getLang() === 'zh' ? '、' : ', ') : null) : String(value);
     case 'object':
       return typeof value === 'object' ? JSON.stringify(value) : String(value);
     default:
