@@ -185,6 +185,25 @@ pub struct PlanSchema {
     pub energy_tce: Option<f64>,
 }
 
+/// What an indicator requires (documentation only): a bound, or the plot
+/// ratio's range.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum RequiredValue {
+    /// The minimum, or for `energy_per_mu` the maximum.
+    Bound(f64),
+    /// The plot ratio's range; an open end is left out.
+    Range {
+        /// Lowest plot ratio.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        min: Option<f64>,
+        /// Highest plot ratio.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max: Option<f64>,
+    },
+}
+
 /// One standard-land indicator checked against a plan (documentation only;
 /// see `siteatlas_advisor::compliance`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -194,8 +213,7 @@ pub struct ComplianceCheck {
     /// `plot_ratio` (within the range) or `energy_per_mu` (<= limit).
     pub indicator: String,
     /// A number, or `{min?, max?}` for `plot_ratio`, in `unit`.
-    #[schema(value_type = Object)]
-    pub required: Value,
+    pub required: RequiredValue,
     /// The plan's figure per mu of the plot (floor over land for the plot ratio), rounded to 0.01; null when the plan lacks it.
     pub planned: Option<f64>,
     /// Whether the plan meets the indicator; null when the plan lacks the figure.

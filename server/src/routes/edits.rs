@@ -269,6 +269,7 @@ fn check_new_park(
               (status = 401, description = "no or unknown token", body = crate::error::ErrorBody),
               (status = 403, description = "role or park not allowed (the site's park, or the park it would move to)", body = crate::error::ErrorBody),
               (status = 404, description = "no such layer or feature", body = crate::error::ErrorBody),
+              (status = 405, description = "a layer whose features are changed by import, not edited one by one (parks, points of interest)", body = crate::error::ErrorBody),
               (status = 409, description = "transition not allowed; the message lists the allowed ones", body = crate::error::ErrorBody),
               (status = 412, description = "changed by someone else first; the body holds the current feature"),
               (status = 428, description = "If-Match missing", body = crate::error::ErrorBody)))]

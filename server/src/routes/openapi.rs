@@ -83,6 +83,7 @@ use crate::session::COOKIE_NAME;
         crate::error::ErrorBody,
         crate::routes::advice::PlanSchema,
         crate::routes::advice::ComplianceCheck,
+        crate::routes::advice::RequiredValue,
         crate::routes::advice::EstimateAnswer,
         crate::routes::places::Place,
         crate::routes::places::PlacesAnswer,
