@@ -14,6 +14,7 @@ use criterion::{BatchSize, Criterion, SamplingMode};
 use siteatlas_fixtures::{Dataset, GeneratorConfig, generate};
 use siteatlas_tiles::index::LayerIndex;
 use siteatlas_tiles::search::{Circle, Range, SearchQuery};
+use siteatlas_tiles::search_answer::{Selection, write_answer};
 use siteatlas_tiles::{Atlas, LandUse, LayerKind, PlotStatus, TileId};
 
 /// Plots in the benchmark dataset.
@@ -243,11 +244,43 @@ fn print_search_latency(atlas: &Atlas, queries: &[SearchQuery]) {
     );
 }
 
+/// Search answers written as GeoJSON text, every match of a 5 km search
+/// (as the HTTP benchmark asks): ids and distances only, and whole features.
+fn answers(c: &mut Criterion) {
+    let atlas = atlas();
+    let whole: Vec<SearchQuery> = queries()
+        .into_iter()
+        .map(|q| SearchQuery { limit: 1000, ..q })
+        .collect();
+    let compact = Selection {
+        properties: Some(vec!["distance_m".into()]),
+        skip_geometry: true,
+    };
+    let mut group = c.benchmark_group("answer");
+    group
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(10));
+    for (name, selection) in [
+        ("ids_and_distances", &compact),
+        ("features", &Selection::default()),
+    ] {
+        group.bench_function(name, |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % whole.len();
+                write_answer(atlas, black_box(&whole[i]), selection).unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
 fn main() {
     // What `criterion_group!`/`criterion_main!` expand to, without their undocumented `pub fn`.
     let mut c = Criterion::default().configure_from_args();
     bulk_load(&mut c);
     encode(&mut c);
     search(&mut c);
+    answers(&mut c);
     c.final_summary();
 }

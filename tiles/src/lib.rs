@@ -50,6 +50,7 @@ pub mod model;
 pub mod outline;
 pub mod schema;
 pub mod search;
+pub mod search_answer;
 pub mod search_params;
 pub mod tile_filter;
 pub mod tile_math;
