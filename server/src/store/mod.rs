@@ -45,6 +45,30 @@ pub use sqlite::SqliteStore;
 /// Rows are handed over in chunks of this many while a layer loads.
 pub const LOAD_CHUNK: usize = 20_000;
 
+/// Reads a layer's rows from `rows` (as `read` makes them) and hands them
+/// on `chunk_size` at a time, so that a large layer is parsed while later
+/// rows are still arriving.
+async fn read_in_chunks<R>(
+    mut rows: impl futures_util::Stream<Item = Result<R, sqlx::Error>> + Unpin,
+    read: fn(R) -> Result<StoredRow, sqlx::Error>,
+    layer: LayerKind,
+    chunk_size: usize,
+    mut on_chunk: impl FnMut(Vec<StoredRow>),
+) -> Result<(), StoreError> {
+    use futures_util::TryStreamExt;
+    let mut chunk = Vec::new();
+    while let Some(r) = rows.try_next().await.doing(|| format!("loading {layer}"))? {
+        chunk.push(read(r).doing(|| format!("reading a row of {layer}"))?);
+        if chunk.len() >= chunk_size {
+            on_chunk(std::mem::take(&mut chunk));
+        }
+    }
+    if !chunk.is_empty() {
+        on_chunk(chunk);
+    }
+    Ok(())
+}
+
 /// A feature row as stored, before it becomes a typed feature.
 #[derive(Debug, Clone)]
 pub struct StoredRow {
@@ -191,18 +215,21 @@ impl Store {
 
     /// Checks that the store answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(s) => s.ping().await,
-            Store::Postgres(s) => s.ping().await,
-        }
+        let one: i32 = on_pool!(self, |pool| sqlx::query_scalar("SELECT 1")
+            .fetch_one(pool)
+            .await
+            .doing(|| "checking the store's connection".into()))?;
+        debug_assert_eq!(one, 1);
+        Ok(())
     }
 
     /// Number of features in a layer.
     pub async fn count(&self, layer: LayerKind) -> Result<i64, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.count(layer).await,
-            Store::Postgres(s) => s.count(layer).await,
-        }
+        let sql = format!("SELECT count(*) FROM {layer}");
+        on_pool!(self, |pool| sqlx::query_scalar(&sql)
+            .fetch_one(pool)
+            .await
+            .doing(|| format!("counting {layer}")))
     }
 
     /// Every row of a layer.

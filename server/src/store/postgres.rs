@@ -6,7 +6,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::{
     AuditEntry, AuditRecord, EditOutcome, NewRow, QueryContext, StoreError, StoredGeometry,
-    StoredRow, TokenRecord, WriteSummary,
+    StoredRow, TokenRecord, WriteSummary, read_in_chunks,
 };
 
 /// NOTIFY channel on which writes are announced to every instance.
@@ -118,45 +118,15 @@ impl PostgresStore {
         Ok(())
     }
 
-    pub(super) async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .doing(|| "checking the connection".into())?;
-        Ok(())
-    }
-
-    pub(super) async fn count(&self, layer: LayerKind) -> Result<i64, StoreError> {
-        sqlx::query_scalar(&format!("SELECT count(*) FROM {layer}"))
-            .fetch_one(&self.pool)
-            .await
-            .doing(|| format!("counting {layer}"))
-    }
-
     pub(super) async fn for_each_chunk(
         &self,
         layer: LayerKind,
         chunk_size: usize,
-        mut on_chunk: impl FnMut(Vec<StoredRow>),
+        on_chunk: impl FnMut(Vec<StoredRow>),
     ) -> Result<(), StoreError> {
-        use futures_util::TryStreamExt;
         let sql = format!("{SELECT}{layer}");
-        let mut stream = sqlx::query(&sql).fetch(&self.pool);
-        let mut chunk = Vec::new();
-        while let Some(r) = stream
-            .try_next()
-            .await
-            .doing(|| format!("loading {layer}"))?
-        {
-            chunk.push(row(r).doing(|| format!("reading a row of {layer}"))?);
-            if chunk.len() >= chunk_size {
-                on_chunk(std::mem::take(&mut chunk));
-            }
-        }
-        if !chunk.is_empty() {
-            on_chunk(chunk);
-        }
-        Ok(())
+        let rows = sqlx::query(&sql).fetch(&self.pool);
+        read_in_chunks(rows, row, layer, chunk_size, on_chunk).await
     }
 
     pub(super) async fn load_rows(
