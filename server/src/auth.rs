@@ -8,10 +8,9 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
-use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
-use crate::session;
+use crate::session::{self, hex, token_hash};
 use crate::state::SharedState;
 use crate::store::TokenRecord;
 
@@ -43,16 +42,6 @@ pub fn new_token() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)?;
     Ok(format!("sa_{}", hex(&bytes)))
-}
-
-/// The stored form of a token.
-pub fn token_hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-/// Lower-case hex digits of bytes.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The authenticated caller of a request.
@@ -147,8 +136,11 @@ fn request_token_hash(parts: &Parts, state: &SharedState) -> Result<String, ApiE
                 "this needs an API token (Authorization: Bearer <token>) or a signed-in session",
             )
         })?;
-    let hash = session::session_token_hash(&state.signing_key, cookie, session::unix_now())
-        .ok_or_else(|| unauthorized("the session has expired or is not valid; sign in again"))?;
+    let hash =
+        session::session_token_hash(&state.access.signing_key, cookie, crate::clock::unix_now())
+            .ok_or_else(|| {
+                unauthorized("the session has expired or is not valid; sign in again")
+            })?;
     // A cookie rides along with any request the browser makes, so a change
     // made with one must come from a page of this server (SameSite=Strict
     // already keeps other sites' requests from carrying it; this checks

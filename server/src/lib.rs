@@ -12,10 +12,12 @@
 
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod features;
 pub mod import;
+pub mod live;
 pub mod metrics;
 pub mod proxy;
 pub mod repair;
@@ -81,7 +83,7 @@ pub async fn prepare(args: &ServeArgs) -> anyhow::Result<SharedState> {
         trusted_proxies: args.trusted_proxy.clone(),
     };
     let state = AppState::new(store.clone(), loaded, settings);
-    tokio::spawn(usage::run_flusher(state.clone()));
+    tokio::spawn(usage::run_flusher(state.usage.clone(), store.clone()));
     tokio::spawn(routes::panoramas::fail_lost_processing(state.clone()));
     if let (Store::Postgres(pg), Some(listener)) = (&store, listener) {
         tokio::spawn(sync::run(state.clone(), pg.clone(), listener));
@@ -94,7 +96,7 @@ pub async fn signing_key(store: &Store) -> anyhow::Result<session::SigningKey> {
     let mut fresh = [0u8; 32];
     getrandom::fill(&mut fresh).map_err(|e| anyhow::anyhow!("no random numbers: {e}"))?;
     let stored = store
-        .setting_or_insert("signing_key", &auth::hex(&fresh))
+        .setting_or_insert("signing_key", &session::hex(&fresh))
         .await?;
     let bytes = session::unhex(&stored)
         .filter(|b| b.len() >= 32)

@@ -1,4 +1,6 @@
-//! Live guided tours over WebSocket: `GET /api/live/{token}`.
+//! Live guided tours: the sessions in this instance's memory and their
+//! protocol over WebSocket. The route that opens one is
+//! `routes::live` (`GET /api/live/{token}`).
 //!
 //! Everyone holding a tour's share link may join its live session; a
 //! promoter or admin who is signed in (cookie or bearer token) joins as a
@@ -31,23 +33,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path as UrlPath, State};
-use axum::response::Response;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
-use crate::auth::{Actor, Role};
-use crate::error::ApiError;
-use crate::routes::ApiQuery;
-use crate::routes::tours::open_link;
-use crate::session::unix_now;
-use crate::state::SharedState;
-
 /// Largest message a client may send, bytes.
-const MAX_MESSAGE: usize = 16 * 1024;
+pub const MAX_MESSAGE: usize = 16 * 1024;
 /// Close code of a session that ended (link revoked or expired): clients do
 /// not reconnect after it.
 const ENDED_CLOSE_CODE: u16 = 4410;
@@ -182,41 +175,10 @@ impl LiveHub {
     }
 }
 
-/// Query of `GET /api/live/{token}`.
-#[derive(Debug, Deserialize)]
-pub struct JoinParams {
-    /// The name others see (not stored anywhere).
-    pub name: Option<String>,
-}
-
-/// `GET /api/live/{token}` (WebSocket upgrade).
-pub async fn join(
-    State(state): State<SharedState>,
-    UrlPath(token): UrlPath<String>,
-    ApiQuery(params): ApiQuery<JoinParams>,
-    actor: Result<Actor, ApiError>,
-    upgrade: WebSocketUpgrade,
-) -> Result<Response, ApiError> {
-    let link = open_link(&state, &token).await?;
-    let guide = matches!(&actor, Ok(a) if matches!(a.role, Role::Promoter | Role::Admin));
-    let name: String = match (&actor, params.name.as_deref().map(str::trim)) {
-        (_, Some(n)) if !n.is_empty() => n.chars().take(40).collect(),
-        (Ok(a), _) if guide => a.name.clone(),
-        _ => "访客".into(),
-    };
-    state
-        .usage
-        .count("live_join", None, None, Some(link.tour_id));
-    let hub = state.live.clone();
-    let expires_in = std::time::Duration::from_secs(
-        u64::try_from(link.expires_at - unix_now() as i64).unwrap_or(0),
-    );
-    Ok(upgrade
-        .max_message_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| run(hub, link.id, name, guide, expires_in, socket)))
-}
-
-async fn run(
+/// Runs one person's connection to the live session of share link `link`
+/// until they leave, the link is revoked or it expires (`expires_in`).
+/// Guides may lead and hand control on.
+pub async fn serve(
     hub: Arc<LiveHub>,
     link: i64,
     name: String,

@@ -125,7 +125,7 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
                     &name,
                     &role,
                     &parks,
-                    &siteatlas_server::auth::token_hash(&token),
+                    &siteatlas_server::session::token_hash(&token),
                 )
                 .await?;
             eprintln!(

@@ -10,11 +10,15 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use hmac::{Hmac, Mac};
 use parking_lot::Mutex;
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
+
+use crate::clock::unix_now;
+use crate::error::ApiError;
+use crate::store::{ShareLinkRecord, Store};
 
 /// Name of the session cookie.
 pub const COOKIE_NAME: &str = "siteatlas_session";
@@ -50,7 +54,7 @@ impl SigningKey {
 
     /// Hex HMAC-SHA256 of `message` for one purpose.
     pub fn sign(&self, purpose: &str, message: &str) -> String {
-        crate::auth::hex(&self.mac(purpose, message).finalize().into_bytes())
+        hex(&self.mac(purpose, message).finalize().into_bytes())
     }
 
     /// Whether `signature` is this key's signature of `message` (in constant time).
@@ -62,6 +66,16 @@ impl SigningKey {
     }
 }
 
+/// The hex SHA-256 of an API token, as the store keeps it.
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Lower-case hex digits of bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Bytes from hex digits.
 pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) || !s.is_ascii() {
@@ -71,14 +85,6 @@ pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
         .collect()
-}
-
-/// Seconds since the Unix epoch.
-pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 const SESSION_PURPOSE: &str = "session";
@@ -250,10 +256,7 @@ impl LeadLimits {
         let session = session.map(str::to_owned);
         // Phone numbers and e-mail addresses are personal data: the limiter
         // holds only their hashes.
-        let contacts: Vec<String> = contacts
-            .iter()
-            .map(|c| crate::auth::token_hash(c))
-            .collect();
+        let contacts: Vec<String> = contacts.iter().map(|c| token_hash(c)).collect();
         let mut wait = self.address.check(&address).err().unwrap_or(0);
         if let Some(s) = &session {
             wait = wait.max(self.session.check(s).err().unwrap_or(0));
@@ -320,6 +323,74 @@ pub fn contact_keys(contact: &str) -> Vec<String> {
         keys.push(format!("text:{}", text.to_lowercase()));
     }
     keys
+}
+
+/// What share links sign, so that no other signature passes for one.
+const SHARE_PURPOSE: &str = "share";
+
+/// The share token of a link.
+pub fn share_token(key: &SigningKey, link_id: i64, expires_at: i64) -> String {
+    let message = format!("{link_id}.{expires_at}");
+    format!("{message}.{}", key.sign(SHARE_PURPOSE, &message))
+}
+
+/// Why a share link does not open a tour.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LinkProblem {
+    /// Not a link this server signed.
+    Forged,
+    /// Past its expiry.
+    Expired,
+    /// Revoked by a promoter.
+    Revoked,
+}
+
+impl From<LinkProblem> for ApiError {
+    fn from(p: LinkProblem) -> Self {
+        match p {
+            LinkProblem::Forged => ApiError::not_found("no such share link"),
+            LinkProblem::Expired => ApiError::new(
+                axum::http::StatusCode::GONE,
+                "link_expired",
+                "this share link has expired; ask for a new one",
+            ),
+            LinkProblem::Revoked => ApiError::new(
+                axum::http::StatusCode::GONE,
+                "link_revoked",
+                "this share link has been withdrawn",
+            ),
+        }
+    }
+}
+
+/// The live share link a token stands for: signed here, in the store,
+/// neither revoked nor expired.
+pub async fn open_share_link(
+    store: &Store,
+    key: &SigningKey,
+    token: &str,
+) -> Result<ShareLinkRecord, ApiError> {
+    let (message, signature) = token.rsplit_once('.').ok_or(LinkProblem::Forged)?;
+    if !key.verify(SHARE_PURPOSE, message, signature) {
+        return Err(LinkProblem::Forged.into());
+    }
+    let (id, expires) = message.split_once('.').ok_or(LinkProblem::Forged)?;
+    let (id, expires): (i64, i64) = (
+        id.parse().map_err(|_| LinkProblem::Forged)?,
+        expires.parse().map_err(|_| LinkProblem::Forged)?,
+    );
+    let link = store
+        .share_link(id)
+        .await?
+        .filter(|l| l.expires_at == expires)
+        .ok_or(LinkProblem::Forged)?;
+    if link.revoked_at.is_some() {
+        return Err(LinkProblem::Revoked.into());
+    }
+    if link.expires_at <= unix_now() as i64 {
+        return Err(LinkProblem::Expired.into());
+    }
+    Ok(link)
 }
 
 #[cfg(test)]

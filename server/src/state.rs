@@ -9,8 +9,8 @@ use siteatlas_tiles::{Atlas, LayerKind};
 use tokio::sync::broadcast;
 
 use crate::features::{self, ParsedRows};
+use crate::live::LiveHub;
 use crate::metrics::Metrics;
-use crate::routes::live::LiveHub;
 use crate::session::{LeadLimits, SignInLimiter, SigningKey};
 use crate::store::{LOAD_CHUNK, NewRow, Store, StoreError, StoredRow, WriteSummary};
 use crate::tile_cache::TileCache;
@@ -18,42 +18,62 @@ use crate::tile_flights::TileFlights;
 use crate::unreadable::{UnreadableRow, UnreadableRows};
 use crate::usage::UsageCounter;
 
-/// Everything a request handler needs.
+/// Everything a request handler needs, by concern: the map (index, store,
+/// tiles, changes), who may do what (access), what happens on it
+/// (activity), and how this instance is set up (config).
 pub struct AppState {
     /// The in-memory index; writers hold it only to change one feature.
     pub atlas: RwLock<Atlas>,
-    /// Encoded tiles.
-    pub cache: Mutex<TileCache>,
-    /// Tiles being encoded, so that concurrent misses encode once.
-    pub tile_flights: TileFlights,
     /// The store of record.
     pub store: Store,
-    /// Request statistics.
-    pub metrics: Metrics,
-    /// Built web app served at `/` for browsers, when present.
-    pub web_dir: Option<PathBuf>,
+    /// Encoded tiles and the encodings under way.
+    pub tiles: TileService,
     /// Every applied change, for open maps (`/api/events`).
     pub changes: broadcast::Sender<ChangeEvent>,
-    /// What the web app needs to know (basemap).
-    pub client_config: serde_json::Value,
+    /// Stored rows left out of the index because they cannot be read.
+    pub unreadable: UnreadableRows,
+    /// Signatures, sign-in and form limits, trusted proxies.
+    pub access: Access,
+    /// Live guided tours in progress on this instance.
+    pub live: Arc<LiveHub>,
+    /// Usage counts not yet written.
+    pub usage: Arc<UsageCounter>,
+    /// Request statistics.
+    pub metrics: Metrics,
+    /// This instance's set-up.
+    pub config: Config,
+}
+
+/// Encoded tiles.
+pub struct TileService {
+    /// Encoded tiles, by layers, address and filter.
+    pub cache: Mutex<TileCache>,
+    /// Tiles being encoded, so that concurrent misses encode once.
+    pub flights: TileFlights,
+}
+
+/// Who may do what, and how often.
+pub struct Access {
     /// Signs session cookies and share links.
     pub signing_key: SigningKey,
     /// Failed sign-ins per client address.
     pub sign_ins: SignInLimiter,
-    /// Largest upload (imports, panoramas), bytes.
-    pub upload_limit_bytes: usize,
-    /// Where files (panoramas) are kept.
-    pub data_dir: PathBuf,
-    /// Live guided tours in progress on this instance.
-    pub live: Arc<LiveHub>,
-    /// Usage counts not yet written.
-    pub usage: UsageCounter,
     /// Public forms (leads) per client address, per session and per contact.
     pub form_limiter: LeadLimits,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<crate::proxy::Cidr>,
-    /// Stored rows left out of the index because they cannot be read.
-    pub unreadable: UnreadableRows,
+}
+
+/// How this instance serves, besides its map.
+pub struct Config {
+    /// Built web app served at `/` for browsers, when present.
+    pub web_dir: Option<PathBuf>,
+    /// What the web app needs to know (basemap).
+    pub client_config: serde_json::Value,
+    /// Largest upload (imports, panoramas), bytes.
+    pub upload_limit_bytes: usize,
+    /// Where files (panoramas) are kept.
+    pub data_dir: PathBuf,
 }
 
 /// How a server is set up, beyond its store and index.
@@ -101,22 +121,28 @@ impl AppState {
         let atlas = loaded.atlas;
         Arc::new(Self {
             atlas: RwLock::new(atlas),
-            cache: Mutex::new(TileCache::new(settings.tile_cache_bytes)),
-            tile_flights: TileFlights::default(),
             store,
-            metrics: Metrics::default(),
-            web_dir: settings.web_dir.filter(|d| d.join("index.html").is_file()),
+            tiles: TileService {
+                cache: Mutex::new(TileCache::new(settings.tile_cache_bytes)),
+                flights: TileFlights::default(),
+            },
             changes: broadcast::channel(1024).0,
-            client_config: settings.client_config,
-            signing_key: settings.signing_key,
-            sign_ins: SignInLimiter::default(),
-            upload_limit_bytes: settings.upload_limit_bytes,
-            data_dir: settings.data_dir,
-            live: Arc::default(),
-            usage: UsageCounter::default(),
-            form_limiter: LeadLimits::default(),
-            trusted_proxies: settings.trusted_proxies,
             unreadable,
+            access: Access {
+                signing_key: settings.signing_key,
+                sign_ins: SignInLimiter::default(),
+                form_limiter: LeadLimits::default(),
+                trusted_proxies: settings.trusted_proxies,
+            },
+            live: Arc::default(),
+            usage: Arc::default(),
+            metrics: Metrics::default(),
+            config: Config {
+                web_dir: settings.web_dir.filter(|d| d.join("index.html").is_file()),
+                client_config: settings.client_config,
+                upload_limit_bytes: settings.upload_limit_bytes,
+                data_dir: settings.data_dir,
+            },
         })
     }
 
@@ -171,7 +197,7 @@ impl AppState {
                 }
             }
             // Evict while still holding the index: see `TileCache` on write epochs.
-            self.cache.lock().evict_touching(layer, &boxes);
+            self.tiles.cache.lock().evict_touching(layer, &boxes);
         }
         for e in events {
             // No open map listening is fine.
@@ -213,7 +239,7 @@ impl AppState {
             LayerKind::Pois => std::mem::swap(&mut atlas.pois, &mut fresh.pois),
             LayerKind::Offices => std::mem::swap(&mut atlas.offices, &mut fresh.offices),
         }
-        self.cache.lock().evict_layer(layer);
+        self.tiles.cache.lock().evict_layer(layer);
         drop(atlas);
         drop(fresh);
         let _ = self.changes.send(ChangeEvent {

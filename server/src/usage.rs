@@ -6,11 +6,12 @@
 //! are read, and at shutdown.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use crate::session::unix_now;
+use crate::clock::unix_now;
 use crate::store::{Store, StoreError, UsageRow};
 
 /// How often tallies are written.
@@ -72,11 +73,11 @@ impl UsageCounter {
 }
 
 /// Writes the tallies every [`FLUSH_EVERY`], for as long as the server runs.
-pub async fn run_flusher(state: crate::state::SharedState) {
+pub async fn run_flusher(counter: Arc<UsageCounter>, store: Store) {
     let mut tick = tokio::time::interval(FLUSH_EVERY);
     loop {
         tick.tick().await;
-        if let Err(e) = state.usage.flush(&state.store).await {
+        if let Err(e) = counter.flush(&store).await {
             tracing::warn!(%e, "usage counts not written yet; will retry");
         }
     }

@@ -233,7 +233,7 @@ impl TestServer {
                 role,
                 role,
                 parks,
-                &siteatlas_server::auth::token_hash(&token),
+                &siteatlas_server::session::token_hash(&token),
             )
             .await
             .expect("token stored");

@@ -193,8 +193,12 @@ async fn file_routes_stay_in_their_folders() {
     let store = TestStore::new(StoreKind::Sqlite).await;
     let server = TestServer::start(&store, ServerOptions::default()).await;
     // Something to reach for, next to the media folder.
-    std::fs::write(server.state.data_dir.join("secret.txt"), "root:x:0:0").unwrap();
-    std::fs::create_dir_all(server.state.data_dir.join("panoramas")).unwrap();
+    std::fs::write(
+        server.state.config.data_dir.join("secret.txt"),
+        "root:x:0:0",
+    )
+    .unwrap();
+    std::fs::create_dir_all(server.state.config.data_dir.join("panoramas")).unwrap();
     let attempts = [
         "/media/panoramas/../secret.txt",
         "/media/panoramas/%2e%2e/secret.txt",

@@ -2,7 +2,8 @@
 //! audit log, and visibility of a write everywhere.
 
 use serde_json::{Value, json};
-use siteatlas_server::auth::{new_token, token_hash};
+use siteatlas_server::auth::new_token;
+use siteatlas_server::session::token_hash;
 use siteatlas_tests::{STORES, ServerOptions, StoreKind, TestServer, TestStore, siteatlas_bin};
 use siteatlas_tiles::PlotStatus;
 

@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use siteatlas_server::auth::{new_token, token_hash};
+use siteatlas_server::auth::new_token;
+use siteatlas_server::session::token_hash;
 use siteatlas_tests::{STORES, ServerOptions, StoreKind, TestServer, TestStore, siteatlas_bin};
 
 /// The committed files of the formats crate: Chengdu plots made with GDAL's

@@ -17,7 +17,12 @@ async fn token(server: &TestServer, name: &str, role: &str, parks: &[&str]) -> S
     server
         .state
         .store
-        .create_token(name, role, &parks, &siteatlas_server::auth::token_hash(&t))
+        .create_token(
+            name,
+            role,
+            &parks,
+            &siteatlas_server::session::token_hash(&t),
+        )
         .await
         .unwrap();
     t

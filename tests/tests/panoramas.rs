@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use siteatlas_server::routes::tours::share_token;
+use siteatlas_server::session::share_token;
 use siteatlas_tests::{ServerOptions, StoreKind, TestServer, TestStore};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 
@@ -120,7 +120,7 @@ async fn setup_on(kind: StoreKind) -> Setup {
     for table in ["share_links", "tours", "hotspots", "panoramas"] {
         store.execute(&format!("DELETE FROM {table}")).await;
     }
-    std::fs::remove_dir_all(server.state.data_dir.join("panoramas")).ok();
+    std::fs::remove_dir_all(server.state.config.data_dir.join("panoramas")).ok();
     let (plot, park, other_plot) = {
         let atlas = server.state.atlas.read();
         let first = atlas.plots.iter().next().unwrap();
@@ -231,7 +231,7 @@ async fn upload_process_and_serve() {
     assert_eq!(again["thumbnail_url"], scene["thumbnail_url"]);
     assert_eq!(server.get("/api/panoramas/999999").await.status(), 404);
     // Nothing left behind in the upload folder.
-    let uploads = server.state.data_dir.join("uploads");
+    let uploads = server.state.config.data_dir.join("uploads");
     assert_eq!(
         std::fs::read_dir(&uploads).unwrap().count(),
         0,
@@ -353,7 +353,7 @@ async fn bad_uploads_are_refused_quickly() {
     );
     // Once everything is processed, nothing is left in the upload folder.
     assert_eq!(settled(server, &mine["id"]).await["status"], "ready");
-    let uploads = server.state.data_dir.join("uploads");
+    let uploads = server.state.config.data_dir.join("uploads");
     assert_eq!(
         std::fs::read_dir(&uploads).unwrap().count(),
         0,
@@ -436,7 +436,7 @@ async fn share_links_are_signed_expiring_and_revocable() {
     assert_eq!(r.status(), 201);
     let link: Value = r.json().await.unwrap();
     let token = link["token"].as_str().unwrap().to_owned();
-    let days = (link["expires_at"].as_i64().unwrap() - siteatlas_server::session::unix_now() as i64)
+    let days = (link["expires_at"].as_i64().unwrap() - siteatlas_server::clock::unix_now() as i64)
         as f64
         / 86_400.0;
     assert!(
@@ -484,14 +484,14 @@ async fn share_links_are_signed_expiring_and_revocable() {
     }
 
     // Expired: a genuine signature over a past expiry.
-    let past = siteatlas_server::session::unix_now() as i64 - 60;
+    let past = siteatlas_server::clock::unix_now() as i64 - 60;
     let old = server
         .state
         .store
         .insert_share_link(tour_id, past, "promoter", past - 86_400)
         .await
         .unwrap();
-    let expired = share_token(&server.state.signing_key, old, past);
+    let expired = share_token(&server.state.access.signing_key, old, past);
     let r = server.get(&format!("/api/shared/{expired}")).await;
     assert_eq!(r.status(), 410);
 
@@ -1026,7 +1026,7 @@ async fn deleting_hotspots_and_scenes() {
         let folder = |scene: &Value| {
             let url = scene["thumbnail_url"].as_str().unwrap();
             let content = url.split('/').nth_back(1).unwrap().to_owned();
-            server.state.data_dir.join("panoramas").join(content)
+            server.state.config.data_dir.join("panoramas").join(content)
         };
         assert!(folder(&a_scene).is_dir());
 
@@ -1126,7 +1126,7 @@ async fn deleting_hotspots_and_scenes() {
             .await,
             204
         );
-        let left: Vec<_> = std::fs::read_dir(server.state.data_dir.join("panoramas"))
+        let left: Vec<_> = std::fs::read_dir(server.state.config.data_dir.join("panoramas"))
             .unwrap()
             .filter_map(|e| e.ok())
             .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
@@ -1328,7 +1328,7 @@ async fn tours_are_updated_and_links_counted() {
 async fn a_restart_fails_the_processing_it_lost() {
     for kind in stores() {
         let s = setup_on(kind).await;
-        let now = siteatlas_server::session::unix_now() as i64;
+        let now = siteatlas_server::clock::unix_now() as i64;
         let stored = |created_at: i64| siteatlas_server::store::NewPanorama {
             content_id: String::new(),
             layer: "plots".into(),

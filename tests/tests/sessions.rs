@@ -3,7 +3,8 @@
 //! cannot be forged; failed sign-ins are limited.
 
 use serde_json::{Value, json};
-use siteatlas_server::auth::{new_token, token_hash};
+use siteatlas_server::auth::new_token;
+use siteatlas_server::session::token_hash;
 use siteatlas_tests::{STORES, ServerOptions, TestServer, TestStore};
 use siteatlas_tiles::PlotStatus;
 

@@ -82,7 +82,7 @@ async fn a_write_evicts_exactly_the_tiles_it_touches() {
             .map(|e| e.to_str().unwrap().to_owned());
         let pois_tile = tile_path("pois", touched[0]);
         let pois_before = server.get(&pois_tile).await.status();
-        let stats_before = server.state.cache.lock().stats();
+        let stats_before = server.state.tiles.cache.lock().stats();
 
         set_status(&server, id, PlotStatus::Reserved).await;
 
@@ -92,14 +92,14 @@ async fn a_write_evicts_exactly_the_tiles_it_touches() {
             assert_eq!(s.as_deref(), Some("reserved"), "{kind:?} z{}", t.z());
             assert_ne!(&etag, old_etag);
         }
-        let stats_after = server.state.cache.lock().stats();
+        let stats_after = server.state.tiles.cache.lock().stats();
         assert_eq!(
             stats_after.invalidated - stats_before.invalidated,
             touched.len() as u64,
             "{kind:?}: only the touched plot tiles go"
         );
         // Untouched tiles stay cached with their ETags.
-        let hits = server.state.cache.lock().stats().hits;
+        let hits = server.state.tiles.cache.lock().stats().hits;
         let far_again = server
             .get(&tile_path("plots", far))
             .await
@@ -109,7 +109,7 @@ async fn a_write_evicts_exactly_the_tiles_it_touches() {
         assert_eq!(far_again, far_etag);
         assert_eq!(server.get(&pois_tile).await.status(), pois_before);
         assert_eq!(
-            server.state.cache.lock().stats().hits,
+            server.state.tiles.cache.lock().stats().hits,
             hits + 2,
             "served from the cache"
         );

@@ -9,9 +9,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::auth::{Actor, Role, new_token, token_hash};
+use crate::auth::{Actor, Role, new_token};
 use crate::error::ApiError;
 use crate::routes::ApiJson;
+use crate::session::token_hash;
 use crate::state::SharedState;
 use crate::store::TokenRecord;
 

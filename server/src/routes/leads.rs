@@ -11,12 +11,12 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::auth::{Actor, Role};
+use crate::clock::unix_now;
 use crate::error::ApiError;
 use crate::routes::features::{parse_id, parse_layer};
-use crate::routes::panoramas::park_of;
 use crate::routes::session::ClientAddress;
 use crate::routes::{ApiJson, ApiQuery};
-use crate::session::{self, unix_now};
+use crate::session;
 use crate::state::SharedState;
 use crate::store::{LeadEvent, LeadRecord, NewLead};
 
@@ -134,7 +134,7 @@ pub async fn submit(
         }
         response
     };
-    if let Err(wait) = state.form_limiter.take(
+    if let Err(wait) = state.access.form_limiter.take(
         address,
         Some(&session),
         &session::contact_keys(&form.contact),
@@ -160,7 +160,7 @@ pub async fn submit(
     let (layer, feature) = match (form.layer.as_deref(), form.feature) {
         (Some(layer), Some(id)) => {
             let layer = parse_layer(layer)?;
-            if park_of(&state, layer, id).is_none() {
+            if state.atlas.read().park_of(layer, id).is_none() {
                 return Err(ApiError::not_found(format!(
                     "no {layer} feature with id {id}"
                 )));

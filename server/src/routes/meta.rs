@@ -20,7 +20,7 @@ pub async fn landing(State(state): State<SharedState>, headers: HeaderMap) -> Re
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/html"));
     if wants_html
-        && let Some(dir) = &state.web_dir
+        && let Some(dir) = &state.config.web_dir
         && let Ok(page) = tokio::fs::read_to_string(dir.join("index.html")).await
     {
         return Html(page).into_response();
@@ -88,7 +88,7 @@ pub async fn metrics(State(state): State<SharedState>) -> Response {
     for (layer, n) in state.unreadable.counts() {
         let _ = writeln!(out, "siteatlas_unreadable_rows{{layer=\"{layer}\"}} {n}");
     }
-    let cache = state.cache.lock().stats();
+    let cache = state.tiles.cache.lock().stats();
     let _ = writeln!(
         out,
         "# HELP siteatlas_tile_cache_hits_total Tiles served from the cache.\n# TYPE siteatlas_tile_cache_hits_total counter\nsiteatlas_tile_cache_hits_total {}",
@@ -99,7 +99,7 @@ pub async fn metrics(State(state): State<SharedState>) -> Response {
         "# HELP siteatlas_tile_cache_misses_total Tile requests the cache could not answer.\n# TYPE siteatlas_tile_cache_misses_total counter\nsiteatlas_tile_cache_misses_total {}",
         cache.misses
     );
-    let (encoded, joined) = state.tile_flights.counts();
+    let (encoded, joined) = state.tiles.flights.counts();
     let _ = writeln!(
         out,
         "# HELP siteatlas_tiles_encoded_total Tiles encoded.\n# TYPE siteatlas_tiles_encoded_total counter\nsiteatlas_tiles_encoded_total {encoded}\n# HELP siteatlas_tile_requests_joined_total Cache misses answered by an encoding another request had begun.\n# TYPE siteatlas_tile_requests_joined_total counter\nsiteatlas_tile_requests_joined_total {joined}"
@@ -143,7 +143,7 @@ pub async fn metrics(State(state): State<SharedState>) -> Response {
 pub async fn client_config(State(state): State<SharedState>) -> Json<Value> {
     // The web app reads its configuration once per visit.
     state.usage.count("map_visit", None, None, None);
-    Json(state.client_config.clone())
+    Json(state.config.client_config.clone())
 }
 
 /// `GET /context.geojson`: the offline basemap context (districts, rivers, main roads).

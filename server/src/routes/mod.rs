@@ -114,7 +114,7 @@ fn media_service(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=31536000, immutable"),
         ))
-        .service(ServeDir::new(panoramas::media_root(&state.data_dir)))
+        .service(ServeDir::new(panoramas::media_root(&state.config.data_dir)))
 }
 
 /// The application: every route over a shared state. The state's web
@@ -156,7 +156,7 @@ pub fn app(state: SharedState) -> Router {
         .route(
             "/api/import",
             axum::routing::post(import::import).layer(axum::extract::DefaultBodyLimit::max(
-                state.upload_limit_bytes,
+                state.config.upload_limit_bytes,
             )),
         )
         .route(
@@ -169,7 +169,7 @@ pub fn app(state: SharedState) -> Router {
         .route(
             "/api/panoramas",
             get(panoramas::list).merge(axum::routing::post(panoramas::upload).layer(
-                axum::extract::DefaultBodyLimit::max(state.upload_limit_bytes),
+                axum::extract::DefaultBodyLimit::max(state.config.upload_limit_bytes),
             )),
         )
         .route(
@@ -221,7 +221,7 @@ pub fn app(state: SharedState) -> Router {
         .route("/collections/{layer}/items", get(ogc::items))
         .route("/collections/{layer}/queryables", get(schema::queryables))
         .route("/collections/{layer}/items/{id}", get(ogc::item));
-    let router = match state.web_dir.clone() {
+    let router = match state.config.web_dir.clone() {
         Some(dir) => api.fallback_service(ServeDir::new(dir).fallback(get(not_found))),
         None => api.fallback(not_found),
     };

@@ -21,10 +21,10 @@ use siteatlas_tiles::LayerKind;
 use tokio::io::AsyncWriteExt;
 
 use crate::auth::{Actor, Role};
+use crate::clock::unix_now;
 use crate::error::ApiError;
 use crate::routes::features::{parse_id, parse_layer};
 use crate::routes::{ApiJson, ApiQuery};
-use crate::session::unix_now;
 use crate::state::SharedState;
 use crate::store::{HotspotRecord, NewPanorama, PanoramaChange, PanoramaRecord, PanoramaStatus};
 
@@ -35,11 +35,6 @@ pub fn media_root(data_dir: &Path) -> PathBuf {
 
 /// The URL prefix the processed images are served under.
 pub const MEDIA_PREFIX: &str = "/media/panoramas";
-
-/// The park a feature belongs to (a park is its own), if the feature exists.
-pub fn park_of(state: &SharedState, layer: LayerKind, id: u64) -> Option<Option<String>> {
-    state.atlas.read().park_of(layer, id)
-}
 
 /// Promoters and admins manage panoramas anywhere; officers for their own parks.
 fn may_manage(actor: &Actor, park: Option<&str>) -> bool {
@@ -183,13 +178,13 @@ async fn read_form(state: &SharedState, mut multipart: Multipart) -> Result<Uplo
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "image" {
-            let dir = state.data_dir.join("uploads");
+            let dir = state.config.data_dir.join("uploads");
             tokio::fs::create_dir_all(&dir)
                 .await
                 .map_err(ApiError::internal)?;
             let mut random = [0u8; 16];
             getrandom::fill(&mut random).map_err(ApiError::internal)?;
-            let temp = TempUpload(dir.join(format!("{}.part", crate::auth::hex(&random))));
+            let temp = TempUpload(dir.join(format!("{}.part", crate::session::hex(&random))));
             let mut file = tokio::fs::File::create(&temp.0)
                 .await
                 .map_err(ApiError::internal)?;
@@ -284,7 +279,10 @@ pub async fn upload(
             .as_deref()
             .ok_or_else(|| bad("feature", "required"))?,
     )?;
-    let park = park_of(&state, layer, feature)
+    let park = state
+        .atlas
+        .read()
+        .park_of(layer, feature)
         .ok_or_else(|| ApiError::not_found(format!("no {layer} feature with id {feature}")))?;
     if !may_manage(&actor, park.as_deref()) {
         return Err(forbidden(
@@ -353,7 +351,7 @@ async fn check_header(path: &Path) -> Result<Option<siteatlas_panorama::Header>,
 /// Processes an upload on the panorama thread and records the outcome on
 /// its scene. The upload file is removed when this ends, whatever happens.
 async fn process_in_background(state: SharedState, id: i64, image: TempUpload) {
-    let root = media_root(&state.data_dir);
+    let root = media_root(&state.config.data_dir);
     let input = image.0.clone();
     let outcome = on_panorama_worker(move || siteatlas_panorama::process(&input, &root)).await;
     drop(image);
@@ -473,7 +471,7 @@ async fn remove_content(state: &SharedState, content_id: &str) {
     if content_id.is_empty() || !content_id.chars().all(|c| c.is_ascii_alphanumeric()) {
         return;
     }
-    let dir = media_root(&state.data_dir).join(content_id);
+    let dir = media_root(&state.config.data_dir).join(content_id);
     if let Err(e) = tokio::fs::remove_dir_all(&dir).await
         && e.kind() != std::io::ErrorKind::NotFound
     {
@@ -540,7 +538,7 @@ pub async fn of_feature(
 ) -> Result<Json<Value>, ApiError> {
     let layer = parse_layer(&layer)?;
     let id = parse_id(&id)?;
-    if park_of(&state, layer, id).is_none() {
+    if state.atlas.read().park_of(layer, id).is_none() {
         return Err(ApiError::not_found(format!(
             "no {layer} feature with id {id}"
         )));
@@ -599,7 +597,7 @@ pub async fn list(
         if actor.role == Role::Officer {
             let park = parse_layer(&p.layer)
                 .ok()
-                .and_then(|l| park_of(&state, l, p.feature_id as u64))
+                .and_then(|l| state.atlas.read().park_of(l, p.feature_id as u64))
                 .flatten();
             if !may_manage(&actor, park.as_deref()) {
                 continue;
@@ -626,7 +624,7 @@ async fn managed_scene(
         .ok_or_else(|| ApiError::not_found(format!("no panorama with id {id}")))?;
     let park = parse_layer(&scene.layer)
         .ok()
-        .and_then(|layer| park_of(state, layer, scene.feature_id as u64))
+        .and_then(|layer| state.atlas.read().park_of(layer, scene.feature_id as u64))
         .flatten();
     if !may_manage(actor, park.as_deref()) {
         return Err(forbidden(actor, what));
@@ -831,7 +829,11 @@ pub async fn add_hotspot(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no panorama with id {id}")))?;
     let layer = parse_layer(&scene.layer)?;
-    let park = park_of(&state, layer, scene.feature_id as u64).flatten();
+    let park = state
+        .atlas
+        .read()
+        .park_of(layer, scene.feature_id as u64)
+        .flatten();
     if !may_manage(&actor, park.as_deref()) {
         return Err(forbidden(&actor, "add hotspots to this panorama"));
     }

@@ -29,7 +29,7 @@ use siteatlas_tiles::{Atlas, FactoryStatus, Park, PlotStatus};
 use crate::error::ApiError;
 use crate::routes::advice::policy_key;
 use crate::routes::features::parse_layer;
-use crate::routes::panoramas::{is_ready, park_of, scene_json};
+use crate::routes::panoramas::{is_ready, scene_json};
 use crate::state::SharedState;
 
 /// The smallest and largest of some values.
@@ -283,7 +283,7 @@ pub async fn profile(
         }
         let park_of_scene = parse_layer(&p.layer)
             .ok()
-            .and_then(|layer| park_of(&state, layer, p.feature_id as u64))
+            .and_then(|layer| state.atlas.read().park_of(layer, p.feature_id as u64))
             .flatten();
         if park_of_scene.as_deref() == Some(code.as_str()) {
             in_park.insert(p.id);

@@ -13,11 +13,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use siteatlas_tiles::PlotStatus;
 
-use crate::auth::{Actor, Role, token_hash};
+use crate::auth::{Actor, Role};
 use crate::error::ApiError;
 use crate::proxy::client_address;
 use crate::routes::ApiJson;
 use crate::session;
+use crate::session::token_hash;
 use crate::state::SharedState;
 use crate::workflow::allowed_targets;
 
@@ -33,7 +34,7 @@ impl FromRequestParts<SharedState> for ClientAddress {
         state: &SharedState,
     ) -> Result<Self, Self::Rejection> {
         Ok(Self(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(
-            |c| client_address(c.0.ip(), &parts.headers, &state.trusted_proxies),
+            |c| client_address(c.0.ip(), &parts.headers, &state.access.trusted_proxies),
         )))
     }
 }
@@ -84,7 +85,7 @@ pub async fn sign_in(
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
     let address = address.unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    if let Err(wait) = state.sign_ins.check(address) {
+    if let Err(wait) = state.access.sign_ins.check(address) {
         let mut response = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",
@@ -103,7 +104,7 @@ pub async fn sign_in(
         .await?
         .and_then(Actor::from_record)
     else {
-        state.sign_ins.failed(address);
+        state.access.sign_ins.failed(address);
         tracing::warn!(%address, "failed sign-in");
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -112,9 +113,9 @@ pub async fn sign_in(
         ));
     };
     let cookie = session::set_cookie(&session::session_value(
-        &state.signing_key,
+        &state.access.signing_key,
         &hash,
-        session::unix_now(),
+        crate::clock::unix_now(),
     ));
     Ok((
         [

@@ -5,12 +5,12 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::clock::unix_now;
 use crate::error::ApiError;
 use crate::routes::advice::rules_of;
 use crate::routes::base_url;
 use crate::routes::features::{parse_id, parse_layer};
 use crate::routes::panoramas::{is_ready, media_root};
-use crate::session::unix_now;
 use crate::sheet::{self, Pictures, SheetError};
 use crate::state::SharedState;
 
@@ -131,7 +131,7 @@ async fn panorama_thumbnail(
     let Some(scene) = scenes.iter().find(|p| is_ready(p)) else {
         return Ok(None);
     };
-    let path = media_root(&state.data_dir)
+    let path = media_root(&state.config.data_dir)
         .join(&scene.content_id)
         .join(siteatlas_panorama::THUMBNAIL_FILE);
     match tokio::fs::read(&path).await {

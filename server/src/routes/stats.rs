@@ -15,10 +15,9 @@ use serde_json::{Value, json};
 use siteatlas_tiles::LayerKind;
 
 use crate::auth::{Actor, Role};
+use crate::clock::unix_now;
 use crate::error::ApiError;
 use crate::routes::ApiQuery;
-use crate::routes::panoramas::park_of;
-use crate::session::unix_now;
 use crate::state::SharedState;
 
 /// Query of `GET /api/stats`.
@@ -148,7 +147,7 @@ pub async fn stats(
         let park = layer
             .parse::<LayerKind>()
             .ok()
-            .and_then(|l| park_of(&state, l, id as u64))
+            .and_then(|l| state.atlas.read().park_of(l, id as u64))
             .flatten()
             .unwrap_or_else(|| "(none)".into());
         *weekly.entry((week_start(row.day), park)).or_default() += row.n;

@@ -122,13 +122,14 @@ pub async fn tile(
         tile,
         filter: filter.canonical(),
     };
-    let cached = state.cache.lock().get(&key);
+    let cached = state.tiles.cache.lock().get(&key);
     let encoded = match cached {
         Some(hit) => hit,
         None => {
-            let epoch = state.cache.lock().epoch();
+            let epoch = state.tiles.cache.lock().epoch();
             state
-                .tile_flights
+                .tiles
+                .flights
                 .run(&key, epoch, || encode(&state, &key, &filter))
                 .await?
         }
@@ -171,7 +172,7 @@ fn encode(
 ) -> Result<Arc<EncodedTile>, siteatlas_tiles::TileError> {
     let (raw, epoch) = {
         let atlas = state.atlas.read();
-        let epoch = state.cache.lock().epoch();
+        let epoch = state.tiles.cache.lock().epoch();
         (
             atlas.encode_filtered_tile(&key.layers, key.tile, filter)?,
             epoch,
@@ -194,6 +195,7 @@ fn encode(
         etag,
     });
     state
+        .tiles
         .cache
         .lock()
         .insert(key.clone(), encoded.clone(), epoch);

@@ -14,15 +14,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::{Actor, Role};
+use crate::clock::unix_now;
 use crate::error::ApiError;
 use crate::routes::ApiJson;
 use crate::routes::features::parse_id;
 use crate::routes::panoramas::load_scene;
-use crate::session::{SigningKey, unix_now};
+use crate::session::{open_share_link, share_token};
 use crate::state::SharedState;
-use crate::store::{PanoramaStatus, ShareLinkRecord};
+use crate::store::PanoramaStatus;
 
-const SHARE_PURPOSE: &str = "share";
 /// Default lifetime of a share link.
 pub const DEFAULT_LINK_DAYS: u32 = 7;
 /// Longest lifetime of a share link.
@@ -204,67 +204,6 @@ pub struct NewLink {
     pub days: Option<u32>,
 }
 
-/// The share token of a link.
-pub fn share_token(key: &SigningKey, link_id: i64, expires_at: i64) -> String {
-    let message = format!("{link_id}.{expires_at}");
-    format!("{message}.{}", key.sign(SHARE_PURPOSE, &message))
-}
-
-/// Why a share link does not open a tour.
-#[derive(Debug, PartialEq, Eq)]
-pub enum LinkProblem {
-    /// Not a link this server signed.
-    Forged,
-    /// Past its expiry.
-    Expired,
-    /// Revoked by a promoter.
-    Revoked,
-}
-
-impl From<LinkProblem> for ApiError {
-    fn from(p: LinkProblem) -> Self {
-        match p {
-            LinkProblem::Forged => ApiError::not_found("no such share link"),
-            LinkProblem::Expired => ApiError::new(
-                StatusCode::GONE,
-                "link_expired",
-                "this share link has expired; ask for a new one",
-            ),
-            LinkProblem::Revoked => ApiError::new(
-                StatusCode::GONE,
-                "link_revoked",
-                "this share link has been withdrawn",
-            ),
-        }
-    }
-}
-
-/// The live link a token stands for.
-pub async fn open_link(state: &SharedState, token: &str) -> Result<ShareLinkRecord, ApiError> {
-    let (message, signature) = token.rsplit_once('.').ok_or(LinkProblem::Forged)?;
-    if !state.signing_key.verify(SHARE_PURPOSE, message, signature) {
-        return Err(LinkProblem::Forged.into());
-    }
-    let (id, expires) = message.split_once('.').ok_or(LinkProblem::Forged)?;
-    let (id, expires): (i64, i64) = (
-        id.parse().map_err(|_| LinkProblem::Forged)?,
-        expires.parse().map_err(|_| LinkProblem::Forged)?,
-    );
-    let link = state
-        .store
-        .share_link(id)
-        .await?
-        .filter(|l| l.expires_at == expires)
-        .ok_or(LinkProblem::Forged)?;
-    if link.revoked_at.is_some() {
-        return Err(LinkProblem::Revoked.into());
-    }
-    if link.expires_at <= unix_now() as i64 {
-        return Err(LinkProblem::Expired.into());
-    }
-    Ok(link)
-}
-
 /// `POST /api/tours/{id}/links`
 #[utoipa::path(post, path = "/api/tours/{id}/links", tag = "tours", params(("id" = i64, Path)),
     request_body = NewLink,
@@ -302,7 +241,7 @@ pub async fn create_link(
         .store
         .insert_share_link(tour, expires_at, &actor.name, now)
         .await?;
-    let token = share_token(&state.signing_key, link, expires_at);
+    let token = share_token(&state.access.signing_key, link, expires_at);
     Ok((
         StatusCode::CREATED,
         Json(json!({"id": link, "token": token, "url": format!("/t/{token}"), "expires_at": expires_at})),
@@ -331,7 +270,7 @@ pub async fn links(
         links
             .iter()
             .map(|l| {
-                let token = share_token(&state.signing_key, l.id, l.expires_at);
+                let token = share_token(&state.access.signing_key, l.id, l.expires_at);
                 let link_state = if l.revoked_at.is_some() {
                     "revoked"
                 } else if l.expires_at <= now {
@@ -386,7 +325,7 @@ pub async fn shared(
     State(state): State<SharedState>,
     UrlPath(token): UrlPath<String>,
 ) -> Result<Response, ApiError> {
-    let link = open_link(&state, &token).await?;
+    let link = open_share_link(&state.store, &state.access.signing_key, &token).await?;
     let tour = tour_json(&state, link.tour_id).await?;
     state.store.count_share_link_view(link.id).await?;
     state
@@ -403,6 +342,7 @@ pub async fn shared(
 /// the token from its address.
 pub async fn tour_page(State(state): State<SharedState>) -> Result<Response, ApiError> {
     let page = state
+        .config
         .web_dir
         .as_ref()
         .map(|d| d.join("tour.html"))
