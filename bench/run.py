@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Site Atlas against Martin, PostGIS and nginx, in one run on one machine.
 
-  bench/run.py [--plots 1000000] [--duration 20] [--out docs/benchmarks.md]
+  bench/run.py [--plots 1000000] [--duration 20] [--out docs/benchmarks.md] [--without-martin]
 
 Steps: build; start a throwaway PostGIS; generate the deterministic dataset and
 import it with `siteatlas import`; start `siteatlas serve` and Martin on the
@@ -11,6 +11,8 @@ searches through /api/search and the same ST_DWithin query through pgbench,
 checking the answers agree; serve the same tiles pre-gzipped with nginx; then
 measure start-up, memory, tile sizes and the delay from a write to the first
 tile that shows it under read load. Results go to stdout and to --out.
+`--without-martin` leaves Martin out (no build, no comparison): Site Atlas's own
+figures alone, to check a change against an earlier run.
 
 Needs: Debian packages postgresql-15-postgis-3, nginx-light, wrk (installed
 when missing) and Martin from crates.io (built once into
@@ -135,11 +137,11 @@ def install_packages():
         run(["apt-get", "install", "-y", "-qq", *need], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
 
 
-def build():
+def build(with_martin):
     log("building Site Atlas (release)")
     run(["cargo", "build", "--release", "--locked", "--bins"], cwd=ROOT)
     martin = TOOLS / "martin" / "bin" / "martin"
-    if not martin.exists():
+    if with_martin and not martin.exists():
         # `--features postgres` alone does not build in 1.3.1 (tokio lacks its
         # multi-threaded runtime); mbtiles brings it and changes nothing served.
         log(f"building Martin {MARTIN_VERSION} from crates.io (once)")
@@ -243,16 +245,46 @@ def pgbench(url, sql_file, duration):
 
 # --- the run -------------------------------------------------------------------
 
+def martin_yaml(db, port, cache_mb):
+    """Martin's configuration: the EPSG:3857 copy of the plots (see main)."""
+    return f"""listen_addresses: '127.0.0.1:{port}'
+cache_size_mb: {cache_mb}
+postgres:
+  connection_string: '{db}'
+  auto_publish: false
+  tables:
+    plots:
+      schema: public
+      table: plots_3857
+      srid: 3857
+      geometry_column: geom
+      geometry_type: GEOMETRY
+      id_column: id
+      extent: 4096
+      buffer: 64
+      clip_geom: true
+      properties:
+        code: text
+        name: text
+        status: text
+        land_use: text
+        area_m2: float8
+        price_wan_per_mu: float8
+        park: text
+"""
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--plots", type=int, default=1_000_000)
     ap.add_argument("--duration", type=int, default=20, help="seconds per load test")
     ap.add_argument("--requests", type=int, default=10_000, help="tile requests in the browsing session")
     ap.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    ap.add_argument("--without-martin", action="store_true", help="Site Atlas's own figures only")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     install_packages()
-    siteatlas, fixtures, martin = build()
+    siteatlas, fixtures, martin = build(not args.without_martin)
 
     pg_port = free_port()
     pg_data, as_pg = start_postgis(pg_port)
@@ -326,51 +358,28 @@ def main():
         filtered_path = [f"{pth}?{TILE_FILTER}" for pth in ours_path]
         results["ours_cold_filtered"] = wrk(base, filtered_path, args.duration, "siteatlas-cold-filtered")
         stop(p)
-        # Martin's best case, as its documentation advises: the geometry stored
-        # in Web Mercator with a GiST index, so no tile reprojects a geometry.
-        psql(db, "DROP TABLE IF EXISTS plots_3857; "
-                 "CREATE TABLE plots_3857 AS SELECT id, code, name, status, land_use, area_m2, price_wan_per_mu, park, "
-                 "ST_Transform(geom, 3857) AS geom FROM plots; "
-                 "ALTER TABLE plots_3857 ADD PRIMARY KEY (id); "
-                 "CREATE INDEX plots_3857_geom ON plots_3857 USING GIST (geom)")
-        # VACUUM cannot run in the transaction psql makes of several statements.
-        psql(db, "VACUUM ANALYZE plots_3857")
-        martin_cfg = OUT / "martin.yaml"
-        martin_port = free_port()
 
         def martin_config(cache_mb):
-            martin_cfg.write_text(f"""listen_addresses: '127.0.0.1:{martin_port}'
-cache_size_mb: {cache_mb}
-postgres:
-  connection_string: '{db}'
-  auto_publish: false
-  tables:
-    plots:
-      schema: public
-      table: plots_3857
-      srid: 3857
-      geometry_column: geom
-      geometry_type: GEOMETRY
-      id_column: id
-      extent: 4096
-      buffer: 64
-      clip_geom: true
-      properties:
-        code: text
-        name: text
-        status: text
-        land_use: text
-        area_m2: float8
-        price_wan_per_mu: float8
-        park: text
-""")
+            martin_cfg.write_text(martin_yaml(db, martin_port, cache_mb))
             m = start([str(martin), "--config", str(martin_cfg)], stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
             wait_http(f"http://127.0.0.1:{martin_port}/health")
             return m
 
-        m = martin_config(0)
-        results["martin_cold"] = wrk(f"http://127.0.0.1:{martin_port}", martin_path, args.duration, "martin-cold")
-        stop(m)
+        martin_cfg = OUT / "martin.yaml"
+        martin_port = free_port()
+        if not args.without_martin:
+            # Martin's best case, as its documentation advises: the geometry stored
+            # in Web Mercator with a GiST index, so no tile reprojects a geometry.
+            psql(db, "DROP TABLE IF EXISTS plots_3857; "
+                     "CREATE TABLE plots_3857 AS SELECT id, code, name, status, land_use, area_m2, price_wan_per_mu, park, "
+                     "ST_Transform(geom, 3857) AS geom FROM plots; "
+                     "ALTER TABLE plots_3857 ADD PRIMARY KEY (id); "
+                     "CREATE INDEX plots_3857_geom ON plots_3857 USING GIST (geom)")
+            # VACUUM cannot run in the transaction psql makes of several statements.
+            psql(db, "VACUUM ANALYZE plots_3857")
+            m = martin_config(0)
+            results["martin_cold"] = wrk(f"http://127.0.0.1:{martin_port}", martin_path, args.duration, "martin-cold")
+            stop(m)
 
         # Warm tiles: caches on and primed by one pass over the session.
         p, base, results["startup_again_s"] = serve(1024)
@@ -379,17 +388,18 @@ postgres:
         results["ours_warm"] = wrk(base, ours_path, args.duration, "siteatlas-warm")
         # With one wrk thread, wrk takes less of the 2 cores from the server.
         results["ours_warm_t1"] = wrk(base, ours_path, args.duration, "siteatlas-warm-t1", threads=1)
-        m = martin_config(1024)
-        # Martin encodes low-zoom tiles of a million plots slowly: prime for at
-        # most five minutes (what is not primed is then cached by the run itself).
-        priming_deadline = time.time() + 300
-        for path in sorted(set(martin_path), key=lambda p: -int(p.split("/")[2])):
-            if time.time() > priming_deadline:
-                log("Martin priming stopped after 5 minutes")
-                break
-            fetch(f"http://127.0.0.1:{martin_port}{path}", gzip_ok=True)
-        results["martin_warm"] = wrk(f"http://127.0.0.1:{martin_port}", martin_path, args.duration, "martin-warm")
-        stop(m)
+        if not args.without_martin:
+            m = martin_config(1024)
+            # Martin encodes low-zoom tiles of a million plots slowly: prime for at
+            # most five minutes (what is not primed is then cached by the run itself).
+            priming_deadline = time.time() + 300
+            for path in sorted(set(martin_path), key=lambda p: -int(p.split("/")[2])):
+                if time.time() > priming_deadline:
+                    log("Martin priming stopped after 5 minutes")
+                    break
+                fetch(f"http://127.0.0.1:{martin_port}{path}", gzip_ok=True)
+            results["martin_warm"] = wrk(f"http://127.0.0.1:{martin_port}", martin_path, args.duration, "martin-warm")
+            stop(m)
 
         # nginx serving the same tiles pre-gzipped from disk.
         nginx_port = free_port()
@@ -560,7 +570,8 @@ def report(r, args):
     lines = [
         "# Benchmarks", "",
         f"Run {r['date']} on {os.cpu_count()} cores ({cpu}), {mem_gb:.0f} GB, with "
-        f"`bench/run.py --plots {args.plots} --duration {args.duration}`: {args.plots:,} plots, "
+        f"`bench/run.py --plots {args.plots} --duration {args.duration}"
+        f"{' --without-martin' if args.without_martin else ''}`: {args.plots:,} plots, "
         f"wrk with 2 threads, {CONNECTIONS} connections and `Accept-Encoding: gzip` (except where a row says "
         f"otherwise), one browsing session of "
         f"{args.requests:,} tile requests (views at zooms 10-16 around parks, 3x2 tiles a view).", "",
@@ -578,14 +589,17 @@ def report(r, args):
              "postgis_search_full": "PostGIS ST_DWithin + ST_AsGeoJSON (pgbench)"}
     for title, a, b in rows:
         for key in (a, b):
-            if key:
+            if key in r:
                 x = r[key]
                 lines.append(f"| {title} | {names[key]} | {x['rps']:,.0f} | {x['p50_ms']:.2f} | {x['p99_ms']:.2f} |")
-    lines += ["", "| ratio | value | target |", "|---|---:|---|",
+    lines += ["", "| ratio | value | target |", "|---|---:|---|"]
+    if "martin_cold" in r:
+        lines += [
               f"| cold tiles, Site Atlas / Martin | {ratio('ours_cold', 'martin_cold'):.1f}x | >= 10x |",
               f"| warm tiles, Site Atlas / Martin | {ratio('ours_warm', 'martin_warm'):.1f}x | >= 30x |",
               f"| filtered cold tiles, Site Atlas / Martin's unfiltered cold tiles | "
-              f"{ratio('ours_cold_filtered', 'martin_cold'):.1f}x | >= 20x |",
+              f"{ratio('ours_cold_filtered', 'martin_cold'):.1f}x | >= 20x |"]
+    lines += [
               f"| warm tiles, Site Atlas / nginx | {ratio('ours_warm', 'nginx'):.2f} | >= 0.5 |",
               f"| warm tiles, wrk with one thread, Site Atlas / nginx | {ratio('ours_warm_t1', 'nginx_t1'):.2f} | >= 0.6 |",
               f"| search (ids and distances), Site Atlas / PostGIS | {ratio('ours_search_ids', 'postgis_search'):.1f}x | >= 50x |",
