@@ -23,6 +23,10 @@ pub struct NewLead {
     pub consent: bool,
     /// Unix seconds.
     pub at: i64,
+    /// Where it came from (see `crate::pipeline::SOURCES`).
+    pub source: String,
+    /// The referral partner it is credited to.
+    pub partner_id: Option<i64>,
 }
 
 /// A stored lead.
@@ -52,6 +56,10 @@ pub struct LeadRecord {
     pub created_at: i64,
     /// Unix seconds.
     pub updated_at: i64,
+    /// Where it came from.
+    pub source: String,
+    /// The referral partner it is credited to.
+    pub partner_id: Option<i64>,
 }
 
 /// One change of a lead.
@@ -67,13 +75,13 @@ pub struct LeadEvent {
     pub note: Option<String>,
 }
 
-const LEAD_COLUMNS: &str = "id, layer, feature_id, tour_id, company, contact, needs, consent, status, assignee, created_at, updated_at";
+const LEAD_COLUMNS: &str = "id, layer, feature_id, tour_id, company, contact, needs, consent, status, assignee, created_at, updated_at, source, partner_id";
 
 impl Store {
     /// Stores a lead; returns its id.
     pub async fn insert_lead(&self, lead: &NewLead) -> Result<i64, StoreError> {
-        let sql = "INSERT INTO leads (layer, feature_id, tour_id, company, contact, needs, consent, created_at, updated_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id";
+        let sql = "INSERT INTO leads (layer, feature_id, tour_id, company, contact, needs, consent, created_at, updated_at, source, partner_id) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) RETURNING id";
         on_pool!(self, |pool| sqlx::query_scalar(sql)
             .bind(&lead.layer)
             .bind(lead.feature_id)
@@ -83,18 +91,26 @@ impl Store {
             .bind(&lead.needs)
             .bind(lead.consent)
             .bind(lead.at)
+            .bind(&lead.source)
+            .bind(lead.partner_id)
             .fetch_one(pool)
             .await)
         .doing(|| "storing a lead".into())
     }
 
-    /// Every lead, newest first, optionally of one stage.
-    pub async fn leads(&self, status: Option<&str>) -> Result<Vec<LeadRecord>, StoreError> {
+    /// Every lead, newest first, optionally of one stage and of one
+    /// partner's referrals only.
+    pub async fn leads(
+        &self,
+        status: Option<&str>,
+        partner: Option<i64>,
+    ) -> Result<Vec<LeadRecord>, StoreError> {
         let sql = format!(
-            "SELECT {LEAD_COLUMNS} FROM leads WHERE $1 IS NULL OR status = $1 ORDER BY id DESC"
+            "SELECT {LEAD_COLUMNS} FROM leads WHERE ($1 IS NULL OR status = $1) AND ($2 IS NULL OR partner_id = $2) ORDER BY id DESC"
         );
         on_pool!(self, |pool| sqlx::query_as::<_, LeadRecord>(&sql)
             .bind(status)
+            .bind(partner)
             .fetch_all(pool)
             .await)
         .doing(|| "reading leads".into())

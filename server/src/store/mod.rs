@@ -27,6 +27,7 @@ macro_rules! on_pool {
 mod leads;
 mod media;
 mod postgres;
+mod projects;
 mod sqlite;
 
 use std::path::Path;
@@ -40,6 +41,9 @@ pub use media::{
     ShareLinkRecord, TourRecord, UsageRow,
 };
 pub use postgres::{CHANGES_CHANNEL, PostgresStore};
+pub use projects::{
+    NewProject, PartnerRecord, ProjectEvent, ProjectRecord, ProjectSite, ProjectUpdate, StageRecord,
+};
 pub use sqlite::SqliteStore;
 
 /// Rows are handed over in chunks of this many while a layer loads.
@@ -124,7 +128,7 @@ pub struct TokenRecord {
     pub id: i64,
     /// Who or what holds it.
     pub name: String,
-    /// `officer`, `promoter` or `admin`.
+    /// `officer`, `promoter`, `admin` or `partner`.
     pub role: String,
     /// Park codes an officer may edit.
     pub parks: Vec<String>,
@@ -132,6 +136,8 @@ pub struct TokenRecord {
     pub created_at: String,
     /// Whether it was revoked.
     pub revoked: bool,
+    /// The referral partner a `partner` token acts for.
+    pub partner_id: Option<i64>,
 }
 
 /// One accepted edit, for the audit log.
@@ -145,6 +151,26 @@ pub struct AuditEntry {
     pub new_values: serde_json::Value,
     /// The editor's reason.
     pub note: String,
+    /// What the edit does to the project holding the site, written in the
+    /// same transaction.
+    pub site: Option<SiteLink>,
+}
+
+/// A site's tie to an investment project, changed with its status.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SiteLink {
+    /// The project now holds the site, in this status (`reserved`...).
+    Hold {
+        /// The project.
+        project_id: i64,
+        /// The site's new status.
+        status: String,
+    },
+    /// No project holds the site any more; `project_id` held it.
+    Release {
+        /// The project that held it.
+        project_id: i64,
+    },
 }
 
 /// One line of the audit log as read back.

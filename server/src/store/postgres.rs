@@ -4,10 +4,12 @@ use siteatlas_tiles::LayerKind;
 use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
+use super::projects::{LINK_SITE, SITE_EVENT, UNLINK_SITE};
 use super::{
-    AuditEntry, AuditRecord, EditOutcome, NewRow, QueryContext, StoreError, StoredGeometry,
-    StoredRow, TokenRecord, WriteSummary, read_in_chunks,
+    AuditEntry, AuditRecord, EditOutcome, NewRow, QueryContext, SiteLink, StoreError,
+    StoredGeometry, StoredRow, TokenRecord, WriteSummary, read_in_chunks,
 };
+use crate::clock::unix_now;
 
 /// NOTIFY channel on which writes are announced to every instance.
 pub const CHANGES_CHANNEL: &str = "siteatlas_changes";
@@ -48,6 +50,7 @@ fn token(r: sqlx::postgres::PgRow) -> Result<TokenRecord, sqlx::Error> {
         parks: serde_json::from_str(&parks).unwrap_or_default(),
         created_at: r.try_get("created_at")?,
         revoked: r.try_get::<Option<String>, _>("revoked_at")?.is_some(),
+        partner_id: r.try_get("partner_id")?,
     })
 }
 
@@ -163,7 +166,7 @@ impl PostgresStore {
     pub(super) async fn tokens(&self, hash: Option<&str>) -> Result<Vec<TokenRecord>, StoreError> {
         sqlx::query(
             "SELECT id, name, role, parks, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS created_at, \
-             revoked_at::text AS revoked_at FROM api_tokens WHERE $1::text IS NULL OR token_hash = $1 ORDER BY id",
+             revoked_at::text AS revoked_at, partner_id FROM api_tokens WHERE $1::text IS NULL OR token_hash = $1 ORDER BY id",
         )
         .bind(hash)
         .try_map(token)
@@ -223,6 +226,11 @@ impl PostgresStore {
         .execute(&mut *tx)
         .await
         .doing(|| "writing the audit log".into())?;
+        if let Some(link) = &entry.site {
+            write_site_link(&mut tx, layer, id, &code, link, entry)
+                .await
+                .doing(|| format!("linking {layer} {id} to its project"))?;
+        }
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(CHANGES_CHANNEL)
             .bind(serde_json::json!({ "layer": layer, "ids": [id] }).to_string())
@@ -319,6 +327,54 @@ impl PostgresStore {
         tx.commit().await.doing(|| "committing the write".into())?;
         Ok(summaries)
     }
+}
+
+/// Ties a site to its project or frees it, and notes it in the project's
+/// history, inside the site edit's transaction.
+async fn write_site_link(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    layer: LayerKind,
+    id: i64,
+    code: &str,
+    link: &SiteLink,
+    entry: &AuditEntry,
+) -> Result<(), sqlx::Error> {
+    let (project, changes) = match link {
+        SiteLink::Hold { project_id, status } => {
+            sqlx::query(LINK_SITE)
+                .bind(layer.as_str())
+                .bind(id)
+                .bind(project_id)
+                .bind(status)
+                .bind(unix_now() as i64)
+                .execute(&mut **tx)
+                .await?;
+            (
+                *project_id,
+                serde_json::json!({"site": {"layer": layer, "id": id, "code": code, "status": status}}),
+            )
+        }
+        SiteLink::Release { project_id } => {
+            sqlx::query(UNLINK_SITE)
+                .bind(layer.as_str())
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            (
+                *project_id,
+                serde_json::json!({"site_released": {"layer": layer, "id": id, "code": code}}),
+            )
+        }
+    };
+    sqlx::query(SITE_EVENT)
+        .bind(project)
+        .bind(unix_now() as i64)
+        .bind(&entry.actor)
+        .bind(changes.to_string())
+        .bind(&entry.note)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -9,10 +9,12 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use super::projects::{LINK_SITE, SITE_EVENT, UNLINK_SITE};
 use super::{
-    AuditEntry, AuditRecord, EditOutcome, NewRow, QueryContext, StoreError, StoredGeometry,
-    StoredRow, TokenRecord, WriteSummary, read_in_chunks,
+    AuditEntry, AuditRecord, EditOutcome, NewRow, QueryContext, SiteLink, StoreError,
+    StoredGeometry, StoredRow, TokenRecord, WriteSummary, read_in_chunks,
 };
+use crate::clock::unix_now;
 
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "siteatlas.db";
@@ -45,6 +47,7 @@ fn token(r: sqlx::sqlite::SqliteRow) -> Result<TokenRecord, sqlx::Error> {
         parks: serde_json::from_str(&parks).unwrap_or_default(),
         created_at: r.try_get("created_at")?,
         revoked: r.try_get::<Option<String>, _>("revoked_at")?.is_some(),
+        partner_id: r.try_get("partner_id")?,
     })
 }
 
@@ -148,7 +151,7 @@ impl SqliteStore {
     pub(super) async fn tokens(&self, hash: Option<&str>) -> Result<Vec<TokenRecord>, StoreError> {
         sqlx::query(
             "SELECT id, name, role, parks, created_at, \
-             revoked_at FROM api_tokens WHERE ?1 IS NULL OR token_hash = ?1 ORDER BY id",
+             revoked_at, partner_id FROM api_tokens WHERE ?1 IS NULL OR token_hash = ?1 ORDER BY id",
         )
         .bind(hash)
         .try_map(token)
@@ -206,6 +209,11 @@ impl SqliteStore {
         .execute(&mut *tx)
         .await
         .doing(|| "writing the audit log".into())?;
+        if let Some(link) = &entry.site {
+            write_site_link(&mut tx, layer, id, &code, link, entry)
+                .await
+                .doing(|| format!("linking {layer} {id} to its project"))?;
+        }
         tx.commit().await.doing(|| "committing the edit".into())?;
         let mut rows = self.load_rows(layer, &[id]).await?;
         Ok(rows
@@ -280,4 +288,52 @@ impl SqliteStore {
         tx.commit().await.doing(|| "committing the write".into())?;
         Ok(summaries)
     }
+}
+
+/// Ties a site to its project or frees it, and notes it in the project's
+/// history, inside the site edit's transaction.
+async fn write_site_link(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    layer: LayerKind,
+    id: i64,
+    code: &str,
+    link: &SiteLink,
+    entry: &AuditEntry,
+) -> Result<(), sqlx::Error> {
+    let (project, changes) = match link {
+        SiteLink::Hold { project_id, status } => {
+            sqlx::query(LINK_SITE)
+                .bind(layer.as_str())
+                .bind(id)
+                .bind(project_id)
+                .bind(status)
+                .bind(unix_now() as i64)
+                .execute(&mut **tx)
+                .await?;
+            (
+                *project_id,
+                serde_json::json!({"site": {"layer": layer, "id": id, "code": code, "status": status}}),
+            )
+        }
+        SiteLink::Release { project_id } => {
+            sqlx::query(UNLINK_SITE)
+                .bind(layer.as_str())
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            (
+                *project_id,
+                serde_json::json!({"site_released": {"layer": layer, "id": id, "code": code}}),
+            )
+        }
+    };
+    sqlx::query(SITE_EVENT)
+        .bind(project)
+        .bind(unix_now() as i64)
+        .bind(&entry.actor)
+        .bind(changes.to_string())
+        .bind(&entry.note)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
