@@ -23,15 +23,19 @@ pub enum Role {
     Promoter,
     /// Everything, accounts too.
     Admin,
+    /// A referral partner (招商大使, 商协会, a resident firm): submits leads
+    /// and follows its own referrals, nothing else.
+    Partner,
 }
 
 impl Role {
-    /// Parses `officer`, `promoter` or `admin`.
+    /// Parses `officer`, `promoter`, `admin` or `partner`.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "officer" => Some(Role::Officer),
             "promoter" => Some(Role::Promoter),
             "admin" => Some(Role::Admin),
+            "partner" => Some(Role::Partner),
             _ => None,
         }
     }
@@ -55,6 +59,8 @@ pub struct Actor {
     pub parks: Vec<String>,
     /// The id of the token the request presents (directly or through a session).
     pub token_id: i64,
+    /// The referral partner a partner acts for.
+    pub partner_id: Option<i64>,
 }
 
 impl Actor {
@@ -63,7 +69,7 @@ impl Actor {
         match self.role {
             Role::Admin => true,
             Role::Officer => park.is_some_and(|p| self.parks.iter().any(|mine| mine == p)),
-            Role::Promoter => false,
+            Role::Promoter | Role::Partner => false,
         }
     }
 
@@ -87,6 +93,7 @@ impl Actor {
             name: t.name,
             parks: t.parks,
             token_id: t.id,
+            partner_id: t.partner_id,
         })
     }
 }

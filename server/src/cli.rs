@@ -43,6 +43,32 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage referral partners (以商招商: ambassadors, alliance members, resident firms).
+    #[command(subcommand)]
+    Partner(PartnerCommand),
+}
+
+/// `siteatlas partner ...`
+#[derive(Debug, Subcommand)]
+pub enum PartnerCommand {
+    /// Create a partner; prints its id, referral code and link path.
+    Create {
+        /// Name: a person, an association, a firm.
+        #[arg(long)]
+        name: String,
+        /// ambassador (招商大使), alliance (商协会, 驻外招商中心) or resident_firm.
+        #[arg(long, value_parser = ["ambassador", "alliance", "resident_firm"])]
+        kind: String,
+        /// The store.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List partners with their referral codes.
+    List {
+        /// The store.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 /// `siteatlas migrate ...`
@@ -61,12 +87,15 @@ pub struct MigrateArgs {
 pub enum TokenCommand {
     /// Create a token; it is printed once, as the last line.
     Create {
-        /// officer, promoter or admin.
-        #[arg(long, value_parser = ["officer", "promoter", "admin"])]
+        /// officer, promoter, admin or partner.
+        #[arg(long, value_parser = ["officer", "promoter", "admin", "partner"])]
         role: String,
         /// Park code an officer may edit (repeat for several).
         #[arg(long = "park")]
         parks: Vec<String>,
+        /// The partner a partner token acts for (its id, from `partner list`).
+        #[arg(long)]
+        partner: Option<i64>,
         /// Who holds it (recorded in the audit log).
         #[arg(long, default_value = "token")]
         name: String,

@@ -51,6 +51,29 @@ impl ApiError {
         }
     }
 
+    /// What is wrong, for people (as the answer's `message`).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// A 403 saying why.
+    pub fn forbidden(why: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::FORBIDDEN,
+            code: "forbidden",
+            message: why.into(),
+        }
+    }
+
+    /// A 409 with a code for clients to act on.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::CONFLICT,
+            code,
+            message: message.into(),
+        }
+    }
+
     /// Any status with a code and message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {

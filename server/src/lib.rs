@@ -19,6 +19,7 @@ pub mod features;
 pub mod import;
 pub mod live;
 pub mod metrics;
+pub mod pipeline;
 pub mod proxy;
 pub mod repair;
 pub mod routes;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use siteatlas_server::cli::{Cli, Command, StoreArgs, TokenCommand};
+use siteatlas_server::cli::{Cli, Command, PartnerCommand, StoreArgs, TokenCommand};
 use siteatlas_server::import::import_file;
 use siteatlas_server::repair;
 use siteatlas_server::store::Store;
@@ -27,6 +27,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Token(command) => token(command).await,
+        Command::Partner(command) => partner(command).await,
         Command::Serve(args) => siteatlas_server::serve(args).await,
         Command::Migrate(args) => {
             async {
@@ -106,18 +107,59 @@ async fn open(args: &StoreArgs) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+async fn partner(command: PartnerCommand) -> anyhow::Result<()> {
+    match command {
+        PartnerCommand::Create { name, kind, store } => {
+            let store = open(&store).await?;
+            let p = siteatlas_server::routes::partners::create_partner(&store, &name, &kind)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+            eprintln!(
+                "partner {} ({}, {}); referral link path:",
+                p.id, p.name, p.kind
+            );
+            println!("/r/{}", p.code);
+        }
+        PartnerCommand::List { store } => {
+            for p in open(&store).await?.partners().await? {
+                println!("{}\t{}\t{}\t/r/{}", p.id, p.name, p.kind, p.code);
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn token(command: TokenCommand) -> anyhow::Result<()> {
     match command {
         TokenCommand::Create {
             role,
             parks,
             name,
+            partner,
             store,
         } => {
             if role == "officer" && parks.is_empty() {
                 anyhow::bail!("an officer token needs at least one --park");
             }
+            if (role == "partner") != partner.is_some() {
+                anyhow::bail!("--partner goes with --role partner, and a partner token needs it");
+            }
             let store = open(&store).await?;
+            if let Some(partner) = partner {
+                let record = store.partner(partner).await?.ok_or_else(|| {
+                    anyhow::anyhow!("no partner with id {partner} (see `partner list`)")
+                })?;
+                let (id, token) =
+                    siteatlas_server::routes::partners::partner_token(&store, &record)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+                eprintln!(
+                    "token {id} for partner {} ({}); it is shown only now:",
+                    record.name, record.kind
+                );
+                println!("{token}");
+                return Ok(());
+            }
             let token = siteatlas_server::auth::new_token()
                 .map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
             let id = store

@@ -126,6 +126,7 @@ pub async fn repair_plot_areas(store: &Store, again: bool) -> Result<Vec<WrongAr
             note: "area recomputed from the outline: the stored value was measured with the \
                    rings in the wrong orientation"
                 .into(),
+            site: None,
         };
         let patch = json!({ "area_m2": wrong.outline_m2 });
         match store

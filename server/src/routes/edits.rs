@@ -11,10 +11,11 @@ use siteatlas_tiles::{LayerKind, ModelError, PlotStatus};
 
 use crate::auth::Actor;
 use crate::error::ApiError;
+use crate::pipeline::{holds_site, is_final, reached};
 use crate::routes::ApiJson;
 use crate::routes::features::{feature_response, parse_id, parse_layer};
 use crate::state::SharedState;
-use crate::store::{AuditEntry, EditOutcome};
+use crate::store::{AuditEntry, EditOutcome, SiteLink};
 use crate::workflow::{allowed_targets, may_move};
 
 /// Largest note, characters.
@@ -97,7 +98,7 @@ fn check_patch(
     let editable = editable_fields(layer);
     let mut patch = Map::new();
     for (key, value) in body {
-        if key == "note" {
+        if key == "note" || key == "project" {
             continue;
         }
         if !editable.contains(&key.as_str()) {
@@ -117,7 +118,7 @@ fn check_patch(
         }
         patch.insert(key.clone(), value.clone());
     }
-    if patch.is_empty() {
+    if patch.is_empty() && !body.contains_key("project") {
         return Err(ApiError::bad_parameter(
             "body",
             format!("nothing to change; editable: {}", editable.join(", ")),
@@ -263,14 +264,14 @@ fn check_new_park(
 #[utoipa::path(patch, path = "/api/{layer}/{id}", tag = "edits",
     params(("layer" = String, Path, description = "plots, factories or offices"), ("id" = u64, Path),
            ("If-Match" = String, Header, description = "the ETag from GET /api/{layer}/{id}")),
-    request_body(content = Object, description = "{note, ...fields to change}: a note is required; every field GET /api/schema marks editable for the layer may be changed, and `contact`. Values are checked as an import checks them; null clears an optional field"),
+    request_body(content = Object, description = "{note, project, ...fields to change}: a note is required; every field GET /api/schema marks editable for the layer may be changed, and `contact`. Values are checked as an import checks them; null clears an optional field. `project` (an id from GET /api/projects) names the project a reserved, negotiated or transferred plot, or a let factory or office, is held by; a site keeps its project until its status frees it"),
     responses((status = 200, description = "the feature as it now is, with its new ETag", content_type = "application/geo+json"),
               (status = 400, description = "a field that cannot be changed or an invalid value; the message starts with the field's name", body = crate::error::ErrorBody),
               (status = 401, description = "no or unknown token", body = crate::error::ErrorBody),
               (status = 403, description = "role or park not allowed (the site's park, or the park it would move to)", body = crate::error::ErrorBody),
               (status = 404, description = "no such layer or feature", body = crate::error::ErrorBody),
               (status = 405, description = "a layer whose features are changed by import, not edited one by one (parks, points of interest)", body = crate::error::ErrorBody),
-              (status = 409, description = "transition not allowed; the message lists the allowed ones", body = crate::error::ErrorBody),
+              (status = 409, description = "transition not allowed (the message lists the allowed ones), or the project named is lost (`project_lost`) or has not signed for a final status (`project_not_signed`)", body = crate::error::ErrorBody),
               (status = 412, description = "changed by someone else first; the body holds the current feature"),
               (status = 428, description = "If-Match missing", body = crate::error::ErrorBody)))]
 pub async fn patch_feature(
@@ -331,6 +332,7 @@ pub async fn patch_feature(
         ));
     }
     let patch = check_patch(&state, layer, id, &body, &actor, &current)?;
+    let site = site_link(&state, layer, id, body.get("project"), &patch, &current).await?;
     let old_values: Map<String, Value> = patch
         .keys()
         .map(|k| {
@@ -345,6 +347,7 @@ pub async fn patch_feature(
         old_values: Value::Object(old_values),
         new_values: Value::Object(patch.clone()),
         note: note.to_owned(),
+        site,
     };
     match state
         .store
@@ -368,6 +371,105 @@ pub async fn patch_feature(
             stale(&state, layer, id, &headers)
         }
     }
+}
+
+/// What a site edit does to the project holding the site. A status that a
+/// project holds (a plot reserved, negotiated or transferred; a factory or
+/// office let) keeps the site's project, or takes the one the edit names;
+/// a final status (transferred, fully let) needs a project that has signed.
+/// Any other status frees the site.
+async fn site_link(
+    state: &SharedState,
+    layer: LayerKind,
+    id: u64,
+    named: Option<&Value>,
+    patch: &Map<String, Value>,
+    current: &Current,
+) -> Result<Option<SiteLink>, ApiError> {
+    let status = patch
+        .get("status")
+        .or_else(|| current.props.get("status"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let named = match named {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_i64().filter(|p| *p > 0).ok_or_else(|| {
+            ApiError::bad_parameter("project", "the id of a project (GET /api/projects)")
+        })?),
+    };
+    let held = state.store.site_project(layer.as_str(), id as i64).await?;
+    if !holds_site(layer, &status) {
+        if named.is_some() {
+            return Err(ApiError::bad_parameter(
+                "project",
+                format!("a {layer} site that is {status} is held by no project"),
+            ));
+        }
+        return Ok(held.map(|h| SiteLink::Release {
+            project_id: h.project_id,
+        }));
+    }
+    let Some(project_id) = named.or(held.as_ref().map(|h| h.project_id)) else {
+        return Ok(None);
+    };
+    let project = state.store.project(project_id).await?.ok_or_else(|| {
+        ApiError::bad_parameter("project", format!("no project with id {project_id}"))
+    })?;
+    if project.stage == "lost" {
+        return Err(ApiError::conflict(
+            "project_lost",
+            format!("project {project_id} ({}) is lost", project.company),
+        ));
+    }
+    if is_final(layer, &status) && !reached(&project.stage, "signed") {
+        return Err(ApiError::conflict(
+            "project_not_signed",
+            format!(
+                "project {project_id} ({}) has not signed: a {layer} site goes to {status} only for a signed project",
+                project.company
+            ),
+        ));
+    }
+    let unchanged = held
+        .as_ref()
+        .is_some_and(|h| h.project_id == project_id && h.status == status);
+    Ok((!unchanged).then_some(SiteLink::Hold { project_id, status }))
+}
+
+/// Puts a site a lost project held back on offer (`status`), audited under
+/// the promoter who confirmed the loss. Freeing follows from that decision,
+/// so it is not held to the editor's park or the status workflow; a site
+/// changed meanwhile is left as it is.
+pub async fn release_site(
+    state: &SharedState,
+    actor: &Actor,
+    layer: LayerKind,
+    id: u64,
+    status: &str,
+    project_id: i64,
+    note: &str,
+) -> Result<(), ApiError> {
+    let Some(current) = current(state, layer, id) else {
+        return Ok(());
+    };
+    let before = current.props.get("status").cloned().unwrap_or(Value::Null);
+    let entry = AuditEntry {
+        actor: actor.name.clone(),
+        old_values: json!({ "status": before }),
+        new_values: json!({ "status": status }),
+        note: format!("项目流失，释放 / project lost, released: {note}"),
+        site: Some(SiteLink::Release { project_id }),
+    };
+    let patch = json!({ "status": status });
+    if let EditOutcome::Written(row) = state
+        .store
+        .edit(layer, id as i64, current.version, &patch, &entry)
+        .await?
+    {
+        state.apply_rows(layer, vec![row], &[])?;
+    }
+    Ok(())
 }
 
 /// A 412 whose body is the feature as it now is, with its ETag.

@@ -69,7 +69,7 @@ pub async fn import(
     let may_import = match actor.role {
         Role::Admin => true,
         Role::Officer => matches!(layer, LayerKind::Plots | LayerKind::Factories),
-        Role::Promoter => false,
+        Role::Promoter | Role::Partner => false,
     };
     if !may_import {
         return Err(ApiError::new(

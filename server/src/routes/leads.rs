@@ -53,6 +53,15 @@ pub struct LeadForm {
     /// The investor agrees to the privacy notice (`/privacy`): must be `true`.
     #[serde(default)]
     pub consent: Option<bool>,
+    /// The referral code of the partner's link the investor came through
+    /// (`/r/{code}`): the lead is credited to that partner.
+    #[serde(default)]
+    pub referral: Option<String>,
+    /// Where the lead came from: `map` (the default) or `sheet` (a site
+    /// sheet's QR code) from the public; promoters recording a lead met at
+    /// an `event` or a `walk_in` give those.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 fn text_field(name: &str, value: &str, min: usize, max: usize) -> Result<String, ApiError> {
@@ -81,6 +90,7 @@ pub async fn submit(
     State(state): State<SharedState>,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
+    actor: Result<Actor, ApiError>,
     ApiJson(form): ApiJson<LeadForm>,
 ) -> Result<Response, ApiError> {
     // Neither a bot's form nor one without consent is kept, so neither
@@ -180,6 +190,7 @@ pub async fn submit(
     {
         return Err(ApiError::not_found(format!("no tour with id {tour}")));
     }
+    let (source, partner_id) = credit(&state, actor.ok().as_ref(), &form).await?;
     state
         .store
         .insert_lead(&NewLead {
@@ -191,6 +202,8 @@ pub async fn submit(
             needs,
             consent: true,
             at: unix_now() as i64,
+            source,
+            partner_id,
         })
         .await?;
     state
@@ -199,15 +212,77 @@ pub async fn submit(
     Ok(with_cookie(received()))
 }
 
+/// Where a lead came from and the partner it is credited to: a partner
+/// sending it, else the referral link it came through, else the source the
+/// form names (the public may name `map` or `sheet`; staff any source but a
+/// referral, which only a partner's link or token credits).
+async fn credit(
+    state: &SharedState,
+    actor: Option<&Actor>,
+    form: &LeadForm,
+) -> Result<(String, Option<i64>), ApiError> {
+    if let Some(actor) = actor
+        && actor.role == Role::Partner
+    {
+        let partner = match actor.partner_id {
+            Some(id) => state.store.partner(id).await?,
+            None => None,
+        }
+        .ok_or_else(|| ApiError::forbidden("this partner token belongs to no partner"))?;
+        return Ok((partner.kind, Some(partner.id)));
+    }
+    if let Some(code) = form
+        .referral
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        // A stale or mistyped code still delivers the enquiry, uncredited.
+        if let Some(partner) = state.store.partner_by_code(code).await? {
+            return Ok((partner.kind, Some(partner.id)));
+        }
+    }
+    let staff = actor.is_some_and(|a| matches!(a.role, Role::Promoter | Role::Admin));
+    let source = form.source.as_deref().unwrap_or("map");
+    let allowed: &[&str] = match staff {
+        true => &["map", "tour", "sheet", "event", "walk_in"],
+        false => &["map", "sheet"],
+    };
+    if !allowed.contains(&source) {
+        return Err(ApiError::bad_parameter(
+            "source",
+            format!("one of {}", allowed.join(", ")),
+        ));
+    }
+    let source = match (source, form.tour) {
+        ("map", Some(_)) => "tour",
+        (other, _) => other,
+    };
+    Ok((source.to_owned(), None))
+}
+
+/// Promoters and admins see every lead; a partner its own referrals.
 fn may_see_leads(actor: &Actor) -> Result<(), ApiError> {
     match actor.role {
-        Role::Promoter | Role::Admin => Ok(()),
-        Role::Officer => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "leads are for promoters and admins",
-        )),
+        Role::Promoter | Role::Admin | Role::Partner => Ok(()),
+        Role::Officer => Err(ApiError::forbidden("leads are for promoters and admins")),
     }
+}
+
+/// Only promoters and admins change leads and see their history.
+fn may_follow_leads(actor: &Actor) -> Result<(), ApiError> {
+    match actor.role {
+        Role::Promoter | Role::Admin => Ok(()),
+        Role::Officer | Role::Partner => {
+            Err(ApiError::forbidden("leads are for promoters and admins"))
+        }
+    }
+}
+
+/// The partner whose referrals alone a partner sees; `None` for staff.
+fn partner_scope(actor: &Actor) -> Option<i64> {
+    // A partner token without its partner sees nothing (id 0 is never given).
+    (actor.role == Role::Partner).then_some(actor.partner_id.unwrap_or(0))
 }
 
 fn lead_json(state: &SharedState, lead: &LeadRecord) -> Value {
@@ -234,6 +309,7 @@ fn lead_json(state: &SharedState, lead: &LeadRecord) -> Value {
         "id": lead.id, "site": site, "tour": lead.tour_id, "company": lead.company,
         "contact": lead.contact, "needs": lead.needs, "consent": lead.consent, "status": lead.status,
         "assignee": lead.assignee, "created_at": lead.created_at, "updated_at": lead.updated_at,
+        "source": lead.source, "partner": lead.partner_id,
     })
 }
 
@@ -263,7 +339,10 @@ pub async fn inbox(
             format!("one of {}", STAGES.join(", ")),
         ));
     }
-    let leads = state.store.leads(filter.status.as_deref()).await?;
+    let leads = state
+        .store
+        .leads(filter.status.as_deref(), partner_scope(&actor))
+        .await?;
     let body: Vec<Value> = leads.iter().map(|l| lead_json(&state, l)).collect();
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }
@@ -278,7 +357,7 @@ pub async fn one(
     actor: Actor,
     UrlPath(id): UrlPath<String>,
 ) -> Result<Response, ApiError> {
-    may_see_leads(&actor)?;
+    may_follow_leads(&actor)?;
     let id = parse_id(&id)? as i64;
     let lead = state
         .store
@@ -323,7 +402,7 @@ pub async fn change(
     UrlPath(id): UrlPath<String>,
     ApiJson(body): ApiJson<LeadChange>,
 ) -> Result<Response, ApiError> {
-    may_see_leads(&actor)?;
+    may_follow_leads(&actor)?;
     let lead_id = parse_id(&id)? as i64;
     let lead = state
         .store

@@ -13,7 +13,9 @@ pub mod ogc;
 pub mod openapi;
 pub mod panoramas;
 pub mod park_profile;
+pub mod partners;
 pub mod places;
+pub mod projects;
 pub mod schema;
 pub mod search;
 pub mod session;
@@ -211,6 +213,20 @@ pub fn app(state: SharedState) -> Router {
         .route("/api/leads", get(leads::inbox).post(leads::submit))
         .route("/api/leads/{id}", get(leads::one).patch(leads::change))
         .route("/privacy", get(leads::privacy_notice))
+        .route("/api/projects", get(projects::list).post(projects::create))
+        .route(
+            "/api/projects/{id}",
+            get(projects::one).patch(projects::change),
+        )
+        .route("/api/{layer}/{id}/project", get(projects::of_site))
+        .route("/api/partners", get(partners::list).post(partners::create))
+        .route("/api/partners/me", get(partners::me))
+        .route(
+            "/api/partners/{id}/tokens",
+            axum::routing::post(partners::create_token),
+        )
+        .route("/api/partners/{id}/qr.svg", get(partners::qr))
+        .route("/r/{code}", get(partners::referral))
         .route("/api/stats", get(stats::stats))
         .route("/api/live/{token}", get(live::join))
         .route("/t/{token}", get(tours::tour_page))

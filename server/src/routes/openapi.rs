@@ -69,6 +69,16 @@ use crate::session::COOKIE_NAME;
         crate::routes::leads::inbox,
         crate::routes::leads::one,
         crate::routes::leads::change,
+        crate::routes::projects::list,
+        crate::routes::projects::create,
+        crate::routes::projects::one,
+        crate::routes::projects::change,
+        crate::routes::projects::of_site,
+        crate::routes::partners::list,
+        crate::routes::partners::create,
+        crate::routes::partners::me,
+        crate::routes::partners::create_token,
+        crate::routes::partners::qr,
         crate::routes::stats::stats,
         crate::routes::session::sign_in,
         crate::routes::session::current,
@@ -102,7 +112,10 @@ use crate::session::COOKIE_NAME;
         crate::routes::park_profile::Range,
         crate::routes::park_profile::Occupancy,
         crate::routes::park_profile::ProfileTour,
-        crate::routes::park_profile::PolicyLine
+        crate::routes::park_profile::PolicyLine,
+        crate::routes::projects::NewProjectBody,
+        crate::routes::projects::ProjectChange,
+        crate::routes::partners::NewPartner
     )),
     modifiers(&CommonAnswers, &LayerSchemas)
 )]

@@ -41,6 +41,7 @@ fn may_manage(actor: &Actor, park: Option<&str>) -> bool {
     match actor.role {
         Role::Admin | Role::Promoter => true,
         Role::Officer => actor.may_edit_park(park),
+        Role::Partner => false,
     }
 }
 
@@ -570,12 +571,16 @@ pub struct SceneFilter {
     security(("token" = []), ("session" = [])),
     responses((status = 200, description = "scenes with their state (processing, ready, failed), oldest first; an officer sees those of their parks"),
               (status = 400, description = "an unknown layer, or a feature without its layer", body = crate::error::ErrorBody),
-              (status = 401, description = "no token or session", body = crate::error::ErrorBody)))]
+              (status = 401, description = "no token or session", body = crate::error::ErrorBody),
+              (status = 403, description = "a partner", body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<SharedState>,
     actor: Actor,
     ApiQuery(filter): ApiQuery<SceneFilter>,
 ) -> Result<Json<Value>, ApiError> {
+    if actor.role == Role::Partner {
+        return Err(ApiError::forbidden("scenes in every state are for staff"));
+    }
     let layer = match filter.layer.as_deref().map(str::parse::<LayerKind>) {
         None => None,
         Some(Ok(layer)) if layer != LayerKind::Pois => Some(layer),

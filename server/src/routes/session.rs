@@ -62,6 +62,7 @@ fn whoami(actor: &Actor) -> Value {
         Role::Officer => "officer",
         Role::Promoter => "promoter",
         Role::Admin => "admin",
+        Role::Partner => "partner",
     };
     json!({
         "signed_in": true,
@@ -71,6 +72,7 @@ fn whoami(actor: &Actor) -> Value {
         "all_parks": actor.role == Role::Admin,
         "plot_transitions": transitions,
         "token_id": actor.token_id,
+        "partner": actor.partner_id,
     })
 }
 

@@ -95,7 +95,7 @@ pub async fn sheet_pdf(
     data.panorama = panorama_jpeg.is_some();
     // The web app opens a site's card from `#sel=<layer>/<id>`.
     data.url = format!("{}/#sel={layer}/{id}", base_url(&headers));
-    data.date = sheet::date_of(unix_now() as i64);
+    data.date = crate::clock::date_of(unix_now() as i64);
     let pictures = Pictures {
         map_svg: site.map_svg,
         qr_svg: sheet::qr_svg(&data.url)?,

@@ -157,7 +157,7 @@ pub async fn stats(
     }
 
     // Leads created in the period, per site, and how many of them were signed.
-    let leads = state.store.leads(None).await?;
+    let leads = state.store.leads(None, None).await?;
     let in_period = |at: i64| (from * 86_400..(to + 1) * 86_400).contains(&at);
     let mut leads_per_site: HashMap<(String, i64), (i64, i64)> = HashMap::new();
     let (mut lead_count, mut signed) = (0, 0);

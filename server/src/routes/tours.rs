@@ -32,7 +32,7 @@ const MAX_STOPS: usize = 100;
 fn may_build_tours(actor: &Actor) -> Result<(), ApiError> {
     match actor.role {
         Role::Promoter | Role::Admin => Ok(()),
-        Role::Officer => Err(ApiError::new(
+        Role::Officer | Role::Partner => Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
             format!("{} may not manage tours; promoters do", actor.name),

@@ -158,21 +158,6 @@ pub fn qr_svg(link: &str) -> Result<String, SheetError> {
         .build())
 }
 
-/// The day of a Unix time, as YYYY-MM-DD (UTC).
-pub fn date_of(unix_seconds: i64) -> String {
-    // Howard Hinnant's days-to-civil.
-    let z = unix_seconds.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
 /// The font of every word on the sheet.
 pub const FONT: &str = map::FONT;
 
@@ -300,16 +285,4 @@ pub fn render(data: &SheetData, pictures: Pictures) -> Result<Vec<u8>, SheetErro
                 .join("; "),
         )
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn days_are_written_as_dates() {
-        assert_eq!(date_of(0), "1970-01-01");
-        assert_eq!(date_of(951_782_400), "2000-02-29");
-        assert_eq!(date_of(1_798_761_600), "2027-01-01");
-    }
 }
