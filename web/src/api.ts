@@ -156,7 +156,7 @@ export async function patchFeature(layer: LayerName, id: number, etag: string, b
 export interface SessionInfo {
   signed_in: true;
   name: string;
-  role: 'officer' | 'promoter' | 'admin';
+  role: 'officer' | 'promoter' | 'admin' | 'partner';
   parks: string[];
   all_parks: boolean;
   /** For each plot status, the statuses this role may move a plot to. */
@@ -399,6 +399,10 @@ export interface LeadForm {
   website: string;
   /** The investor agrees to the privacy notice; the server refuses a lead without it. */
   consent: boolean;
+  /** The referral code of the partner's link the investor came through. */
+  referral?: string;
+  /** `sheet` when the investor came from a site sheet's QR code. */
+  source?: string;
 }
 
 /** Too many enquiries (from this address, session or contact); `retryAfter` in seconds. */
@@ -438,6 +442,10 @@ export interface Lead {
   assignee: string | null;
   created_at: number;
   updated_at: number;
+  /** Where it came from: map, tour, sheet, event, walk_in, or a partner's kind. */
+  source?: string;
+  /** The referral partner it is credited to. */
+  partner?: number | null;
   history?: { at: number; actor: string; changes: Record<string, [unknown, unknown]> | null; note: string | null }[];
 }
 
@@ -451,6 +459,90 @@ export function fetchLead(id: number): Promise<Lead> {
 
 export function patchLead(id: number, body: { status?: string; assignee?: string; note?: string }): Promise<Lead> {
   return request<Lead>(`api/leads/${id}`, { method: 'PATCH', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+}
+
+/** A project's stages in order, then `lost`. */
+export const PROJECT_STAGES = ['talks', 'signed', 'registered', 'site_secured', 'started', 'producing', 'lost'] as const;
+export type ProjectStage = (typeof PROJECT_STAGES)[number];
+
+export interface ProjectSite {
+  layer: LayerName;
+  id: number;
+  code: string;
+  name: string | null;
+  status: string;
+}
+
+export interface Project {
+  id: number;
+  lead: number | null;
+  company: string;
+  industry: string;
+  investment_wan: number | null;
+  output_wan: number | null;
+  tax_wan: number | null;
+  jobs: number | null;
+  park: string | null;
+  park_name: string | null;
+  stage: ProjectStage;
+  source: string;
+  partner: number | null;
+  partner_name: string | null;
+  assignee: string | null;
+  version: number;
+  created_at: number;
+  updated_at: number;
+  stages: { stage: ProjectStage; reached_on: string; responsible: string | null }[];
+  sites?: ProjectSite[];
+  history?: { at: number; actor: string; changes: Record<string, unknown> | null; note: string | null }[];
+}
+
+export function fetchProjects(): Promise<Project[]> {
+  return request<Project[]>('api/projects', { cache: 'no-store' });
+}
+
+/** A project with its history, and its ETag for a change. */
+export async function fetchProject(id: number): Promise<{ project: Project; etag: string }> {
+  const response = await fetch(`api/projects/${id}`, { cache: 'no-store', headers: { Accept: 'application/json' } });
+  if (!response.ok) throw await apiError(response);
+  return { project: (await response.json()) as Project, etag: response.headers.get('ETag') ?? '' };
+}
+
+export function createProject(body: Record<string, unknown>): Promise<Project> {
+  return request<Project>('api/projects', { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
+}
+
+export function patchProject(id: number, etag: string, body: Record<string, unknown>): Promise<Project> {
+  return request<Project>(`api/projects/${id}`, { method: 'PATCH', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', 'If-Match': etag } });
+}
+
+/** The project holding a site (staff only), or null. */
+export async function fetchSiteProject(layer: LayerName, id: number): Promise<(Project & { site_status: string }) | null> {
+  const answer = await request<{ project: (Project & { site_status: string }) | null }>(`api/${layer}/${id}/project`, { cache: 'no-store' });
+  return answer.project;
+}
+
+export interface Partner {
+  id: number;
+  name: string;
+  kind: 'ambassador' | 'alliance' | 'resident_firm';
+  code: string;
+  link: string;
+  qr: string;
+  leads?: number;
+  projects?: number;
+}
+
+export function fetchPartners(): Promise<Partner[]> {
+  return request<Partner[]>('api/partners', { cache: 'no-store' });
+}
+
+export function createPartner(name: string, kind: string): Promise<Partner> {
+  return request<Partner>('api/partners', { method: 'POST', body: JSON.stringify({ name, kind }), headers: { 'Content-Type': 'application/json' } });
+}
+
+export function createPartnerToken(id: number): Promise<{ id: number; token: string }> {
+  return request<{ id: number; token: string }>(`api/partners/${id}/tokens`, { method: 'POST' });
 }
 
 export const STAT_KINDS = ['map_visit', 'card_view', 'search', 'match', 'panorama_view', 'tour_open', 'live_join', 'lead'] as const;

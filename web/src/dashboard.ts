@@ -229,7 +229,7 @@ export class Dashboard {
 }
 
 /** Top-bar buttons for the inbox and the dashboard, shown to promoters and admins only. */
-export function promoterControls(session: OfficerSession, inbox: { open(): void }, dashboard: { open(): void }): HTMLElement {
+export function promoterControls(session: OfficerSession, inbox: { open(): void }, projects: { open(): void }, dashboard: { open(): void }): HTMLElement {
   const el = h('div', { class: 'promoter-tools', 'data-testid': 'promoter-tools' });
   const render = () => {
     const role = session.info?.role;
@@ -242,6 +242,7 @@ export function promoterControls(session: OfficerSession, inbox: { open(): void 
     replaceChildren(
       el,
       h('button', { class: 'signin-button', type: 'button', 'data-testid': 'inbox-open', onclick: () => inbox.open() }, t('inbox_open')),
+      h('button', { class: 'signin-button', type: 'button', 'data-testid': 'projects-open', onclick: () => projects.open() }, t('projects_open')),
       h('button', { class: 'signin-button', type: 'button', 'data-testid': 'dash-open', onclick: () => dashboard.open() }, t('dash_open')),
     );
   };

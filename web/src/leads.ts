@@ -3,9 +3,10 @@
 // notice, as 《个人信息保护法》 requires, goes with it), and the promoters' inbox, where each
 // lead moves through its stages with an assignee, notes and its history.
 
-import { fetchLead, fetchLeads, LEAD_STAGES, patchLead, submitLead, TooManyError, type Lead } from './api';
+import { createProject, fetchLead, fetchLeads, LEAD_STAGES, patchLead, submitLead, TooManyError, type Lead } from './api';
 import { h, replaceChildren } from './dom';
-import { getLang, t, type StringKey } from './i18n';
+import { getLang, serverMessage, t, type StringKey } from './i18n';
+import { originOfVisit } from './referral';
 import type { Selection, Store } from './state';
 
 /** The card's lead form for a plot or factory. */
@@ -52,7 +53,7 @@ export function leadSection(selection: Selection): HTMLElement {
       return;
     }
     submit.disabled = true;
-    submitLead({ layer: selection.layer, feature: selection.id, company: company.value.trim(), contact: contact.value.trim(), needs: needs.value.trim(), website: website.value, consent: true })
+    submitLead({ layer: selection.layer, feature: selection.id, company: company.value.trim(), contact: contact.value.trim(), needs: needs.value.trim(), website: website.value, consent: true, ...originOfVisit() })
       .then(() => {
         say('ok', t('lead_sent'));
         company.value = '';
@@ -76,6 +77,13 @@ export function leadSection(selection: Selection): HTMLElement {
 export function waitMessage(seconds: number): string {
   const minutes = Math.max(1, Math.ceil(seconds / 60));
   return t(minutes === 1 ? 'lead_too_many_1' : 'lead_too_many', { m: minutes });
+}
+
+/** Where a lead or project came from, in words. */
+export function sourceLabel(source: string | undefined | null): string {
+  const key = `source_${source ?? 'map'}` as StringKey;
+  const text = t(key);
+  return text === key ? String(source) : text;
 }
 
 export function stageLabel(stage: string): string {
@@ -119,7 +127,11 @@ export class LeadInbox {
   private readonly list = h('ol', { class: 'inbox-list', 'data-testid': 'inbox-list' });
   private loaded = 0;
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    /** Opens a project on the pipeline board. */
+    private readonly openProject: (id: number) => void,
+  ) {
     this.dialog.head.append(this.filter, this.refreshButton);
     this.dialog.body.append(this.list);
     this.filter.addEventListener('change', () => void this.load());
@@ -189,6 +201,22 @@ export class LeadInbox {
           save.disabled = false;
         });
     });
+    const toProject = h('button', { class: 'card-action', type: 'button', 'data-testid': 'lead-to-project' }, t('lead_to_project'));
+    toProject.addEventListener('click', () => {
+      toProject.disabled = true;
+      createProject({ lead: lead.id })
+        .then((p) => {
+          this.dialog.close();
+          this.openProject(p.id);
+        })
+        .catch((e: unknown) => {
+          message.className = 'inbox-message error';
+          message.textContent = serverMessage(e);
+        })
+        .finally(() => {
+          toProject.disabled = false;
+        });
+    });
     const site = lead.site;
     const siteLine = site
       ? h('button', { class: 'link-button', type: 'button', title: t('inbox_show_site'), 'data-testid': 'lead-site', onclick: () => this.showSite({ layer: site.layer, id: site.id }) }, `${site.name ?? ''} ${site.code ?? ''}`.trim() || `${site.layer}/${site.id}`)
@@ -197,6 +225,7 @@ export class LeadInbox {
       'li',
       { class: 'inbox-lead', 'data-id': lead.id, 'data-testid': 'inbox-lead' },
       h('div', { class: 'inbox-lead-head' }, h('strong', { class: 'inbox-company', 'data-testid': 'lead-company-text' }, lead.company), stageTag),
+      h('div', { class: 'inbox-source', 'data-testid': 'lead-source' }, `${t('lead_source')}：${sourceLabel(lead.source)}`, ' ', toProject),
       h('div', { class: 'inbox-contact' }, lead.contact),
       h('div', { class: 'inbox-site' }, `${t('inbox_site')}：`, siteLine),
       lead.needs ? h('p', { class: 'inbox-needs' }, lead.needs) : null,

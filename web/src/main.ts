@@ -14,6 +14,8 @@ import { loadContext, setContextParks } from './context';
 import { FilterPanel } from './filterPanel';
 import { tileQuery } from './filters';
 import { LeadInbox } from './leads';
+import { ProjectBoard } from './projects';
+import { rememberOrigin } from './referral';
 import { MatchPanel } from './match';
 import { getLang, onLangChange, setLang } from './i18n';
 import { subscribeLive } from './live';
@@ -101,6 +103,7 @@ function wireLive(shell: Shell, atlas: AtlasMap, tilejson: TileJson, results: Re
 }
 
 async function main(): Promise<void> {
+  rememberOrigin();
   const link = decode(location.hash);
   setLang(link.lang);
   registerPanoramas();
@@ -133,7 +136,8 @@ async function main(): Promise<void> {
   const session = new OfficerSession();
   shell.mountTopbar(signInControl(session));
   const dashboard = new Dashboard(store);
-  shell.mountTopbar(promoterControls(session, new LeadInbox(store), dashboard));
+  const projects = new ProjectBoard(store);
+  shell.mountTopbar(promoterControls(session, new LeadInbox(store, (id) => projects.open(id)), projects, dashboard));
   shell.mountTopbar(mediaOfficeControl(session, store));
   void session.restore();
   const card = new FeatureCard(store, (f) => atlas.flyToGeometry(f.geometry), session);
@@ -201,6 +205,7 @@ async function main(): Promise<void> {
         compareView.setParks(summaries);
         match.setParks(parks);
         dashboard.setParks(new Map(summaries.map((p) => [p.code, p.name])));
+        projects.setParks(summaries);
         siteForm.setParks(summaries);
         office.setParks(summaries);
         setContextParks(atlas.map, parks);

@@ -4,7 +4,7 @@
 // someone else changed the feature first, the form says so and shows the
 // values as they now are before anything is sent again.
 
-import { ApiError, fetchHistory, fetchSession, patchFeature, signIn, signOut, StaleError, type SessionInfo, type VersionedFeature } from './api';
+import { ApiError, fetchHistory, fetchProjects, fetchSession, fetchSiteProject, patchFeature, signIn, signOut, StaleError, type Project, type SessionInfo, type VersionedFeature } from './api';
 import { h, replaceChildren } from './dom';
 import { dateTime } from './format';
 import { isKey, label, onLangChange, serverMessage, t, type StringKey } from './i18n';
@@ -162,6 +162,11 @@ function versionOf(v: VersionedFeature): string {
   return v.etag || String(v.feature.properties.version ?? '');
 }
 
+/** The statuses in which a project holds a site (as the server's pipeline rules say). */
+function holdsSite(layer: LayerName, status: string): boolean {
+  return layer === 'plots' ? ['reserved', 'negotiating', 'transferred'].includes(status) : ['partial', 'occupied'].includes(status);
+}
+
 function idOf(f: Feature): number {
   return Number(f.id ?? f.properties.id);
 }
@@ -186,6 +191,29 @@ export function editSection(session: OfficerSession, layer: LayerName, current: 
   const message = h('div', { class: 'edit-message', role: 'status', 'data-testid': 'edit-message' });
   const conflictEl = h('div', { class: 'edit-conflict', role: 'alert', 'data-testid': 'edit-conflict', hidden: true });
   const submit = h('button', { class: 'primary-button', type: 'submit', 'data-testid': 'edit-submit' }, t('editSave'));
+  // 所属项目: the project holding the site, and the one a reservation names.
+  const project = h('select', { name: 'project', 'data-testid': 'edit-project' });
+  const projectLabel = h('label', { hidden: true }, t('project_of_site'), project);
+  let heldBy: number | null = null;
+  let projects: Project[] = [];
+  const fillProjects = () => {
+    const status = state.draft.status || String(state.base.feature.properties.status ?? '');
+    projectLabel.hidden = !holdsSite(layer, status) || (!projects.length && heldBy === null);
+    const chosen = project.value || (heldBy === null ? '' : String(heldBy));
+    replaceChildren(
+      project,
+      h('option', { value: '' }, t('project_none')),
+      ...projects.filter((p) => p.stage !== 'lost' || p.id === heldBy).map((p) => h('option', { value: String(p.id) }, `${p.company}（${t(`pstage_${p.stage}` as StringKey)}）`)),
+    );
+    project.value = chosen;
+  };
+  void Promise.all([fetchProjects(), fetchSiteProject(layer, idOf(current.feature))])
+    .then(([all, held]) => {
+      projects = all;
+      heldBy = held?.id ?? null;
+      fillProjects();
+    })
+    .catch(() => undefined);
 
   const figure = (v: unknown) => (v == null ? '' : String(v));
   /** Whether the officer has started a change that is not saved. */
@@ -237,6 +265,7 @@ export function editSection(session: OfficerSession, layer: LayerName, current: 
     const d = state.draft;
     const body: Record<string, unknown> = { note: d.note.trim() };
     if (d.status) body.status = d.status;
+    if (!projectLabel.hidden && project.value && Number(project.value) !== heldBy) body.project = Number(project.value);
     if (layer === 'factories') {
       if (d.area !== '' && Number(d.area) !== p.available_area_m2) body.available_area_m2 = Number(d.area);
       if (d.rent !== '' && Number(d.rent) !== p.rent_yuan_m2_month) body.rent_yuan_m2_month = Number(d.rent);
@@ -258,7 +287,11 @@ export function editSection(session: OfficerSession, layer: LayerName, current: 
         state.draft = { status: '', note: '', area: '', rent: '' };
         state.conflict = null;
         state.message = { kind: 'ok', text: t('editSaved') };
+        if (body.project) heldBy = Number(body.project);
+        if (!holdsSite(layer, String(saved.feature.properties.status ?? ''))) heldBy = null;
+        project.value = '';
         fill();
+        fillProjects();
         showState();
         onSaved(saved);
       })
@@ -314,7 +347,10 @@ export function editSection(session: OfficerSession, layer: LayerName, current: 
     showState();
   }
 
-  status.addEventListener('change', () => (state.draft.status = status.value));
+  status.addEventListener('change', () => {
+    state.draft.status = status.value;
+    fillProjects();
+  });
   note.addEventListener('input', () => (state.draft.note = note.value));
   area.addEventListener('input', () => (state.draft.area = area.value));
   rent.addEventListener('input', () => (state.draft.rent = rent.value));
@@ -326,6 +362,7 @@ export function editSection(session: OfficerSession, layer: LayerName, current: 
     'form',
     { class: 'edit-form', 'data-testid': 'edit-form' },
     h('label', {}, t('editStatus'), status),
+    projectLabel,
     layer === 'factories' ? h('label', {}, t('f_available_area_m2'), area) : null,
     layer === 'factories' ? h('label', {}, t('f_rent_yuan_m2_month'), rent) : null,
     h('label', {}, t('editNote'), note),

@@ -27,9 +27,8 @@ INSERT INTO api_tokens_new (id, name, role, parks, token_hash, created_at, revok
 DROP TABLE api_tokens;
 ALTER TABLE api_tokens_new RENAME TO api_tokens;
 
--- Where a lead came from (see `pipeline::SOURCES`), and the partner it is
--- credited to. Leads from before were all sent from the map.
-ALTER TABLE leads ADD COLUMN source TEXT NOT NULL DEFAULT 'map';
+-- The referral partner a lead is credited to (its `source`, from 0010,
+-- is then the partner's kind).
 ALTER TABLE leads ADD COLUMN partner_id BIGINT REFERENCES partners (id);
 
 -- A lead taken up: the investment project through to production (投产).
