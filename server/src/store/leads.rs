@@ -23,6 +23,35 @@ pub struct NewLead {
     pub consent: bool,
     /// Unix seconds.
     pub at: i64,
+    /// Where it was sent from, and who it is credited to.
+    pub credit: LeadCredit,
+}
+
+/// Where a lead was sent from: the map's form (or the API), or a shared tour
+/// page, whose lead is credited to the share link and to the promoter who
+/// made it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum LeadCredit {
+    /// The map's enquiry form, or a client of the API.
+    #[default]
+    Map,
+    /// A shared tour page.
+    Tour {
+        /// The share link the page was opened with.
+        share_link_id: i64,
+        /// The promoter who made the link: the guide.
+        credited_to: String,
+    },
+}
+
+impl LeadCredit {
+    /// The `source` column's value.
+    pub fn source(&self) -> &'static str {
+        match self {
+            LeadCredit::Map => "map",
+            LeadCredit::Tour { .. } => "tour",
+        }
+    }
 }
 
 /// A stored lead.
@@ -48,6 +77,12 @@ pub struct LeadRecord {
     pub status: String,
     /// Promoter following it.
     pub assignee: Option<String>,
+    /// `map` or `tour` (see [`LeadCredit`]).
+    pub source: String,
+    /// The share link a tour's lead came through.
+    pub share_link_id: Option<i64>,
+    /// The promoter a tour's lead is credited to.
+    pub credited_to: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
     /// Unix seconds.
@@ -67,13 +102,21 @@ pub struct LeadEvent {
     pub note: Option<String>,
 }
 
-const LEAD_COLUMNS: &str = "id, layer, feature_id, tour_id, company, contact, needs, consent, status, assignee, created_at, updated_at";
+const LEAD_COLUMNS: &str = "id, layer, feature_id, tour_id, company, contact, needs, consent, status, assignee, source, share_link_id, credited_to, created_at, updated_at";
 
 impl Store {
     /// Stores a lead; returns its id.
     pub async fn insert_lead(&self, lead: &NewLead) -> Result<i64, StoreError> {
-        let sql = "INSERT INTO leads (layer, feature_id, tour_id, company, contact, needs, consent, created_at, updated_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id";
+        let sql = "INSERT INTO leads (layer, feature_id, tour_id, company, contact, needs, consent, created_at, updated_at, \
+                   source, share_link_id, credited_to) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11) RETURNING id";
+        let (share_link_id, credited_to) = match &lead.credit {
+            LeadCredit::Map => (None, None),
+            LeadCredit::Tour {
+                share_link_id,
+                credited_to,
+            } => (Some(*share_link_id), Some(credited_to.as_str())),
+        };
         on_pool!(self, |pool| sqlx::query_scalar(sql)
             .bind(&lead.layer)
             .bind(lead.feature_id)
@@ -83,6 +126,9 @@ impl Store {
             .bind(&lead.needs)
             .bind(lead.consent)
             .bind(lead.at)
+            .bind(lead.credit.source())
+            .bind(share_link_id)
+            .bind(credited_to)
             .fetch_one(pool)
             .await)
         .doing(|| "storing a lead".into())
