@@ -399,6 +399,8 @@ export interface LeadForm {
   website: string;
   /** The investor agrees to the privacy notice; the server refuses a lead without it. */
   consent: boolean;
+  /** The shared tour page's link: the lead is credited to its tour and guide. */
+  share_token?: string;
 }
 
 /** Too many enquiries (from this address, session or contact); `retryAfter` in seconds. */
@@ -436,6 +438,10 @@ export interface Lead {
   needs: string;
   status: LeadStage;
   assignee: string | null;
+  /** `tour`: sent from a shared tour page, credited to `credited_to` (the guide who made the link). */
+  source?: 'map' | 'tour';
+  share_link?: number | null;
+  credited_to?: string | null;
   created_at: number;
   updated_at: number;
   history?: { at: number; actor: string; changes: Record<string, [unknown, unknown]> | null; note: string | null }[];
