@@ -16,6 +16,7 @@ CREATE INDEX tour_chat_link_idx ON tour_chat (share_link_id, id);
 -- Where a lead came from, and who earns it: an enquiry sent from a shared
 -- tour page is credited to the share link it came through and to the
 -- promoter who made that link. Earlier leads came from the map's form.
-ALTER TABLE leads ADD COLUMN source TEXT NOT NULL DEFAULT 'map' CHECK (source IN ('map', 'tour'));
+-- The sources are checked where leads are written (`pipeline::SOURCES`).
+ALTER TABLE leads ADD COLUMN source TEXT NOT NULL DEFAULT 'map';
 ALTER TABLE leads ADD COLUMN share_link_id BIGINT;
 ALTER TABLE leads ADD COLUMN credited_to TEXT;
