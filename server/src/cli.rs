@@ -149,6 +149,17 @@ pub struct ServeArgs {
         value_name = "CIDR"
     )]
     pub trusted_proxy: Vec<crate::proxy::Cidr>,
+    /// A STUN or TURN server for the voice of live tours, repeatable:
+    /// `stun:HOST:PORT`, or `turn:HOST:PORT username=NAME credential=SECRET`
+    /// (several separated by `;` in the environment variable). None: the
+    /// browsers connect directly, which works on one network only.
+    #[arg(
+        long = "ice-server",
+        env = "SITEATLAS_ICE_SERVERS",
+        value_delimiter = ';',
+        value_name = "URL [username=NAME credential=SECRET]"
+    )]
+    pub ice_server: Vec<crate::live::IceServer>,
     /// The web map's external basemap.
     #[command(flatten)]
     pub basemap: BasemapArgs,

@@ -82,6 +82,7 @@ pub async fn prepare(args: &ServeArgs) -> anyhow::Result<SharedState> {
         upload_limit_bytes: args.upload_limit_mb * 1024 * 1024,
         data_dir: args.store.data_dir.clone(),
         trusted_proxies: args.trusted_proxy.clone(),
+        ice_servers: args.ice_server.clone(),
     };
     let state = AppState::new(store.clone(), loaded, settings);
     tokio::spawn(usage::run_flusher(state.usage.clone(), store.clone()));

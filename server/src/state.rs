@@ -93,6 +93,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<crate::proxy::Cidr>,
+    /// STUN/TURN servers the live tours' browsers connect their voice through.
+    pub ice_servers: Vec<crate::live::IceServer>,
 }
 
 /// A change as open maps hear of it.
@@ -134,7 +136,7 @@ impl AppState {
                 form_limiter: LeadLimits::default(),
                 trusted_proxies: settings.trusted_proxies,
             },
-            live: Arc::default(),
+            live: Arc::new(LiveHub::new(settings.ice_servers)),
             usage: Arc::default(),
             metrics: Metrics::default(),
             config: Config {

@@ -203,6 +203,7 @@ impl TestServer {
             trusted_proxy: (trusted_proxies.iter())
                 .map(|p| p.parse().expect("a proxy network"))
                 .collect(),
+            ice_server: Vec::new(),
         };
         let state = siteatlas_server::prepare(&args)
             .await

@@ -403,6 +403,8 @@ export interface LeadForm {
   referral?: string;
   /** `sheet` when the investor came from a site sheet's QR code. */
   source?: string;
+  /** The shared tour page's link: the lead is credited to its tour and guide. */
+  share_token?: string;
 }
 
 /** Too many enquiries (from this address, session or contact); `retryAfter` in seconds. */
@@ -440,6 +442,10 @@ export interface Lead {
   needs: string;
   status: LeadStage;
   assignee: string | null;
+  /** The share link of a lead sent from a shared tour page (`source` then `tour`). */
+  share_link?: number | null;
+  /** The guide who made that link. */
+  credited_to?: string | null;
   created_at: number;
   updated_at: number;
   /** Where it came from: map, tour, sheet, event, walk_in, or a partner's kind. */

@@ -3,7 +3,7 @@
 // notice, as 《个人信息保护法》 requires, goes with it), and the promoters' inbox, where each
 // lead moves through its stages with an assignee, notes and its history.
 
-import { createProject, fetchLead, fetchLeads, LEAD_STAGES, patchLead, submitLead, TooManyError, type Lead } from './api';
+import { createProject, fetchLead, fetchLeads, LEAD_STAGES, patchLead, submitLead, TooManyError, type Lead, type LeadForm } from './api';
 import { h, replaceChildren } from './dom';
 import { getLang, serverMessage, t, type StringKey } from './i18n';
 import { originOfVisit } from './referral';
@@ -11,6 +11,16 @@ import type { Selection, Store } from './state';
 
 /** The card's lead form for a plot or factory. */
 export function leadSection(selection: Selection): HTMLElement {
+  const details = h('details', { class: 'lead-details' }, h('summary', { class: 'lead-open', 'data-testid': 'lead-open' }, t('lead_title')), leadForm({ layer: selection.layer, feature: selection.id }, t('lead_intro')));
+  return h('section', { class: 'card-section lead', 'data-testid': 'card-lead' }, details);
+}
+
+/**
+ * The enquiry form: company, contact, needs and the consent to the privacy
+ * notice; `about` says what the enquiry is about (a site, or a tour's share
+ * token, which credits the lead to the tour and its guide).
+ */
+export function leadForm(about: Pick<LeadForm, 'layer' | 'feature' | 'share_token'>, intro: string): HTMLFormElement {
   const company = h('input', { type: 'text', name: 'company', maxlength: 200, required: true, autocomplete: 'organization', 'data-testid': 'lead-company' });
   const contact = h('input', { type: 'text', name: 'contact', maxlength: 200, required: true, autocomplete: 'on', 'data-testid': 'lead-contact' });
   const needs = h('textarea', { name: 'needs', rows: 3, maxlength: 2000, placeholder: t('lead_needs_hint'), 'data-testid': 'lead-needs' });
@@ -29,7 +39,7 @@ export function leadSection(selection: Selection): HTMLElement {
   const form = h(
     'form',
     { class: 'edit-form lead-form', 'data-testid': 'lead-form', novalidate: true },
-    h('p', { class: 'muted' }, t('lead_intro')),
+    h('p', { class: 'muted' }, intro),
     h('label', {}, t('lead_company'), company),
     h('label', {}, t('lead_contact'), contact),
     h('label', {}, t('lead_needs'), needs),
@@ -53,7 +63,7 @@ export function leadSection(selection: Selection): HTMLElement {
       return;
     }
     submit.disabled = true;
-    submitLead({ layer: selection.layer, feature: selection.id, company: company.value.trim(), contact: contact.value.trim(), needs: needs.value.trim(), website: website.value, consent: true, ...originOfVisit() })
+    submitLead({ ...about, company: company.value.trim(), contact: contact.value.trim(), needs: needs.value.trim(), website: website.value, consent: true, ...originOfVisit() })
       .then(() => {
         say('ok', t('lead_sent'));
         company.value = '';
@@ -69,8 +79,7 @@ export function leadSection(selection: Selection): HTMLElement {
         submit.disabled = false;
       });
   });
-  const details = h('details', { class: 'lead-details' }, h('summary', { class: 'lead-open', 'data-testid': 'lead-open' }, t('lead_title')), form);
-  return h('section', { class: 'card-section lead', 'data-testid': 'card-lead' }, details);
+  return form;
 }
 
 /** "请 7 分钟后再试": the server's wait in whole minutes, rounded up. */
@@ -228,6 +237,7 @@ export class LeadInbox {
       h('div', { class: 'inbox-source', 'data-testid': 'lead-source' }, `${t('lead_source')}：${sourceLabel(lead.source)}`, ' ', toProject),
       h('div', { class: 'inbox-contact' }, lead.contact),
       h('div', { class: 'inbox-site' }, `${t('inbox_site')}：`, siteLine),
+      lead.source === 'tour' ? h('div', { class: 'inbox-credit', 'data-testid': 'lead-credit' }, t('inbox_from_tour', { tour: lead.tour ?? '', guide: lead.credited_to ?? '' })) : null,
       lead.needs ? h('p', { class: 'inbox-needs' }, lead.needs) : null,
       h('div', { class: 'muted' }, t('inbox_received', { at: when(lead.created_at) })),
       form,

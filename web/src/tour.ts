@@ -6,6 +6,7 @@ import './style.css';
 import { ApiError } from './api';
 import { h, replaceChildren } from './dom';
 import { serverMessage, setLang, t } from './i18n';
+import { leadForm } from './leads';
 import type { Geometry } from './types';
 import { fetchSceneFeature, fetchShared, type Scene, type SceneView, type SharedTour } from './panorama/api';
 import { LivePanel } from './panorama/livePanel';
@@ -170,7 +171,7 @@ function show(shared: SharedTour, token: string, params: URLSearchParams): void 
       'main',
       { class: 'tour-main' },
       h('section', { class: 'tour-stage' }, stage.el),
-      h('aside', { class: 'tour-side' }, h('h2', {}, t('tourStops')), stops, live.el),
+      h('aside', { class: 'tour-side' }, h('section', { class: 'tour-stops-section' }, h('h2', {}, t('tourStops')), stops), live.el, enquiry(token)),
     ),
   );
   const wanted = linkedView(params);
@@ -180,6 +181,17 @@ function show(shared: SharedTour, token: string, params: URLSearchParams): void 
   stage.start(first, { yaw: wanted.yaw, pitch: wanted.pitch, zoom: wanted.zoom });
   // Every stop's first tiles, once the first scene has had the network to itself.
   setTimeout(() => scenes.forEach(prefetchScene), 1500);
+}
+
+/** The enquiry form, credited through the share link to the tour and its guide. */
+function enquiry(token: string): HTMLElement {
+  const details = h(
+    'details',
+    { class: 'lead-details' },
+    h('summary', { class: 'lead-open', 'data-testid': 'lead-open' }, t('tourEnquiryTitle')),
+    leadForm({ share_token: token }, t('tourEnquiryIntro')),
+  );
+  return h('section', { class: 'tour-enquiry lead', 'data-testid': 'tour-enquiry' }, details);
 }
 
 async function main(): Promise<void> {

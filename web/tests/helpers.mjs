@@ -103,7 +103,8 @@ export async function startServer({ args = [] } = {}) {
   };
 }
 
-export async function launchBrowser() {
+/** Chromium with a profile of its own; `args` are added to its command line (e.g. a fake microphone). */
+export async function launchBrowser(args = []) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'siteatlas-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -116,6 +117,7 @@ export async function launchBrowser() {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...args,
     ],
     viewport: { width: 1440, height: 900 },
   });

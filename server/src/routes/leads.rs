@@ -18,7 +18,7 @@ use crate::routes::session::ClientAddress;
 use crate::routes::{ApiJson, ApiQuery};
 use crate::session;
 use crate::state::SharedState;
-use crate::store::{LeadEvent, LeadRecord, NewLead};
+use crate::store::{LeadCredit, LeadEvent, LeadRecord, NewLead};
 
 /// The pipeline's stages, in order.
 pub const STAGES: [&str; 6] = [
@@ -62,6 +62,11 @@ pub struct LeadForm {
     /// an `event` or a `walk_in` give those.
     #[serde(default)]
     pub source: Option<String>,
+    /// The share link of the tour page the enquiry was sent from: the lead
+    /// is then about that link's tour and credited to the promoter who made
+    /// the link.
+    #[serde(default)]
+    pub share_token: Option<String>,
 }
 
 fn text_field(name: &str, value: &str, min: usize, max: usize) -> Result<String, ApiError> {
@@ -84,7 +89,8 @@ const ENQUIRER_COOKIE: &str = "siteatlas_enquirer";
 #[utoipa::path(post, path = "/api/leads", tag = "leads", request_body = LeadForm,
     responses((status = 201, description = "received"),
               (status = 400, description = "a missing or invalid field, named; `consent` when it is not true (the privacy notice is at /privacy)", body = crate::error::ErrorBody),
-              (status = 404, description = "no such site or tour", body = crate::error::ErrorBody),
+              (status = 404, description = "no such site, tour or share link", body = crate::error::ErrorBody),
+              (status = 410, description = "the share link has expired (`link_expired`) or been withdrawn (`link_revoked`)", body = crate::error::ErrorBody),
               (status = 429, description = "too many enquiries from this client address (30 per 10 minutes; behind --trusted-proxy from X-Forwarded-For), session (5: a signed-in session, else the form's own cookie siteatlas_enquirer, a random id) or contact (3, phone or e-mail normalised); Retry-After gives the seconds to wait, the message the minutes", body = crate::error::ErrorBody)))]
 pub async fn submit(
     State(state): State<SharedState>,
@@ -185,18 +191,41 @@ pub async fn submit(
             ));
         }
     };
-    if let Some(tour) = form.tour
+    // A tour page's enquiry: the link names the tour and who earns the lead.
+    let (tour, credit) = match form.share_token.as_deref().map(str::trim) {
+        Some(token) if !token.is_empty() => {
+            let link =
+                session::open_share_link(&state.store, &state.access.signing_key, token).await?;
+            if form.tour.is_some_and(|t| t != link.tour_id) {
+                return Err(ApiError::bad_parameter(
+                    "tour",
+                    "the share link is of another tour",
+                ));
+            }
+            let credit = LeadCredit::Tour {
+                share_link_id: link.id,
+                credited_to: link.created_by,
+            };
+            (Some(link.tour_id), credit)
+        }
+        _ => (form.tour, LeadCredit::Map),
+    };
+    if let Some(tour) = tour
         && state.store.tour(tour).await?.is_none()
     {
         return Err(ApiError::not_found(format!("no tour with id {tour}")));
     }
-    let (source, partner_id) = credit(&state, actor.ok().as_ref(), &form).await?;
+    let (mut source, partner_id) = origin(&state, actor.ok().as_ref(), &form).await?;
+    // A tour page's enquiry comes from the tour, unless a partner brought it.
+    if matches!(credit, LeadCredit::Tour { .. }) && partner_id.is_none() {
+        source = "tour".into();
+    }
     state
         .store
         .insert_lead(&NewLead {
             layer: layer.clone(),
             feature_id: feature,
-            tour_id: form.tour,
+            tour_id: tour,
             company,
             contact,
             needs,
@@ -204,11 +233,10 @@ pub async fn submit(
             at: unix_now() as i64,
             source,
             partner_id,
+            credit,
         })
         .await?;
-    state
-        .usage
-        .count("lead", layer.as_deref(), feature, form.tour);
+    state.usage.count("lead", layer.as_deref(), feature, tour);
     Ok(with_cookie(received()))
 }
 
@@ -216,7 +244,7 @@ pub async fn submit(
 /// sending it, else the referral link it came through, else the source the
 /// form names (the public may name `map` or `sheet`; staff any source but a
 /// referral, which only a partner's link or token credits).
-async fn credit(
+async fn origin(
     state: &SharedState,
     actor: Option<&Actor>,
     form: &LeadForm,
@@ -308,8 +336,9 @@ fn lead_json(state: &SharedState, lead: &LeadRecord) -> Value {
     json!({
         "id": lead.id, "site": site, "tour": lead.tour_id, "company": lead.company,
         "contact": lead.contact, "needs": lead.needs, "consent": lead.consent, "status": lead.status,
-        "assignee": lead.assignee, "created_at": lead.created_at, "updated_at": lead.updated_at,
-        "source": lead.source, "partner": lead.partner_id,
+        "assignee": lead.assignee, "source": lead.source, "partner": lead.partner_id,
+        "share_link": lead.share_link_id, "credited_to": lead.credited_to,
+        "created_at": lead.created_at, "updated_at": lead.updated_at,
     })
 }
 
@@ -322,7 +351,7 @@ pub struct LeadFilter {
 
 /// `GET /api/leads`
 #[utoipa::path(get, path = "/api/leads", tag = "leads", params(LeadFilter),
-    responses((status = 200, description = "the inbox, newest first: [{id, site, tour, company, contact, needs, consent, status, assignee, created_at, updated_at}]"),
+    responses((status = 200, description = "the inbox, newest first: [{id, site, tour, company, contact, needs, consent, status, assignee, source (map or tour), share_link, credited_to (the promoter who made the tour's share link), created_at, updated_at}]"),
               (status = 401, description = "no token or session", body = crate::error::ErrorBody),
               (status = 403, description = "not a promoter or admin", body = crate::error::ErrorBody)))]
 pub async fn inbox(

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::auth::{Actor, Role};
 use crate::clock::unix_now;
 use crate::error::ApiError;
-use crate::live::{self, MAX_MESSAGE};
+use crate::live::{self, MAX_MESSAGE, Seat};
 use crate::routes::ApiQuery;
 use crate::session::open_share_link;
 use crate::state::SharedState;
@@ -40,10 +40,17 @@ pub async fn join(
         .usage
         .count("live_join", None, None, Some(link.tour_id));
     let hub = state.live.clone();
-    let expires_in = std::time::Duration::from_secs(
-        u64::try_from(link.expires_at - unix_now() as i64).unwrap_or(0),
-    );
+    let store = state.store.clone();
+    let seat = Seat {
+        link: link.id,
+        tour: link.tour_id,
+        name,
+        guide,
+        expires_in: std::time::Duration::from_secs(
+            u64::try_from(link.expires_at - unix_now() as i64).unwrap_or(0),
+        ),
+    };
     Ok(upgrade
         .max_message_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| live::serve(hub, link.id, name, guide, expires_in, socket)))
+        .on_upgrade(move |socket| live::serve(hub, store, seat, socket)))
 }

@@ -198,6 +198,7 @@ pub fn app(state: SharedState) -> Router {
             "/api/tours/{id}/links/{link}",
             axum::routing::delete(tours::revoke_link),
         )
+        .route("/api/tours/{id}/chat", get(tours::chat))
         .route("/api/shared/{token}", get(tours::shared))
         .route("/api/match", axum::routing::post(advice::match_sites))
         // `{code}` as in the policy's path beside it; the profile takes an id or a code.

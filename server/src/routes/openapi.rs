@@ -59,6 +59,7 @@ use crate::session::COOKIE_NAME;
         crate::routes::tours::links,
         crate::routes::tours::create_link,
         crate::routes::tours::revoke_link,
+        crate::routes::tours::chat,
         crate::routes::tours::shared,
         crate::routes::advice::match_sites,
         crate::routes::advice::get_policy,

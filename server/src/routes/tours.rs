@@ -288,6 +288,39 @@ pub async fn links(
     )))
 }
 
+/// `GET /api/tours/{id}/chat`: what was asked and answered in the tour's
+/// live sessions, under every link. Names are what people typed.
+#[utoipa::path(get, path = "/api/tours/{id}/chat", tag = "tours", params(("id" = i64, Path)),
+    responses((status = 200, description = "the tour's chat, oldest first: [{id, link, at, name, role (guide or attendee), text}]"),
+              (status = 403, description = "not a promoter or admin", body = crate::error::ErrorBody),
+              (status = 404, description = "no such tour", body = crate::error::ErrorBody)))]
+pub async fn chat(
+    State(state): State<SharedState>,
+    actor: Actor,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    may_build_tours(&actor)?;
+    let tour = parse_id(&id)? as i64;
+    if state.store.tour(tour).await?.is_none() {
+        return Err(ApiError::not_found(format!("no tour with id {tour}")));
+    }
+    let messages: Vec<Value> = state
+        .store
+        .tour_chat(tour)
+        .await?
+        .iter()
+        .map(|m| {
+            json!({"id": m.id, "link": m.share_link_id, "at": m.at, "name": m.author,
+                "role": m.role, "text": m.body})
+        })
+        .collect();
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(Value::Array(messages)),
+    )
+        .into_response())
+}
+
 /// `DELETE /api/tours/{id}/links/{link}`
 #[utoipa::path(delete, path = "/api/tours/{id}/links/{link}", tag = "tours",
     params(("id" = i64, Path), ("link" = i64, Path)),

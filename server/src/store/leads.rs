@@ -27,6 +27,25 @@ pub struct NewLead {
     pub source: String,
     /// The referral partner it is credited to.
     pub partner_id: Option<i64>,
+    /// The tour's share link and guide a tour page's lead is credited to.
+    pub credit: LeadCredit,
+}
+
+/// Where a lead was sent from: the map's form (or the API), or a shared tour
+/// page, whose lead is credited to the share link and to the promoter who
+/// made it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum LeadCredit {
+    /// The map's enquiry form, or a client of the API.
+    #[default]
+    Map,
+    /// A shared tour page.
+    Tour {
+        /// The share link the page was opened with.
+        share_link_id: i64,
+        /// The promoter who made the link: the guide.
+        credited_to: String,
+    },
 }
 
 /// A stored lead.
@@ -52,12 +71,16 @@ pub struct LeadRecord {
     pub status: String,
     /// Promoter following it.
     pub assignee: Option<String>,
+    /// Where it came from (see `crate::pipeline::SOURCES`).
+    pub source: String,
+    /// The share link a tour's lead came through.
+    pub share_link_id: Option<i64>,
+    /// The promoter a tour's lead is credited to.
+    pub credited_to: Option<String>,
     /// Unix seconds.
     pub created_at: i64,
     /// Unix seconds.
     pub updated_at: i64,
-    /// Where it came from.
-    pub source: String,
     /// The referral partner it is credited to.
     pub partner_id: Option<i64>,
 }
@@ -75,13 +98,21 @@ pub struct LeadEvent {
     pub note: Option<String>,
 }
 
-const LEAD_COLUMNS: &str = "id, layer, feature_id, tour_id, company, contact, needs, consent, status, assignee, created_at, updated_at, source, partner_id";
+const LEAD_COLUMNS: &str = "id, layer, feature_id, tour_id, company, contact, needs, consent, status, assignee, source, share_link_id, credited_to, partner_id, created_at, updated_at";
 
 impl Store {
     /// Stores a lead; returns its id.
     pub async fn insert_lead(&self, lead: &NewLead) -> Result<i64, StoreError> {
-        let sql = "INSERT INTO leads (layer, feature_id, tour_id, company, contact, needs, consent, created_at, updated_at, source, partner_id) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) RETURNING id";
+        let sql = "INSERT INTO leads (layer, feature_id, tour_id, company, contact, needs, consent, created_at, updated_at, \
+                   source, share_link_id, credited_to, partner_id) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12) RETURNING id";
+        let (share_link_id, credited_to) = match &lead.credit {
+            LeadCredit::Map => (None, None),
+            LeadCredit::Tour {
+                share_link_id,
+                credited_to,
+            } => (Some(*share_link_id), Some(credited_to.as_str())),
+        };
         on_pool!(self, |pool| sqlx::query_scalar(sql)
             .bind(&lead.layer)
             .bind(lead.feature_id)
@@ -92,6 +123,8 @@ impl Store {
             .bind(lead.consent)
             .bind(lead.at)
             .bind(&lead.source)
+            .bind(share_link_id)
+            .bind(credited_to)
             .bind(lead.partner_id)
             .fetch_one(pool)
             .await)

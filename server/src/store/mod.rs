@@ -24,6 +24,7 @@ macro_rules! on_pool {
     };
 }
 
+mod chat;
 mod leads;
 mod media;
 mod postgres;
@@ -34,8 +35,9 @@ use std::path::Path;
 
 use siteatlas_tiles::LayerKind;
 
+pub use chat::{ChatRecord, NewChatMessage};
 pub use error::{QueryContext, StoreError};
-pub use leads::{LeadEvent, LeadRecord, NewLead};
+pub use leads::{LeadCredit, LeadEvent, LeadRecord, NewLead};
 pub use media::{
     DeletedPanorama, HotspotRecord, NewPanorama, PanoramaChange, PanoramaRecord, PanoramaStatus,
     ShareLinkRecord, TourRecord, UsageRow,

@@ -1,8 +1,9 @@
-// A live guided tour over `/api/live/{token}` (server: `routes/live.rs`).
+// A live guided tour over `/api/live/{token}` (server: `live.rs`).
 // One socket; when it drops, connect again with a growing delay; the
 // server's `welcome` then carries the session as it is. The tour's stop and
 // view are one state numbered by the server (`seq`): see `LivePanel` for how
-// followers use the number.
+// followers use the number. The same socket carries the chat and the WebRTC
+// signalling of the guide's voice (`voice.ts`).
 
 import type { SceneView } from './api';
 
@@ -10,6 +11,33 @@ export interface Person {
   id: number;
   name: string;
   role: 'guide' | 'attendee';
+  /** A guide's microphone is on. */
+  mic?: boolean;
+}
+
+/** A chat message as the server stored it; `from` is set on live ones (a person id of this session). */
+export interface ChatMessage {
+  id: number;
+  at: number;
+  name: string;
+  role: Person['role'];
+  text: string;
+  from?: number;
+}
+
+/** WebRTC signalling, addressed to me; `from` is stamped by the server. */
+export type Signal =
+  | { type: 'offer'; from: number; sdp: string }
+  | { type: 'answer'; from: number; sdp: string }
+  | { type: 'ice'; from: number; candidate: RTCIceCandidateInit | null };
+
+/** What a welcome brings besides the tour state. */
+export interface Welcome {
+  you: number;
+  role: Person['role'];
+  state: TourState;
+  chat: ChatMessage[];
+  iceServers: RTCIceServer[];
 }
 
 export type LiveStatus = { kind: 'connecting' } | { kind: 'connected' } | { kind: 'waiting'; seconds: number } | { kind: 'closed' };
@@ -26,7 +54,7 @@ export type EndReason = 'revoked' | 'expired';
 
 export interface LiveHandlers {
   /** A (re)connection: who I am, and the session as it is. */
-  onWelcome(you: number, role: Person['role'], state: TourState): void;
+  onWelcome(welcome: Welcome): void;
   /** Who is here and who leads changed (after a welcome too). */
   onPresence(people: Person[], controller: number | null): void;
   /** The leader changed the tour's state. */
@@ -35,10 +63,16 @@ export interface LiveHandlers {
   onEnded(reason: EndReason): void;
   onError(message: string): void;
   onStatus(status: LiveStatus): void;
+  /** A chat message, mine included. */
+  onChat(message: ChatMessage): void;
+  /** Voice signalling for me. */
+  onSignal(signal: Signal): void;
 }
 
 type Incoming =
-  | { type: 'welcome'; you: number; role: Person['role']; state: TourState; controller: number | null; people: Person[] }
+  | { type: 'welcome'; you: number; role: Person['role']; state: TourState; controller: number | null; people: Person[]; chat?: ChatMessage[]; ice_servers?: RTCIceServer[] }
+  | ({ type: 'chat' } & ChatMessage)
+  | Signal
   | ({ type: 'state'; from: number | null } & TourState)
   | { type: 'presence'; people: Person[]; controller: number | null }
   | { type: 'ended'; reason: EndReason }
@@ -84,6 +118,16 @@ export class LiveClient {
   /** A change of scene, to a stop of the tour (or off them, `stop` null). */
   sendGo(stop: number | null, view: SceneView): boolean {
     return this.send({ type: 'go', stop, ...view });
+  }
+
+  /** A chat message; false when not connected. */
+  sendChat(text: string): boolean {
+    return this.send({ type: 'chat', text });
+  }
+
+  /** Voice signalling to one person. */
+  sendSignal(signal: { type: 'offer' | 'answer'; to: number; sdp: string } | { type: 'ice'; to: number; candidate: RTCIceCandidateInit | null }): boolean {
+    return this.send(signal);
   }
 
   /** Leaves for good: no reconnection. */
@@ -135,7 +179,7 @@ export class LiveClient {
       case 'welcome':
         this.attempt = 0;
         this.handlers.onStatus({ kind: 'connected' });
-        this.handlers.onWelcome(m.you, m.role, m.state);
+        this.handlers.onWelcome({ you: m.you, role: m.role, state: m.state, chat: m.chat ?? [], iceServers: m.ice_servers ?? [] });
         this.handlers.onPresence(m.people, m.controller);
         break;
       case 'presence':
@@ -150,6 +194,14 @@ export class LiveClient {
         break;
       case 'error':
         this.handlers.onError(m.message);
+        break;
+      case 'chat':
+        this.handlers.onChat(m);
+        break;
+      case 'offer':
+      case 'answer':
+      case 'ice':
+        this.handlers.onSignal(m);
         break;
     }
   }

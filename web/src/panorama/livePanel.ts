@@ -1,6 +1,8 @@
 // The live panel of the tour page: join with a name, see who is here, who
 // leads and where the tour is; the leader's stop and view drive everyone
 // else's viewer, and guides hand control to an attendee and take it back.
+// Guides speak to the attendees (`voice.ts`); everyone may write in the chat
+// (`liveChat.ts`).
 //
 // Followers show a tour state only when its sequence number is above the
 // last one shown: messages handled out of order (a scene still loading when
@@ -10,6 +12,8 @@ import { h, replaceChildren } from '../dom';
 import { t } from '../i18n';
 import type { SceneView } from './api';
 import { LiveClient, liveUrl, type EndReason, type LiveStatus, type Person, type TourState } from './live';
+import { LiveChat } from './liveChat';
+import { GuideVoice, Listener, type GuideVoiceState, type ListenState } from './voice';
 
 /** What the panel needs of the tour page. */
 export interface LiveTarget {
@@ -29,6 +33,8 @@ declare global {
   interface Window {
     /** The live session of the tour page, for tests. */
     siteAtlasLive?: LiveClient;
+    /** The voice of the live session (the guide's microphone, or what an attendee hears), for tests. */
+    siteAtlasVoice?: GuideVoice | Listener;
   }
 }
 
@@ -49,6 +55,13 @@ export class LivePanel {
   private readonly where = h('p', { class: 'live-where', 'data-testid': 'live-where', hidden: true });
   private readonly list = h('ul', { class: 'live-people', 'data-testid': 'live-people' });
   private readonly error = h('p', { class: 'live-error', hidden: true, role: 'alert' });
+  /** The voice's controls, redrawn; the attendee's audio element sits beside them, never moved. */
+  private readonly voiceControls = h('div', { class: 'live-voice-controls' });
+  private readonly voiceBox = h('div', { class: 'live-voice', 'data-testid': 'live-voice' }, this.voiceControls);
+  private iceServers: RTCIceServer[] = [];
+  private guideVoice: GuideVoice | null = null;
+  private listener: Listener | null = null;
+  private chat: LiveChat | null = null;
 
   constructor(
     private readonly token: string,
@@ -107,13 +120,17 @@ export class LivePanel {
   private join(name: string): void {
     const leave = h('button', { class: 'link-button', type: 'button', 'data-testid': 'live-leave' }, t('liveLeave'));
     leave.addEventListener('click', () => this.leave());
-    replaceChildren(this.body, this.status, this.leader, this.where, this.list, this.error, leave);
+    this.chat = new LiveChat((text) => this.client?.sendChat(text) ?? false);
+    replaceChildren(this.body, this.status, this.leader, this.where, this.list, this.voiceBox, this.error, this.chat.el, leave);
     this.client = new LiveClient(liveUrl(this.token, name), {
       onStatus: (s) => this.showStatus(s),
-      onWelcome: (you, role, state) => {
+      onWelcome: ({ you, role, state, chat, iceServers }) => {
         this.you = you;
         this.role = role;
         this.el.dataset.role = role;
+        this.iceServers = iceServers;
+        this.chat?.reset(chat);
+        this.setUpVoice();
         // The session as it is now, whatever was shown before: after a
         // reconnection it may be a new session whose numbers start again.
         this.applied = state.seq;
@@ -127,6 +144,9 @@ export class LivePanel {
         this.people = people;
         this.controller = controller;
         this.renderPeople();
+        this.guideVoice?.sync(people, this.you);
+        this.listener?.sync(people);
+        if (this.listener) this.renderListening();
         // Taking the lead: bring everyone to what I see.
         const view = this.target.view();
         if (gained && view) this.go(this.target.stop(), view);
@@ -142,6 +162,12 @@ export class LivePanel {
         this.error.textContent = t('liveError', { msg: message });
         this.error.hidden = false;
       },
+      onChat: (message) => this.chat?.add(message),
+      onSignal: (signal) => {
+        if (signal.type === 'offer') this.listener?.receive(signal);
+        else if (this.guideVoice) this.guideVoice.receive(signal);
+        else this.listener?.receive(signal);
+      },
     });
     window.siteAtlasLive = this.client;
   }
@@ -154,6 +180,7 @@ export class LivePanel {
   }
 
   private ended(reason: EndReason): void {
+    this.stopVoice();
     this.client = null;
     this.you = null;
     this.controller = null;
@@ -166,6 +193,7 @@ export class LivePanel {
   }
 
   private leave(): void {
+    this.stopVoice();
     this.client?.close();
     this.client = null;
     this.you = null;
@@ -173,6 +201,117 @@ export class LivePanel {
     delete this.el.dataset.role;
     if (window.siteAtlasLive) delete window.siteAtlasLive;
     this.renderJoin();
+  }
+
+  /** After a welcome: a guide gets the microphone button, an attendee the listening line. */
+  private setUpVoice(): void {
+    const send = (signal: Parameters<LiveClient['sendSignal']>[0]) => this.client?.sendSignal(signal) ?? false;
+    if (this.role === 'guide') {
+      this.listener?.hangUpAll();
+      this.listener = null;
+      if (this.guideVoice?.on) {
+        // A reconnection: everyone has a new id, and the server forgot the microphone.
+        this.guideVoice.hangUpAll();
+        this.client?.send({ type: 'mic', on: true });
+      } else if (!this.guideVoice) {
+        this.guideVoice = new GuideVoice(send, (state) => this.renderMic(state));
+        this.renderMic({ kind: 'off' });
+      }
+      window.siteAtlasVoice = this.guideVoice;
+    } else {
+      this.guideVoice?.stop();
+      this.guideVoice = null;
+      if (!this.listener) this.listener = new Listener(send, (state) => this.renderListening(state));
+      this.listener.hangUpAll();
+      this.listener.setIceServers(this.iceServers);
+      window.siteAtlasVoice = this.listener;
+      this.renderListening('idle');
+    }
+  }
+
+  private stopVoice(): void {
+    this.guideVoice?.stop();
+    this.guideVoice = null;
+    this.listener?.hangUpAll();
+    this.listener = null;
+    if (window.siteAtlasVoice) delete window.siteAtlasVoice;
+    replaceChildren(this.voiceControls);
+    replaceChildren(this.voiceBox, this.voiceControls);
+    delete this.voiceBox.dataset.mic;
+    delete this.voiceBox.dataset.listen;
+  }
+
+  private renderMic(state: GuideVoiceState): void {
+    const on = state.kind === 'on';
+    this.voiceBox.dataset.mic = state.kind;
+    const button = h(
+      'button',
+      { class: on ? 'live-mic on' : 'live-mic', type: 'button', 'aria-pressed': String(on), disabled: state.kind === 'starting', 'data-testid': 'live-mic' },
+      on ? t('voiceMicOff') : t('voiceMicOn'),
+    );
+    button.addEventListener('click', () => void this.toggleMic());
+    const line =
+      state.kind === 'on'
+        ? t('voiceSpeaking', { n: state.listeners })
+        : state.kind === 'starting'
+          ? t('voiceStarting')
+          : state.kind === 'failed'
+            ? t('voiceMicFailed', { msg: state.message })
+            : t('voiceMicHint');
+    replaceChildren(this.voiceControls, button, h('span', { class: `live-voice-line ${state.kind === 'failed' ? 'error' : ''}`, 'data-testid': 'live-voice-line' }, line));
+  }
+
+  private async toggleMic(): Promise<void> {
+    const voice = this.guideVoice;
+    if (!voice) return;
+    if (voice.on) {
+      voice.stop();
+      this.client?.send({ type: 'mic', on: false });
+      return;
+    }
+    if (await voice.start(this.iceServers)) {
+      this.client?.send({ type: 'mic', on: true });
+      voice.sync(this.people, this.you);
+    }
+  }
+
+  private listenState: ListenState = 'idle';
+
+  private renderListening(state: ListenState = this.listenState): void {
+    const listener = this.listener;
+    if (!listener) return;
+    this.listenState = state;
+    const speaking = this.people.some((p) => p.role === 'guide' && p.mic);
+    this.voiceBox.dataset.listen = state;
+    const line =
+      state === 'listening' ? t('voiceListening') : state === 'connecting' ? t('voiceConnecting') : speaking || state === 'blocked' ? t('voiceNotConnected') : t('voiceGuideSilent');
+    const children: (HTMLElement | null)[] = [
+      h('span', { class: `live-voice-dot ${state}`, 'aria-hidden': 'true' }),
+      h('span', { class: 'live-voice-line', 'data-testid': 'live-listen-state' }, line),
+    ];
+    if (state === 'blocked') {
+      children.push(h('button', { class: 'primary-button live-listen', type: 'button', 'data-testid': 'live-listen', onclick: () => void listener.play() }, t('voiceClickToListen')));
+    } else if (state === 'listening') {
+      const muted = listener.audio.muted;
+      children.push(
+        h(
+          'button',
+          {
+            class: 'live-mute',
+            type: 'button',
+            'aria-pressed': String(muted),
+            'data-testid': 'live-mute',
+            onclick: () => {
+              listener.audio.muted = !listener.audio.muted;
+              this.renderListening();
+            },
+          },
+          muted ? t('voiceUnmute') : t('voiceMute'),
+        ),
+      );
+    }
+    replaceChildren(this.voiceControls, ...children);
+    if (listener.audio.parentNode !== this.voiceBox) this.voiceBox.append(listener.audio);
   }
 
   private showStatus(s: LiveStatus): void {
